@@ -1,0 +1,11 @@
+/** SAELens 6 folder format: cfg.json + sae_weights.safetensors (standard SAE, transcoder). */
+export {
+  parseSaelensCfg,
+  toSaelensCfg,
+  SAELENS_CFG_FILENAME,
+  SAELENS_FORMAT_VERSION,
+  SAELENS_WEIGHTS_FILENAME,
+  SUPPORTED_ARCHITECTURES,
+  type ExtraMetadata,
+} from "./saelensCfg.ts";
+export { readSaelensWeights, writeSaelensWeights } from "./saelensWeights.ts";

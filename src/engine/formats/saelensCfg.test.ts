@@ -1,0 +1,290 @@
+import { describe, expect, it } from "vitest";
+import type { DictionarySpec } from "../dictionary/spec.ts";
+import { FormatError } from "./formatError.ts";
+import { parseSaelensCfg, toSaelensCfg } from "./saelens.ts";
+
+const sae: DictionarySpec = {
+  kind: "sae",
+  dIn: 768,
+  dSae: 24576,
+  dOut: 768,
+  applyBDecToInput: true,
+  hookName: "blocks.8.hook_resid_pre",
+  hookNameOut: "blocks.8.hook_resid_pre",
+  modelName: "gpt2",
+  normalizeActivations: "none",
+  contextSize: 128,
+  prependBos: true,
+  datasetPath: "Skylion007/openwebtext",
+};
+
+const transcoder: DictionarySpec = {
+  kind: "transcoder",
+  dIn: 64,
+  dSae: 512,
+  dOut: 64,
+  applyBDecToInput: false,
+  hookName: "blocks.0.ln2.hook_normalized",
+  hookNameOut: "blocks.0.hook_mlp_out",
+  modelName: "gpt2",
+  normalizeActivations: "expected_average_only_in",
+};
+
+/** As SAELens 6 writes it after training (save_inference_model). */
+const savedBySaelens6 = {
+  d_in: 768,
+  d_sae: 24576,
+  dtype: "float32",
+  device: "cuda",
+  apply_b_dec_to_input: true,
+  normalize_activations: "none",
+  reshape_activations: "none",
+  metadata: {
+    sae_lens_version: "6.5.1",
+    sae_lens_training_version: "6.5.1",
+    dataset_path: "Skylion007/openwebtext",
+    hook_name: "blocks.8.hook_resid_pre",
+    model_name: "gpt2",
+    model_class_name: "HookedTransformer",
+    hook_head_index: null,
+    context_size: 128,
+    seqpos_slice: [null],
+    model_from_pretrained_kwargs: { center_writing_weights: false },
+    prepend_bos: true,
+    exclude_special_tokens: false,
+    sequence_separator_token: "bos",
+    disable_concat_sequences: false,
+  },
+  architecture: "standard",
+};
+
+/** A pre-6 SAELens cfg.json: everything at the top level, old names. */
+const savedBySaelens2 = {
+  model_name: "gpt2-small",
+  hook_point: "blocks.0.hook_resid_pre",
+  hook_point_layer: 0,
+  hook_point_head_index: null,
+  d_in: 768,
+  d_sae: 24576,
+  dtype: "torch.float32",
+  device: "cuda",
+  context_size: 128,
+  dataset_path: "Skylion007/openwebtext",
+  prepend_bos: true,
+  normalize_activations: false,
+  activation_fn_str: "relu",
+  sae_lens_training_version: "2.1.3",
+};
+
+function omit(obj: object, key: string): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...obj };
+  delete copy[key];
+  return copy;
+}
+
+function parseError(json: unknown): string {
+  try {
+    parseSaelensCfg(json, "cfg.json");
+  } catch (e) {
+    expect(e).toBeInstanceOf(FormatError);
+    return (e as Error).message;
+  }
+  throw new Error("expected a FormatError");
+}
+
+describe("toSaelensCfg", () => {
+  it("writes a SAELens 6 transcoder cfg", () => {
+    expect(toSaelensCfg(transcoder, { steps: 1000 })).toEqual({
+      architecture: "transcoder",
+      d_in: 64,
+      d_sae: 512,
+      d_out: 64,
+      dtype: "float32",
+      device: "cpu",
+      apply_b_dec_to_input: false,
+      normalize_activations: "none",
+      reshape_activations: "none",
+      metadata: {
+        sae_lens_version: "6.0.0",
+        sae_lens_training_version: null,
+        model_name: "gpt2",
+        hook_name: "blocks.0.ln2.hook_normalized",
+        hook_head_index: null,
+        hook_name_out: "blocks.0.hook_mlp_out",
+        hook_head_index_out: null,
+        context_size: null,
+        prepend_bos: null,
+        dataset_path: null,
+        training_normalize_activations: "expected_average_only_in",
+        steps: 1000,
+      },
+    });
+  });
+
+  it("writes a standard SAE cfg without d_out", () => {
+    const cfg = toSaelensCfg(sae);
+    expect(cfg.architecture).toBe("standard");
+    expect(cfg.apply_b_dec_to_input).toBe(true);
+    expect("d_out" in cfg).toBe(false);
+    expect(cfg.metadata).toMatchObject({
+      context_size: 128,
+      prepend_bos: true,
+      hook_name: sae.hookName,
+    });
+    expect("hook_name_out" in (cfg.metadata as object)).toBe(false);
+  });
+
+  it("does not let extra metadata replace the fields SAELens reads", () => {
+    const cfg = toSaelensCfg(sae, { sae_lens_version: "1.0", hook_name: "x", run: "a" });
+    expect(cfg.metadata).toMatchObject({
+      sae_lens_version: "6.0.0",
+      hook_name: sae.hookName,
+      run: "a",
+    });
+  });
+
+  it("refuses specs SAELens cannot represent", () => {
+    expect(() => toSaelensCfg({ ...transcoder, applyBDecToInput: true })).toThrow(
+      "cannot apply b_dec",
+    );
+    expect(() => toSaelensCfg({ ...sae, dOut: 10 })).toThrow("dOut = dIn");
+  });
+});
+
+describe("parseSaelensCfg", () => {
+  it("round-trips both kinds through JSON", () => {
+    const back = (s: DictionarySpec) =>
+      parseSaelensCfg(JSON.parse(JSON.stringify(toSaelensCfg(s))), "cfg.json");
+    expect(back(sae)).toEqual(sae);
+    // Saved weights have normalisation folded in.
+    expect(back(transcoder)).toEqual({ ...transcoder, normalizeActivations: "none" });
+  });
+
+  it("reads what SAELens 6 writes", () => {
+    expect(parseSaelensCfg(savedBySaelens6, "cfg.json")).toEqual(sae);
+  });
+
+  it("reads pre-6 configs with top-level fields and old names", () => {
+    expect(parseSaelensCfg(savedBySaelens2, "cfg.json")).toEqual({
+      kind: "sae",
+      dIn: 768,
+      dSae: 24576,
+      dOut: 768,
+      applyBDecToInput: true,
+      hookName: "blocks.0.hook_resid_pre",
+      hookNameOut: "blocks.0.hook_resid_pre",
+      modelName: "gpt2-small",
+      normalizeActivations: "none",
+      contextSize: 128,
+      prependBos: true,
+      datasetPath: "Skylion007/openwebtext",
+    });
+    const v5 = {
+      model_name: "pythia-70m-deduped",
+      hook_name: "blocks.3.hook_resid_post",
+      hook_layer: 3,
+      d_in: 512,
+      d_sae: 4096,
+      apply_b_dec_to_input: false,
+      normalize_activations: "expected_average_only_in",
+      architecture: "standard",
+      sae_lens_training_version: "5.9.1",
+    };
+    expect(parseSaelensCfg(v5, "cfg.json")).toMatchObject({
+      hookName: "blocks.3.hook_resid_post",
+      modelName: "pythia-70m-deduped",
+      dIn: 512,
+      dSae: 4096,
+      applyBDecToInput: false,
+      normalizeActivations: "expected_average_only_in",
+    });
+    expect(parseSaelensCfg({ ...v5, normalize_activations: true }, "c").normalizeActivations).toBe(
+      "expected_average_only_in",
+    );
+  });
+
+  it("reads flat transcoder configs like SAELens's pretrained loaders build", () => {
+    const flat = {
+      architecture: "transcoder",
+      d_in: 2304,
+      d_out: 2304,
+      d_sae: 16384,
+      dtype: "float32",
+      device: "cpu",
+      activation_fn: "relu",
+      normalize_activations: "none",
+      model_name: "google/gemma-2-2b",
+      hook_name: "blocks.0.hook_resid_mid",
+      hook_name_out: "blocks.0.hook_mlp_out",
+      apply_b_dec_to_input: false,
+    };
+    expect(parseSaelensCfg(flat, "cfg.json")).toEqual({
+      kind: "transcoder",
+      dIn: 2304,
+      dSae: 16384,
+      dOut: 2304,
+      applyBDecToInput: false,
+      hookName: "blocks.0.hook_resid_mid",
+      hookNameOut: "blocks.0.hook_mlp_out",
+      modelName: "google/gemma-2-2b",
+      normalizeActivations: "none",
+    });
+  });
+
+  it("refuses unsupported architectures", () => {
+    const msg =
+      'cfg.json: architecture "topk" is not supported yet; supported: standard, transcoder';
+    expect(parseError({ ...savedBySaelens6, architecture: "topk", k: 32 })).toBe(msg);
+    expect(parseError({ ...savedBySaelens2, activation_fn_str: "topk" })).toBe(msg);
+    expect(parseError({ ...savedBySaelens6, architecture: "jumprelu" })).toContain(
+      'architecture "jumprelu" is not supported yet',
+    );
+    expect(parseError({ ...savedBySaelens2, activation_fn_str: "tanh-relu" })).toBe(
+      'cfg.json: field "activation_fn_str" is "tanh-relu"; only "relu" is supported yet',
+    );
+    expect(parseError({ ...savedBySaelens6, normalize_activations: "layer_norm" })).toBe(
+      'cfg.json: field "normalize_activations" is "layer_norm"; not supported yet (supported: "none", "expected_average_only_in")',
+    );
+  });
+
+  it("names missing and ill-typed fields", () => {
+    expect(
+      parseError({ ...savedBySaelens6, metadata: omit(savedBySaelens6.metadata, "hook_name") }),
+    ).toBe('cfg.json: field "metadata.hook_name" is missing; expected a string');
+    expect(parseError({ ...savedBySaelens6, d_in: "768" })).toBe(
+      'cfg.json: field "d_in" is "768"; expected a positive integer',
+    );
+    expect(parseError(omit(savedBySaelens6, "d_sae"))).toBe(
+      'cfg.json: field "d_sae" is missing; expected a positive integer',
+    );
+    expect(parseError(omit(savedBySaelens6, "architecture"))).toBe(
+      'cfg.json: field "architecture" is missing; expected a string such as "standard"',
+    );
+    const tc = toSaelensCfg(transcoder);
+    expect(parseError(omit(tc, "d_out"))).toBe(
+      'cfg.json: field "d_out" is missing; expected a positive integer',
+    );
+    expect(parseError({ ...tc, apply_b_dec_to_input: true })).toBe(
+      'cfg.json: field "apply_b_dec_to_input" is true; expected false for a transcoder',
+    );
+    const meta = tc.metadata as Record<string, unknown>;
+    expect(parseError({ ...tc, metadata: { ...meta, hook_name_out: 3 } })).toBe(
+      'cfg.json: field "metadata.hook_name_out" is 3; expected a string',
+    );
+    expect(parseError({ ...tc, metadata: { ...meta, prepend_bos: "yes" } })).toBe(
+      'cfg.json: field "metadata.prepend_bos" is "yes"; expected a boolean',
+    );
+    expect(
+      parseError({
+        ...savedBySaelens6,
+        metadata: { ...savedBySaelens6.metadata, hook_head_index: 2 },
+      }),
+    ).toBe(
+      'cfg.json: field "metadata.hook_head_index" is 2; per-head dictionaries are not supported yet (expected null)',
+    );
+    expect(parseError({ ...savedBySaelens6, metadata: "x" })).toBe(
+      'cfg.json: field "metadata" must be an object, found "x"',
+    );
+    expect(parseError([1])).toBe("cfg.json: expected a JSON object, found an array");
+  });
+});

@@ -1,0 +1,242 @@
+/**
+ * SAELens cfg.json <-> DictionarySpec.
+ *
+ * SAELens 6 writes `{architecture, d_in, d_sae, [d_out], dtype, device,
+ * apply_b_dec_to_input, normalize_activations, reshape_activations, metadata: {...}}`
+ * and decides whether a cfg is in that format from `sae_lens_version` (top level or in
+ * metadata): when it is missing or below 6.0.0-rc.0 it reads the fields the pre-6 way,
+ * from the top level, and drops the nested metadata. So what we write must carry a 6.x
+ * `metadata.sae_lens_version`.
+ */
+import type { DictionarySpec, NormalizeActivations } from "../dictionary/spec.ts";
+import { FormatError } from "./formatError.ts";
+import { describe } from "./safetensorsHeader.ts";
+
+/**
+ * The SAELens format version we write: the lowest release with nested metadata. SAELens
+ * parses it with packaging.Version, so it must stay a PEP 440 version >= 6.0.0.
+ */
+export const SAELENS_FORMAT_VERSION = "6.0.0";
+export const SAELENS_CFG_FILENAME = "cfg.json";
+export const SAELENS_WEIGHTS_FILENAME = "sae_weights.safetensors";
+
+export const SUPPORTED_ARCHITECTURES = ["standard", "transcoder"] as const;
+
+/** Options of the training run that SAELens has no field for, kept in metadata. */
+export type ExtraMetadata = Record<string, unknown>;
+
+/**
+ * cfg.json for weights saved with any activation normalisation folded in, so
+ * `normalize_activations` is "none"; the training-time setting goes to
+ * metadata.training_normalize_activations.
+ */
+export function toSaelensCfg(
+  spec: DictionarySpec,
+  extraMetadata: ExtraMetadata = {},
+): Record<string, unknown> {
+  const transcoder = spec.kind === "transcoder";
+  if (!transcoder && (spec.dOut !== spec.dIn || spec.hookNameOut !== spec.hookName)) {
+    throw new Error("toSaelensCfg: an SAE must have dOut = dIn and hookNameOut = hookName");
+  }
+  if (transcoder && spec.applyBDecToInput) {
+    throw new Error("toSaelensCfg: SAELens transcoders cannot apply b_dec to the input");
+  }
+  const metadata: Record<string, unknown> = {
+    // First, so that it cannot replace the fields SAELens reads.
+    ...extraMetadata,
+    sae_lens_version: SAELENS_FORMAT_VERSION,
+    // Not trained by SAELens; left out, SAELens would fill in its own version.
+    sae_lens_training_version: null,
+    model_name: spec.modelName,
+    hook_name: spec.hookName,
+    hook_head_index: null,
+    ...(transcoder ? { hook_name_out: spec.hookNameOut, hook_head_index_out: null } : {}),
+    context_size: spec.contextSize ?? null,
+    prepend_bos: spec.prependBos ?? null,
+    dataset_path: spec.datasetPath ?? null,
+    training_normalize_activations: spec.normalizeActivations,
+  };
+  return {
+    architecture: transcoder ? "transcoder" : "standard",
+    d_in: spec.dIn,
+    d_sae: spec.dSae,
+    ...(transcoder ? { d_out: spec.dOut } : {}),
+    dtype: "float32",
+    device: "cpu",
+    apply_b_dec_to_input: transcoder ? false : spec.applyBDecToInput,
+    normalize_activations: "none",
+    reshape_activations: "none",
+    metadata,
+  };
+}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Reads a SAELens cfg.json (6.x with nested metadata, or older with model_name,
+ * hook_name / hook_point and hook_layer at the top level). Fields are looked up in
+ * metadata first, then at the top level, as SAELens's pre-6 conversion does.
+ */
+export function parseSaelensCfg(json: unknown, file: string): DictionarySpec {
+  if (!isObj(json)) throw new FormatError(file, `expected a JSON object, found ${describe(json)}`);
+  const meta = json.metadata;
+  if (meta !== undefined && !isObj(meta)) {
+    throw new FormatError(file, `field "metadata" must be an object, found ${describe(meta)}`);
+  }
+  const r = new CfgReader(json, meta ?? {}, file);
+  const arch = architecture(r);
+  const transcoder = arch === "transcoder";
+  const dIn = r.positiveInt("d_in");
+  const dSae = r.positiveInt("d_sae");
+  const dOut = transcoder ? r.positiveInt("d_out") : dIn;
+  const dtype = r.optional("dtype", "string");
+  if (dtype !== undefined && !/^(torch\.)?(float32|float64|float16|bfloat16)$/.test(dtype)) {
+    r.fail("dtype", `is ${describe(dtype)}; expected float32, float64, float16 or bfloat16`);
+  }
+  const applyBDec = r.optional("apply_b_dec_to_input", "boolean") ?? !transcoder;
+  if (transcoder && applyBDec) {
+    r.fail("apply_b_dec_to_input", "is true; expected false for a transcoder");
+  }
+  const hookName = r.meta("hook_name", "hook_point");
+  const headIndex = r.metaValue("hook_head_index", "hook_point_head_index");
+  if (headIndex !== undefined && headIndex !== null) {
+    r.fail(
+      r.metaField("hook_head_index"),
+      `is ${describe(headIndex)}; per-head dictionaries are not supported yet (expected null)`,
+    );
+  }
+  const spec: DictionarySpec = {
+    kind: transcoder ? "transcoder" : "sae",
+    dIn,
+    dSae,
+    dOut,
+    applyBDecToInput: applyBDec,
+    hookName,
+    hookNameOut: transcoder ? r.meta("hook_name_out") : hookName,
+    modelName: r.meta("model_name"),
+    normalizeActivations: normalizeActivations(r),
+  };
+  const contextSize = r.metaOptional("context_size", "number");
+  if (contextSize !== undefined) {
+    if (!Number.isSafeInteger(contextSize) || contextSize <= 0) {
+      r.fail(r.metaField("context_size"), `is ${contextSize}; expected a positive integer`);
+    }
+    spec.contextSize = contextSize;
+  }
+  const prependBos = r.metaOptional("prepend_bos", "boolean");
+  if (prependBos !== undefined) spec.prependBos = prependBos;
+  const datasetPath = r.metaOptional("dataset_path", "string");
+  if (datasetPath !== undefined) spec.datasetPath = datasetPath;
+  return spec;
+}
+
+function architecture(r: CfgReader): string {
+  const activation =
+    r.optional("activation_fn", "string") ?? r.optional("activation_fn_str", "string");
+  let arch = r.optional("architecture", "string");
+  if (arch === undefined) {
+    if (r.isV6) r.fail("architecture", 'is missing; expected a string such as "standard"');
+    arch = activation === "topk" ? "topk" : "standard";
+  }
+  if (!(SUPPORTED_ARCHITECTURES as readonly string[]).includes(arch)) {
+    throw new FormatError(
+      r.file,
+      `architecture ${JSON.stringify(arch)} is not supported yet; supported: ${SUPPORTED_ARCHITECTURES.join(", ")}`,
+    );
+  }
+  if (activation !== undefined && activation !== "relu") {
+    r.fail(
+      r.json.activation_fn !== undefined ? "activation_fn" : "activation_fn_str",
+      `is ${JSON.stringify(activation)}; only "relu" is supported yet`,
+    );
+  }
+  return arch;
+}
+
+function normalizeActivations(r: CfgReader): NormalizeActivations {
+  const v = r.json.normalize_activations;
+  if (v === undefined || v === null || v === false || v === "none") return "none";
+  if (v === true || v === "expected_average_only_in") return "expected_average_only_in";
+  if (v === "constant_norm_rescale" || v === "layer_norm") {
+    r.fail(
+      "normalize_activations",
+      `is ${JSON.stringify(v)}; not supported yet (supported: "none", "expected_average_only_in")`,
+    );
+  }
+  return r.fail(
+    "normalize_activations",
+    `is ${describe(v)}; expected "none" or "expected_average_only_in"`,
+  );
+}
+
+type TypeName = "string" | "number" | "boolean";
+type TypeOf<T extends TypeName> = T extends "string"
+  ? string
+  : T extends "number"
+    ? number
+    : boolean;
+
+class CfgReader {
+  readonly isV6: boolean;
+  constructor(
+    readonly json: Obj,
+    readonly metadata: Obj,
+    readonly file: string,
+  ) {
+    const version = metadata.sae_lens_version ?? json.sae_lens_version;
+    const major = typeof version === "string" ? Number.parseInt(version, 10) : NaN;
+    this.isV6 = major >= 6;
+  }
+
+  fail(field: string, problem: string): never {
+    throw new FormatError(this.file, `field ${JSON.stringify(field)} ${problem}`);
+  }
+
+  /** Top-level field, undefined when absent or null. */
+  optional<T extends TypeName>(key: string, type: T): TypeOf<T> | undefined {
+    return this.check(key, this.json[key], type);
+  }
+
+  positiveInt(key: string): number {
+    const v = this.json[key];
+    if (v === undefined) this.fail(key, "is missing; expected a positive integer");
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) {
+      this.fail(key, `is ${describe(v)}; expected a positive integer`);
+    }
+    return v;
+  }
+
+  /** Where a metadata field is expected, for messages. */
+  metaField(key: string): string {
+    return this.isV6 || key in this.metadata ? `metadata.${key}` : key;
+  }
+
+  /** A metadata field from metadata, else the top level, else under its pre-6 name. */
+  metaValue(key: string, oldKey?: string): unknown {
+    if (key in this.metadata) return this.metadata[key];
+    if (key in this.json) return this.json[key];
+    return oldKey === undefined ? undefined : this.json[oldKey];
+  }
+
+  /** A required string metadata field. */
+  meta(key: string, oldKey?: string): string {
+    const v = this.metaValue(key, oldKey);
+    if (v === undefined || v === null)
+      this.fail(this.metaField(key), "is missing; expected a string");
+    if (typeof v !== "string")
+      this.fail(this.metaField(key), `is ${describe(v)}; expected a string`);
+    return v;
+  }
+
+  metaOptional<T extends TypeName>(key: string, type: T): TypeOf<T> | undefined {
+    return this.check(this.metaField(key), this.metaValue(key), type);
+  }
+
+  private check<T extends TypeName>(field: string, v: unknown, type: T): TypeOf<T> | undefined {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== type) this.fail(field, `is ${describe(v)}; expected a ${type}`);
+    return v as TypeOf<T>;
+  }
+}
