@@ -27,8 +27,8 @@ export interface DictionarySpec {
 
 /** Row-major f32 weights: W_enc [dIn, dSae], b_enc [dSae], W_dec [dSae, dOut], b_dec [dOut]. */
 export interface DictionaryParams {
-  wEnc: Float32Array;
-  bEnc: Float32Array;
-  wDec: Float32Array;
-  bDec: Float32Array;
+  wEnc: Float32Array<ArrayBuffer>;
+  bEnc: Float32Array<ArrayBuffer>;
+  wDec: Float32Array<ArrayBuffer>;
+  bDec: Float32Array<ArrayBuffer>;
 }

@@ -1,0 +1,39 @@
+// Shared declarations for the dictionary training kernels (prepended to each of them).
+// Parameters, gradients and Adam moments share one flat layout:
+//   W_enc [dIn, Fp] | b_enc [Fp] | W_dec [Fp, dOut] | b_dec [dOut]
+// where Fp is d_sae rounded up to a multiple of 4; the padding latents stay zero.
+
+struct Dims {
+  B: u32,
+  dIn: u32,
+  dOut: u32,
+  F: u32,
+  Fp: u32,
+  offWEnc: u32,
+  offBEnc: u32,
+  offWDec: u32,
+  offBDec: u32,
+  total: u32,
+  applyBDec: u32,
+  _pad: u32,
+}
+
+struct StepParams {
+  l1Coefficient: f32,
+  sIn: f32,
+  sOut: f32,
+  // Adam, precomputed in float64 on the host as PyTorch does:
+  // stepSize = lr / (1 - beta1^t), bc2Sqrt = sqrt(1 - beta2^t)
+  stepSize: f32,
+  bc2Sqrt: f32,
+  deadWindow: f32,
+  _pad0: f32,
+  _pad1: f32,
+}
+
+const WG: u32 = 64u;
+
+// Global linear id for 1-D work dispatched as a 2-D grid (for more than 65535 workgroups).
+fn linearId(gid: vec3<u32>, nwg: vec3<u32>, wg: u32) -> u32 {
+  return gid.x + gid.y * nwg.x * wg;
+}

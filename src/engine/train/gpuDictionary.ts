@@ -1,0 +1,336 @@
+import { bindBuffers, createBuffer, createKernel, grid1d } from "../gpu/kernel.ts";
+import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
+import { packParams, paramLayout, unpackParams, type ParamLayout } from "../dictionary/layout.ts";
+import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
+
+/** What one training step needs from the host besides the batch (all already scheduled). */
+export interface StepScalars {
+  l1Coefficient: number;
+  lr: number;
+  /** Adam's step count t, starting at 1. */
+  adamStep: number;
+  sIn: number;
+  sOut: number;
+  deadFeatureWindow: number;
+}
+
+/** Raw sums from dict_metrics.wgsl for one batch; the trainer turns them into SAELens metrics. */
+export interface BatchSums {
+  sumSquaredError: number;
+  sumL1: number;
+  sumL0: number;
+  targetVariance: number;
+  deadFeatures: number;
+  gradNorm: number;
+}
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const STAGING_FLOATS = 8;
+/** SLICES in dict_grad_norm.wgsl. */
+const GRAD_NORM_SLICES = 1024;
+
+interface Pass {
+  pipeline: GPUComputePipeline;
+  bind: GPUBindGroup;
+  grid: [number, number];
+}
+
+/**
+ * A dictionary's parameters, Adam state and per-batch scratch buffers on one GPU device,
+ * for a fixed batch size, with the training step encoded as one compute pass.
+ */
+export class GpuDictionary {
+  readonly layout: ParamLayout;
+  readonly batchSize: number;
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly params: GPUBuffer;
+  private readonly grads: GPUBuffer;
+  private readonly m: GPUBuffer;
+  private readonly v: GPUBuffer;
+  private readonly firing: GPUBuffer;
+  private readonly x: GPUBuffer;
+  private readonly y: GPUBuffer;
+  private readonly stepUniform: GPUBuffer;
+  private readonly metricsOut: GPUBuffer;
+  private readonly clip: GPUBuffer;
+  private readonly staging: GPUBuffer;
+  private readonly densityStaging: GPUBuffer;
+  private readonly passes: Pass[];
+  private readonly metricsPasses: Pass[];
+
+  constructor(
+    private readonly device: GPUDevice,
+    shaders: ShaderLibrary,
+    readonly spec: DictionarySpec,
+    batchSize: number,
+  ) {
+    if (spec.kind === "sae" && spec.dIn !== spec.dOut) {
+      throw new Error(`an SAE needs d_in == d_out (got ${spec.dIn} and ${spec.dOut})`);
+    }
+    const layout = paramLayout(spec);
+    this.layout = layout;
+    this.batchSize = batchSize;
+    const B = batchSize;
+    const { fp, dIn, dOut } = layout;
+    const f32 = 4;
+    const make = (label: string, bytes: number, usage?: number) => {
+      const b = createBuffer(device, label, bytes, usage);
+      this.buffers.push(b);
+      return b;
+    };
+    const uniform = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+    const dims = make("dims", 12 * 4, uniform);
+    const applyBDec = spec.kind === "sae" && spec.applyBDecToInput ? 1 : 0;
+    device.queue.writeBuffer(
+      dims,
+      0,
+      new Uint32Array([
+        B,
+        dIn,
+        dOut,
+        layout.dSae,
+        fp,
+        layout.offWEnc,
+        layout.offBEnc,
+        layout.offWDec,
+        layout.offBDec,
+        layout.total,
+        applyBDec,
+        0,
+      ]),
+    );
+    this.stepUniform = make("stepParams", 8 * 4, uniform);
+    this.params = make("params", layout.total * f32);
+    const grads = make("grads", layout.total * f32);
+    this.grads = grads;
+    this.m = make("adamM", layout.total * f32);
+    this.v = make("adamV", layout.total * f32);
+    this.firing = make("firing", 2 * fp * 4);
+    this.x = make("x", B * dIn * f32);
+    this.y = spec.kind === "sae" ? this.x : make("y", B * dOut * f32);
+    const xp = make("xPrime", B * dIn * f32);
+    const pre = make("pre", B * fp * f32);
+    const dpre = make("dPre", B * fp * f32);
+    const rowList = make("rowList", B * fp * 4);
+    const rowCount = make("rowCount", B * 4);
+    const colList = make("colList", fp * B * 4);
+    const colCount = make("colCount", fp * 4);
+    const norms = make("decoderNorms", fp * f32);
+    const resid = make("residual", B * dOut * f32);
+    const rowL1 = make("rowL1", B * f32);
+    this.clip = make("clip", 2 * f32);
+    const gradPartials = make("gradNormPartials", GRAD_NORM_SLICES * f32);
+    const metricSpan = Math.max(dOut, B, layout.dSae);
+    const metricPartials = make("metricPartials", 2 * metricSpan * 16);
+    this.metricsOut = make("metrics", STAGING_FLOATS * f32);
+    const mapRead = GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST;
+    this.staging = make("metricsStaging", STAGING_FLOATS * f32, mapRead);
+    this.densityStaging = make("densityStaging", fp * 4, mapRead);
+
+    const kernel = (name: string, entryPoint?: string) =>
+      createKernel(device, shaders, name, { prelude: "dictionary_common", entryPoint });
+    const sp = this.stepUniform;
+    const pass = (
+      pipeline: GPUComputePipeline,
+      resources: GPUBuffer[],
+      grid: [number, number],
+    ) => ({
+      pipeline,
+      bind: bindBuffers(device, pipeline, resources, pipeline.label),
+      grid,
+    });
+    const prepare = kernel("dict_prepare_input");
+    const normsK = kernel("dict_decoder_norms");
+    const encode = kernel("dict_encode");
+    const compactRows = kernel("dict_compact", "rows");
+    const compactCols = kernel("dict_compact", "cols");
+    const decode = kernel("dict_decode");
+    const rowGrads = kernel("dict_row_grads");
+    const decGrads = kernel("dict_latent_dec_grads");
+    const encGrads = kernel("dict_latent_enc_grads");
+    const biasDec = kernel("dict_bias_dec_grad");
+    const gradNormPartial = kernel("dict_grad_norm", "partial");
+    const gradNormFinish = kernel("dict_grad_norm", "finish");
+    const adam = kernel("dict_adam");
+    const ENCODE_ROWS = 8;
+    this.passes = [
+      pass(prepare, [dims, sp, this.x, this.params, xp], grid1d(B * dIn, 64)),
+      pass(normsK, [dims, this.params, norms], [Math.ceil(fp / 64), 1]),
+      pass(
+        encode,
+        [dims, xp, this.params, pre],
+        [Math.ceil(fp / 4 / 16), Math.ceil(B / ENCODE_ROWS / 4)],
+      ),
+      pass(compactRows, [dims, pre, rowList, rowCount], [Math.ceil(B / 64), 1]),
+      pass(compactCols, [dims, pre, colList, colCount], [Math.ceil(fp / 64), 1]),
+      pass(
+        decode,
+        [dims, sp, pre, rowList, rowCount, this.params, norms, this.y, resid, rowL1],
+        [B, 1],
+      ),
+      pass(rowGrads, [dims, sp, rowList, rowCount, resid, this.params, norms, dpre], [B, 1]),
+      pass(
+        decGrads,
+        [dims, sp, colList, colCount, pre, resid, this.params, norms, grads, this.firing],
+        [fp, 1],
+      ),
+      pass(encGrads, [dims, colList, colCount, dpre, xp, grads], [fp, 1]),
+      pass(biasDec, [dims, resid, this.params, grads], [Math.ceil(dOut / 64), 1]),
+      pass(gradNormPartial, [dims, grads, gradPartials, this.clip], [GRAD_NORM_SLICES / 64, 1]),
+      pass(gradNormFinish, [dims, grads, gradPartials, this.clip], [1, 1]),
+      pass(
+        adam,
+        [dims, sp, grads, this.clip, this.params, this.m, this.v],
+        grid1d(layout.total, 64),
+      ),
+    ];
+    const metricsResources = [
+      dims,
+      sp,
+      resid,
+      this.y,
+      rowL1,
+      rowCount,
+      this.firing,
+      metricPartials,
+      this.metricsOut,
+    ];
+    this.metricsPasses = [
+      pass(kernel("dict_metrics", "partial"), metricsResources, [Math.ceil(metricSpan / 64), 1]),
+      pass(kernel("dict_metrics", "finish"), metricsResources, [1, 1]),
+    ];
+  }
+
+  setParams(p: DictionaryParams): void {
+    this.device.queue.writeBuffer(this.params, 0, packParams(this.layout, p));
+  }
+
+  /** Clears Adam's moments and the firing statistics (a fresh optimizer). */
+  resetOptimizer(): void {
+    const zeros = new Float32Array(this.layout.total);
+    this.device.queue.writeBuffer(this.m, 0, zeros);
+    this.device.queue.writeBuffer(this.v, 0, zeros);
+    this.device.queue.writeBuffer(this.firing, 0, new Uint32Array(2 * this.layout.fp));
+  }
+
+  /** Copies a batch of rows (x [B, dIn], and y [B, dOut] for a transcoder) to the GPU. */
+  uploadBatch(x: Float32Array<ArrayBuffer>, y?: Float32Array<ArrayBuffer>): void {
+    this.device.queue.writeBuffer(this.x, 0, x);
+    if (this.spec.kind === "transcoder") {
+      if (!y) throw new Error("a transcoder batch needs targets y");
+      this.device.queue.writeBuffer(this.y, 0, y);
+    }
+  }
+
+  /** Encodes and submits one training step; if `withMetrics`, also the batch sums for read-back. */
+  step(scalars: StepScalars, withMetrics: boolean, withDensity = false): void {
+    const bc1 = 1 - Math.pow(BETA1, scalars.adamStep);
+    const bc2 = 1 - Math.pow(BETA2, scalars.adamStep);
+    this.device.queue.writeBuffer(
+      this.stepUniform,
+      0,
+      new Float32Array([
+        scalars.l1Coefficient,
+        scalars.sIn,
+        scalars.sOut,
+        scalars.lr / bc1,
+        Math.sqrt(bc2),
+        scalars.deadFeatureWindow,
+        0,
+        0,
+      ]),
+    );
+    const encoder = this.device.createCommandEncoder({ label: "dictionary step" });
+    const pass = encoder.beginComputePass();
+    // Metrics read the forward pass's buffers and this step's firing update: dispatch them
+    // after the gradients and before the optimizer (the last three passes) changes anything.
+    const optimizerStart = this.passes.length - 3;
+    this.passes.forEach((p, index) => {
+      if (withMetrics && index === optimizerStart) {
+        for (const m of this.metricsPasses) dispatch(pass, m);
+      }
+      dispatch(pass, p);
+    });
+    pass.end();
+    if (withMetrics) {
+      encoder.copyBufferToBuffer(this.metricsOut, 0, this.staging, 0, 5 * 4);
+      encoder.copyBufferToBuffer(this.clip, 4, this.staging, 5 * 4, 4);
+    }
+    if (withDensity) {
+      encoder.copyBufferToBuffer(
+        this.firing,
+        this.layout.fp * 4,
+        this.densityStaging,
+        0,
+        this.layout.fp * 4,
+      );
+      encoder.clearBuffer(this.firing, this.layout.fp * 4, this.layout.fp * 4);
+    }
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Reads the sums of the last step submitted with metrics (waits for the GPU). */
+  async readBatchSums(): Promise<BatchSums> {
+    await this.staging.mapAsync(GPUMapMode.READ);
+    const a = new Float32Array(this.staging.getMappedRange().slice(0));
+    this.staging.unmap();
+    return {
+      sumSquaredError: a[0]!,
+      sumL1: a[1]!,
+      sumL0: a[2]!,
+      targetVariance: a[3]!,
+      deadFeatures: a[4]!,
+      gradNorm: a[5]!,
+    };
+  }
+
+  /** Fires per latent since the previous density read (copied by a step with withDensity). */
+  async readFireCounts(): Promise<Uint32Array> {
+    await this.densityStaging.mapAsync(GPUMapMode.READ);
+    const counts = new Uint32Array(
+      this.densityStaging.getMappedRange().slice(0, this.layout.dSae * 4),
+    );
+    this.densityStaging.unmap();
+    return counts;
+  }
+
+  async readParams(): Promise<DictionaryParams> {
+    return unpackParams(this.layout, await this.readFlat(this.params));
+  }
+
+  /** The last step's gradients before clipping (for tests and debugging). */
+  async readGradients(): Promise<DictionaryParams> {
+    return unpackParams(this.layout, await this.readFlat(this.grads));
+  }
+
+  private async readFlat(source: GPUBuffer): Promise<Float32Array> {
+    const bytes = this.layout.total * 4;
+    const staging = this.device.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const encoder = this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(source, 0, staging, 0, bytes);
+    this.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const flat = new Float32Array(staging.getMappedRange().slice(0, bytes));
+    staging.unmap();
+    staging.destroy();
+    return flat;
+  }
+
+  async idle(): Promise<void> {
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
+  destroy(): void {
+    for (const b of this.buffers) b.destroy();
+  }
+}
+
+function dispatch(pass: GPUComputePassEncoder, p: Pass): void {
+  pass.setPipeline(p.pipeline);
+  pass.setBindGroup(0, p.bind);
+  pass.dispatchWorkgroups(p.grid[0], p.grid[1]);
+}
