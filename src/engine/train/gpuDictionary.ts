@@ -224,7 +224,7 @@ export class GpuDictionary {
   }
 
   /** Encodes and submits one training step; if `withMetrics`, also the batch sums for read-back. */
-  step(scalars: StepScalars, withMetrics: boolean, withDensity = false): void {
+  step(scalars: StepScalars, withMetrics: boolean): void {
     const bc1 = 1 - Math.pow(BETA1, scalars.adamStep);
     const bc2 = 1 - Math.pow(BETA2, scalars.adamStep);
     this.device.queue.writeBuffer(
@@ -257,16 +257,6 @@ export class GpuDictionary {
       encoder.copyBufferToBuffer(this.metricsOut, 0, this.staging, 0, 5 * 4);
       encoder.copyBufferToBuffer(this.clip, 4, this.staging, 5 * 4, 4);
     }
-    if (withDensity) {
-      encoder.copyBufferToBuffer(
-        this.firing,
-        this.layout.fp * 4,
-        this.densityStaging,
-        0,
-        this.layout.fp * 4,
-      );
-      encoder.clearBuffer(this.firing, this.layout.fp * 4, this.layout.fp * 4);
-    }
     this.device.queue.submit([encoder.finish()]);
   }
 
@@ -285,8 +275,13 @@ export class GpuDictionary {
     };
   }
 
-  /** Fires per latent since the previous density read (copied by a step with withDensity). */
+  /** Fires per latent since the previous call (or the optimizer reset); restarts the count. */
   async readFireCounts(): Promise<Uint32Array> {
+    const bytes = this.layout.fp * 4;
+    const encoder = this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(this.firing, bytes, this.densityStaging, 0, bytes);
+    encoder.clearBuffer(this.firing, bytes, bytes);
+    this.device.queue.submit([encoder.finish()]);
     await this.densityStaging.mapAsync(GPUMapMode.READ);
     const counts = new Uint32Array(
       this.densityStaging.getMappedRange().slice(0, this.layout.dSae * 4),

@@ -1,0 +1,166 @@
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { initDictionary } from "../engine/dictionary/init.ts";
+import type { DictionaryParams, DictionarySpec } from "../engine/dictionary/spec.ts";
+import { writeSafetensors } from "../engine/formats/safetensors.ts";
+import { openSafetensors, type SafetensorsFile } from "../engine/formats/safetensors.ts";
+import type { ShaderLibrary } from "../engine/gpu/shaderLibrary.ts";
+import { ActivationFile } from "../engine/train/activationFile.ts";
+import { GpuDictionary } from "../engine/train/gpuDictionary.ts";
+import type { TrainingMetrics } from "../engine/train/metrics.ts";
+import { foldNormalization, NormScaleEstimator } from "../engine/train/normalization.ts";
+import { DictionaryTrainer } from "../engine/train/trainer.ts";
+import { openFileByteSource } from "../node/fileByteSource.ts";
+import { loadSaelensFolder, saveSaelensFolder } from "../node/saelensFolder.ts";
+import { CliError } from "./cliError.ts";
+import type { TrainCommand } from "./trainCommand.ts";
+
+/** Batches used to estimate the normalization scale (SAELens uses up to 1000). */
+const NORM_ESTIMATE_BATCHES = 100;
+
+export interface TrainResult {
+  spec: DictionarySpec;
+  params: DictionaryParams;
+  metrics: TrainingMetrics[];
+  sIn: number;
+  sOut: number;
+}
+
+/** `npm run train`, minus argument parsing: reads, checks, trains, writes DIR. */
+export async function runTrain(
+  cmd: TrainCommand,
+  device: GPUDevice,
+  shaders: ShaderLibrary,
+  report: (line: string) => void = () => {},
+): Promise<TrainResult> {
+  const source = await openFileByteSource(cmd.data);
+  try {
+    const file = await openSafetensors(source);
+    const init = cmd.init === undefined ? undefined : await loadSaelensFolder(cmd.init);
+    const kind = cmd.kind ?? init!.spec.kind;
+    const acts = ActivationFile.open(file, kind);
+    const spec = init ? checkInit(cmd, init.spec, acts) : freshSpec(cmd, kind, acts, file);
+    await acts.assertFinite();
+
+    let sIn = 1;
+    let sOut = 1;
+    if (cmd.normalize === "expected_average_only_in") {
+      ({ sIn, sOut } = await estimateScales(acts, cmd.batch));
+      report(`normalization: s_in=${sIn.toPrecision(6)} s_out=${sOut.toPrecision(6)}`);
+    }
+    const startParams = init
+      ? foldNormalization(init.params, 1 / sIn, 1 / sOut)
+      : initDictionary(spec, cmd.seed);
+
+    const gpu = new GpuDictionary(device, shaders, spec, cmd.batch);
+    try {
+      gpu.setParams(startParams);
+      gpu.resetOptimizer();
+      const trainer = new DictionaryTrainer(gpu, {
+        schedule: {
+          totalSteps: cmd.steps,
+          lr: cmd.lr,
+          lrWarmUpSteps: cmd.lrWarmUpSteps,
+          lrDecaySteps: cmd.lrDecaySteps,
+          lrEnd: cmd.lrEnd,
+          l1Coefficient: cmd.l1,
+          l1WarmUpSteps: cmd.l1WarmUpSteps,
+        },
+        logEvery: cmd.logEvery,
+        deadFeatureWindow: cmd.deadFeatureWindow,
+        densityWindow: cmd.featureSamplingWindow,
+        sIn,
+        sOut,
+      });
+      await mkdir(cmd.out, { recursive: true });
+      const metricsPath = join(cmd.out, "metrics.jsonl");
+      await writeFile(metricsPath, "");
+      const metrics: TrainingMetrics[] = [];
+      for (let i = 0; i < cmd.steps; i++) {
+        const batch = cmd.shuffle
+          ? await acts.shuffledBatch(i, cmd.batch, cmd.seed)
+          : await acts.batch(i, cmd.batch);
+        const m = await trainer.step(batch.x, batch.y);
+        if (!m) continue;
+        const { feature_density_log10: _density, ...scalars } = m;
+        metrics.push(m);
+        await appendFile(metricsPath, JSON.stringify(scalars) + "\n");
+        report(
+          `step ${m.step}/${cmd.steps}  loss ${m.loss.toFixed(5)}  mse ${m.mse_loss.toFixed(5)}  ` +
+            `l0 ${m.l0.toFixed(2)}  explained_variance ${m.explained_variance.toFixed(4)}`,
+        );
+      }
+      const params = await trainer.exportParams();
+      const density = await trainer.readFeatureDensity();
+      await saveSaelensFolder(cmd.out, spec, params);
+      await writeFile(
+        join(cmd.out, "sparsity.safetensors"),
+        writeSafetensors([
+          { name: "sparsity", dtype: "F32", shape: [spec.dSae], data: Float32Array.from(density) },
+        ]),
+      );
+      return { spec, params, metrics, sIn, sOut };
+    } finally {
+      gpu.destroy();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+function freshSpec(
+  cmd: TrainCommand,
+  kind: DictionarySpec["kind"],
+  acts: ActivationFile,
+  file: SafetensorsFile,
+): DictionarySpec {
+  const meta = file.metadata;
+  const hookName = cmd.hookName ?? meta.hook_name ?? "unknown";
+  return {
+    kind,
+    dIn: acts.dIn,
+    dSae: cmd.dSae!,
+    dOut: acts.dOut,
+    applyBDecToInput: kind === "sae" && cmd.applyBDecToInput,
+    hookName,
+    hookNameOut: kind === "sae" ? hookName : (cmd.hookNameOut ?? meta.hook_name_out ?? "unknown"),
+    modelName: cmd.modelName ?? meta.model_name ?? "unknown",
+    normalizeActivations: cmd.normalize,
+    datasetPath: cmd.data,
+  };
+}
+
+function checkInit(cmd: TrainCommand, init: DictionarySpec, acts: ActivationFile): DictionarySpec {
+  const where = `--init ${cmd.init}`;
+  const data = acts.file.name;
+  if (cmd.kind !== undefined && cmd.kind !== init.kind) {
+    throw new CliError(`${where}: cfg.json is a ${init.kind} but --kind is ${cmd.kind}`);
+  }
+  if (init.dIn !== acts.dIn) {
+    throw new CliError(
+      `${where}: cfg.json has d_in ${init.dIn} but ${data} tensor "x" has ${acts.dIn} columns`,
+    );
+  }
+  if (init.kind === "transcoder" && init.dOut !== acts.dOut) {
+    throw new CliError(
+      `${where}: cfg.json has d_out ${init.dOut} but ${data} tensor "y" has ${acts.dOut} columns`,
+    );
+  }
+  if (cmd.dSae !== undefined && cmd.dSae !== init.dSae) {
+    throw new CliError(`${where}: cfg.json has d_sae ${init.dSae} but --d-sae is ${cmd.dSae}`);
+  }
+  return { ...init, normalizeActivations: cmd.normalize };
+}
+
+async function estimateScales(acts: ActivationFile, batch: number) {
+  const rows = Math.min(acts.rows, NORM_ESTIMATE_BATCHES * batch);
+  const x = new NormScaleEstimator(acts.dIn);
+  const y = new NormScaleEstimator(acts.dOut);
+  const chunk = 4096;
+  for (let start = 0; start < rows; start += chunk) {
+    const n = Math.min(chunk, rows - start);
+    x.add(await acts.file.readF32("x", start, n), n);
+    if (acts.kind === "transcoder") y.add(await acts.file.readF32("y", start, n), n);
+  }
+  return { sIn: x.scale, sOut: acts.kind === "transcoder" ? y.scale : x.scale };
+}

@@ -1,0 +1,19 @@
+import { loadNodeShaders } from "../node/nodeShaders.ts";
+import { acquireNodeDevice } from "../node/nodeGpu.ts";
+import { runCli } from "./cliError.ts";
+import { runTrain } from "./runTrain.ts";
+import { parseTrainCommand, TRAIN_HELP } from "./trainCommand.ts";
+
+runCli("train", async () => {
+  const cmd = parseTrainCommand(process.argv.slice(2));
+  if (cmd === "help") {
+    process.stdout.write(TRAIN_HELP + "\n");
+    return;
+  }
+  const { device, adapterName } = await acquireNodeDevice();
+  process.stderr.write(`adapter: ${adapterName}\n`);
+  const result = await runTrain(cmd, device, loadNodeShaders(), (line) =>
+    process.stderr.write(line + "\n"),
+  );
+  process.stderr.write(`wrote ${cmd.out} (${result.spec.kind}, d_sae ${result.spec.dSae})\n`);
+});

@@ -1,0 +1,98 @@
+import type { DictionaryParams } from "../dictionary/spec.ts";
+import type { GpuDictionary } from "./gpuDictionary.ts";
+import { featureDensityLog10, metricsFromSums, type TrainingMetrics } from "./metrics.ts";
+import { foldNormalization } from "./normalization.ts";
+import { l1CoefficientAt, learningRateAt, type Schedule } from "./schedule.ts";
+
+export interface TrainerOptions {
+  schedule: Schedule;
+  /** Read metrics back every N steps (and on the last step). */
+  logEvery: number;
+  /** SAELens dead_feature_window: a latent is dead after this many steps without firing. */
+  deadFeatureWindow: number;
+  /** Steps per feature-density window (SAELens feature_sampling_window); 0 = never. */
+  densityWindow: number;
+  /** Activation scales (1 unless normalize_activations is expected_average_only_in). */
+  sIn: number;
+  sOut: number;
+}
+
+/** Submitted steps allowed ahead of the GPU before the host waits (bounds queued uploads). */
+const MAX_STEPS_IN_FLIGHT = 4;
+
+/**
+ * Drives a GpuDictionary through a schedule: one command buffer per step, read-back only on
+ * logging steps. Batches come from the caller (a file, or the model's activation stream).
+ */
+export class DictionaryTrainer {
+  private stepIndex = 0;
+  private inFlight = 0;
+  private stepsSinceDensity = 0;
+
+  constructor(
+    readonly gpu: GpuDictionary,
+    readonly options: TrainerOptions,
+  ) {}
+
+  get stepsDone(): number {
+    return this.stepIndex;
+  }
+
+  get finished(): boolean {
+    return this.stepIndex >= this.options.schedule.totalSteps;
+  }
+
+  /** Trains on one batch; returns metrics on logging steps. */
+  async step(
+    x: Float32Array<ArrayBuffer>,
+    y?: Float32Array<ArrayBuffer>,
+  ): Promise<TrainingMetrics | undefined> {
+    const { schedule, logEvery, densityWindow } = this.options;
+    const index = this.stepIndex;
+    const stepNumber = index + 1;
+    const lr = learningRateAt(schedule, index);
+    const l1 = l1CoefficientAt(schedule, index);
+    const density = densityWindow > 0 && stepNumber % densityWindow === 0;
+    const log = stepNumber % logEvery === 0 || stepNumber === schedule.totalSteps || density;
+    this.gpu.uploadBatch(x, y);
+    this.gpu.step(
+      {
+        l1Coefficient: l1,
+        lr,
+        adamStep: stepNumber,
+        sIn: this.options.sIn,
+        sOut: this.options.sOut,
+        deadFeatureWindow: this.options.deadFeatureWindow,
+      },
+      log,
+    );
+    this.stepIndex++;
+    this.inFlight++;
+    this.stepsSinceDensity++;
+    if (!log) {
+      if (this.inFlight >= MAX_STEPS_IN_FLIGHT) {
+        await this.gpu.idle();
+        this.inFlight = 0;
+      }
+      return undefined;
+    }
+    this.inFlight = 0;
+    const sums = await this.gpu.readBatchSums();
+    const metrics = metricsFromSums(sums, this.gpu.batchSize, stepNumber, lr, l1);
+    if (density) metrics.feature_density_log10 = await this.readFeatureDensity();
+    return metrics;
+  }
+
+  /** log10 firing frequency per latent since the last density read; starts a new window. */
+  async readFeatureDensity(): Promise<number[]> {
+    const tokens = Math.max(1, this.stepsSinceDensity) * this.gpu.batchSize;
+    this.stepsSinceDensity = 0;
+    return featureDensityLog10(await this.gpu.readFireCounts(), tokens);
+  }
+
+  /** The weights as they act on raw activations (normalization folded in). */
+  async exportParams(): Promise<DictionaryParams> {
+    const p = await this.gpu.readParams();
+    return foldNormalization(p, this.options.sIn, this.options.sOut);
+  }
+}
