@@ -1,4 +1,3 @@
-import { CliError } from "./cliError.ts";
 import { choiceFlag, intFlag, numberFlag, parseFlags, stringFlag } from "./flags.ts";
 import type { DictionaryKind, NormalizeActivations } from "../engine/dictionary/spec.ts";
 
