@@ -37,6 +37,11 @@ export async function runTrain(
   try {
     const file = await openSafetensors(source);
     const init = cmd.init === undefined ? undefined : await loadSaelensFolder(cmd.init);
+    if (init && cmd.kind !== undefined && cmd.kind !== init.spec.kind) {
+      throw new CliError(
+        `--init ${cmd.init}: cfg.json is a ${init.spec.kind} but --kind is ${cmd.kind}`,
+      );
+    }
     const kind = cmd.kind ?? init!.spec.kind;
     const acts = ActivationFile.open(file, kind);
     const spec = init ? checkInit(cmd, init.spec, acts) : freshSpec(cmd, kind, acts, file);
@@ -133,9 +138,6 @@ function freshSpec(
 function checkInit(cmd: TrainCommand, init: DictionarySpec, acts: ActivationFile): DictionarySpec {
   const where = `--init ${cmd.init}`;
   const data = acts.file.name;
-  if (cmd.kind !== undefined && cmd.kind !== init.kind) {
-    throw new CliError(`${where}: cfg.json is a ${init.kind} but --kind is ${cmd.kind}`);
-  }
   if (init.dIn !== acts.dIn) {
     throw new CliError(
       `${where}: cfg.json has d_in ${init.dIn} but ${data} tensor "x" has ${acts.dIn} columns`,

@@ -11,9 +11,10 @@ runCli("train", async () => {
     return;
   }
   const { device, adapterName } = await acquireNodeDevice();
-  process.stderr.write(`adapter: ${adapterName}\n`);
   const result = await runTrain(cmd, device, loadNodeShaders(), (line) =>
     process.stderr.write(line + "\n"),
   );
-  process.stderr.write(`wrote ${cmd.out} (${result.spec.kind}, d_sae ${result.spec.dSae})\n`);
+  process.stderr.write(
+    `wrote ${cmd.out} (${result.spec.kind}, d_sae ${result.spec.dSae}; adapter: ${adapterName})\n`,
+  );
 });
