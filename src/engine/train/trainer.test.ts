@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { initDictionary } from "../dictionary/init.ts";
+import type { DictionarySpec } from "../dictionary/spec.ts";
+import { forward } from "../reference/dictionaryReference.ts";
+import { loadNodeShaders } from "../../node/nodeShaders.ts";
+import { testDevice } from "../../node/testDevice.ts";
+import { GpuDictionary } from "./gpuDictionary.ts";
+import { DictionaryTrainer, type TrainerOptions } from "./trainer.ts";
+
+const spec: DictionarySpec = {
+  kind: "transcoder",
+  dIn: 6,
+  dSae: 23,
+  dOut: 5,
+  applyBDecToInput: false,
+  hookName: "a",
+  hookNameOut: "b",
+  modelName: "m",
+  normalizeActivations: "none",
+};
+const B = 17;
+
+function batch(n: number, seed: number) {
+  return Float32Array.from({ length: n }, (_, i) => Math.sin((i + 1) * 0.37 + seed));
+}
+
+function options(over: Partial<TrainerOptions>): TrainerOptions {
+  return {
+    schedule: {
+      totalSteps: 10,
+      lr: 1e-3,
+      lrWarmUpSteps: 0,
+      lrDecaySteps: 0,
+      lrEnd: 0,
+      l1Coefficient: 0.1,
+      l1WarmUpSteps: 0,
+    },
+    logEvery: 1000,
+    deadFeatureWindow: 1000,
+    densityWindow: 0,
+    sIn: 1,
+    sOut: 1,
+    ...over,
+  };
+}
+
+describe("DictionaryTrainer", () => {
+  it("reads metrics back only on logging steps and the last step", async () => {
+    const { device } = await testDevice();
+    const gpu = new GpuDictionary(device, loadNodeShaders(), spec, B);
+    gpu.setParams(initDictionary(spec, 1));
+    gpu.resetOptimizer();
+    const trainer = new DictionaryTrainer(gpu, options({ logEvery: 4 }));
+    const logged: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const m = await trainer.step(batch(B * 6, i), batch(B * 5, 100 + i));
+      if (m) logged.push(m.step);
+    }
+    expect(logged).toEqual([4, 8, 10]);
+    expect(trainer.finished).toBe(true);
+    gpu.destroy();
+  });
+
+  it("counts dead features and feature density like SAELens", async () => {
+    const { device } = await testDevice();
+    const gpu = new GpuDictionary(device, loadNodeShaders(), spec, B);
+    const params = initDictionary(spec, 2);
+    // Latents 0..6 can never fire: their bias is far below any pre-activation.
+    for (let i = 0; i < 7; i++) params.bEnc[i] = -100;
+    gpu.setParams(params);
+    gpu.resetOptimizer();
+    // A negligible learning rate keeps the weights fixed, so every step sees the same firing.
+    const trainer = new DictionaryTrainer(
+      gpu,
+      options({
+        schedule: { ...options({}).schedule, lr: 1e-12, totalSteps: 6 },
+        deadFeatureWindow: 3,
+        densityWindow: 6,
+        logEvery: 2,
+      }),
+    );
+    const x = batch(B * 6, 7);
+    const y = batch(B * 5, 8);
+    const fw = forward(
+      spec,
+      {
+        wEnc: Float64Array.from(params.wEnc),
+        bEnc: Float64Array.from(params.bEnc),
+        wDec: Float64Array.from(params.wDec),
+        bDec: Float64Array.from(params.bDec),
+      },
+      x,
+      y,
+      B,
+      0.1,
+    );
+    const firesPerBatch = Array.from({ length: spec.dSae }, (_, i) => {
+      let c = 0;
+      for (let b = 0; b < B; b++) if (fw.f[b * spec.dSae + i]! > 0) c++;
+      return c;
+    });
+    const neverFire = firesPerBatch.filter((c) => c === 0).length;
+    expect(neverFire).toBeGreaterThanOrEqual(7);
+    expect(neverFire).toBeLessThan(spec.dSae);
+    const dead: number[] = [];
+    let density: number[] | undefined;
+    for (let i = 0; i < 6; i++) {
+      const m = await trainer.step(x, y);
+      if (m) dead.push(m.dead_features);
+      if (m?.feature_density_log10) density = m.feature_density_log10;
+    }
+    // After step s a silent latent has gone s steps without firing; dead means > 3.
+    expect(dead).toEqual([0, neverFire, neverFire]);
+    expect(density).toHaveLength(spec.dSae);
+    density!.forEach((d, i) => {
+      expect(d).toBeCloseTo(Math.log10(firesPerBatch[i]! / B + 1e-10), 5);
+    });
+    gpu.destroy();
+  });
+});
