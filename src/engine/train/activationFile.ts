@@ -106,18 +106,19 @@ export class ActivationFile {
     return y ? { x, y } : { x };
   }
 
-  private cachedEpoch = -1;
+  private cachedKey = "";
   private cachedOrder = new Uint32Array(0);
 
   private permutation(epoch: number, seed: number): Uint32Array {
-    if (epoch !== this.cachedEpoch) {
+    const key = `${seed}/${epoch}`;
+    if (key !== this.cachedKey) {
       const order = Uint32Array.from({ length: this.rows }, (_, i) => i);
       const rand = seededRandom((seed * 1000003 + epoch) >>> 0);
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(rand() * (i + 1));
         [order[i], order[j]] = [order[j]!, order[i]!];
       }
-      this.cachedEpoch = epoch;
+      this.cachedKey = key;
       this.cachedOrder = order;
     }
     return this.cachedOrder;
