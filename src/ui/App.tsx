@@ -1,15 +1,18 @@
 import { useEffect, useState } from "react";
 import { probeWebGpu, type WebGpuStatus } from "./webgpuStatus.ts";
+import { SyntheticRunPanel } from "./SyntheticRunPanel.tsx";
 
 export function App() {
   return (
     <main style={{ fontFamily: "system-ui, sans-serif", maxWidth: 720, margin: "2rem auto" }}>
       <h1>Transcoder Playground</h1>
       <p>
-        Train sparse autoencoders and MLP transcoders in your browser with WebGPU. The training
-        engine is being built; this page only checks that your browser can run it.
+        Train sparse autoencoders and MLP transcoders in your browser with WebGPU. The model, corpus
+        and controls are on their way; for now this page checks that your browser can run the
+        training engine.
       </p>
       <AdapterStatus />
+      <SyntheticRunPanel />
     </main>
   );
 }
