@@ -77,7 +77,7 @@ describe("normalize expected_average_only_in", () => {
         tensors.push({
           name: "y",
           dtype: "F32",
-          shape: [...y.shape],
+          shape: y.shape,
           data: y.data.map((v) => v * sOut),
         });
       }

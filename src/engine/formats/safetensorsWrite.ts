@@ -3,7 +3,7 @@ import { LITTLE_ENDIAN_HOST } from "./dtypes.ts";
 export interface TensorToWrite {
   name: string;
   dtype: "F32" | "I32";
-  shape: number[];
+  shape: readonly number[];
   data: Float32Array | Int32Array;
 }
 
