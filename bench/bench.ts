@@ -123,7 +123,7 @@ interface StepTiming {
 
 async function timeSteps(
   dict: GpuDictionary,
-  mirror: StepPasses,
+  mirror: StepPasses | undefined,
   params: DictionaryParams,
   batches: BenchBatch[],
   c: Case,
@@ -164,7 +164,7 @@ async function timeSteps(
     mse: sums.sumSquaredError / c.B,
     fvu: sums.sumSquaredError / sums.targetVariance,
   };
-  if (passReps > 0) {
+  if (passReps > 0 && mirror) {
     const batch = batches[0]!;
     mirror.load(params, batch.x, batch.y);
     mirror.setL1Coefficient(l1);
@@ -197,7 +197,7 @@ async function timeEncoder(
 ): Promise<number> {
   mirror.load(params, batch.x, batch.y);
   mirror.submit(1, ["prepare_input"]);
-  const reps = c.B * c.dSae > 4e6 ? 2 : 5;
+  const reps = c.B * c.dSae > 4e6 ? 1 : 5;
   const ms = await mirror.time(reps, ["encode"]);
   log(`${label}: encoder alone ${ms.toFixed(0)} ms (${reps} dispatches)`);
   return ms;
@@ -249,13 +249,13 @@ interface CaseResult {
   d_out: number;
   d_sae: number;
   l1Coefficient: number;
-  /** dict_encode alone (ms), the same at any L0. */
+  /** dict_encode alone (ms), the same at any L0 (NaN when the mirror could not be built). */
   encoderMs: number;
   init: StepTiming;
   sparse: StepTiming;
   sparsify: { steps: number; lr: number; batch: number; l0: number; fvu: number };
   /** The mirrored passes against GpuDictionary on the same parameters and batch (sparse). */
-  mirrorCheck: { mseRelErr: number; l0Equal: boolean; gradNormRelErr: number };
+  mirrorCheck: { mseRelErr: number; l0Equal: boolean; gradNormRelErr: number } | { error: string };
 }
 
 async function runCase(c: Case, seed: number): Promise<CaseResult> {
@@ -266,7 +266,14 @@ async function runCase(c: Case, seed: number): Promise<CaseResult> {
   log(`${label}: making data`);
   const batches = structuredBatches(4, c.B, c.dIn, c.dOut, withTargets, seed, seed + 1);
   const dict = new GpuDictionary(device, shaders, spec, c.B);
-  const mirror = new StepPasses(device, shaders, spec, c.B);
+  let mirror: StepPasses | undefined;
+  let mirrorError = "";
+  try {
+    mirror = await StepPasses.create(device, shaders, spec, c.B);
+  } catch (err) {
+    mirrorError = (err as Error).message;
+    log(`${label}: no per-pass timings or encoder time: ${mirrorError}`);
+  }
   const big = c.passReps.init === 0;
   let init: Omit<StepTiming, "stepOverEncoder"> | undefined;
   // A step of a big dictionary at initialization is slow: warm up on the sparse one instead.
@@ -294,21 +301,32 @@ async function runCase(c: Case, seed: number): Promise<CaseResult> {
     c.warmup,
   );
   if (big) init = await timeSteps(dict, mirror, p0, batches, c, `${label} init`, 0, 0);
-  const encoderMs = await timeEncoder(mirror, p0, batches[0]!, c, label);
+  const encoderMs = mirror ? await timeEncoder(mirror, p0, batches[0]!, c, label) : Number.NaN;
 
   // The mirror must bind what GpuDictionary binds: compare their sums on one sparse step.
-  const batch = batches[1]!;
-  dict.setParams(sp.params);
-  dict.resetOptimizer();
-  dict.uploadBatch(batch.x, batch.y);
-  dict.step(scalars(TIMED_LR, l1For(c.dSae), 1), true);
-  const ours = await dict.readBatchSums();
-  mirror.load(sp.params, batch.x, batch.y);
-  mirror.setL1Coefficient(l1For(c.dSae));
-  const theirs = await mirror.sums();
-  const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
+  let mirrorCheck: CaseResult["mirrorCheck"] = { error: mirrorError };
+  if (mirror) {
+    const batch = batches[1]!;
+    dict.setParams(sp.params);
+    dict.resetOptimizer();
+    dict.uploadBatch(batch.x, batch.y);
+    dict.step(scalars(TIMED_LR, l1For(c.dSae), 1), true);
+    const ours = await dict.readBatchSums();
+    mirror.load(sp.params, batch.x, batch.y);
+    mirror.setL1Coefficient(l1For(c.dSae));
+    const theirs = await mirror.sums();
+    const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
+    mirrorCheck = {
+      mseRelErr: rel(theirs.sumSquaredError, ours.sumSquaredError),
+      l0Equal: theirs.sumL0 === ours.sumL0,
+      gradNormRelErr: rel(theirs.gradNorm, ours.gradNorm),
+    };
+    if (mirrorCheck.mseRelErr > 1e-5 || !mirrorCheck.l0Equal || mirrorCheck.gradNormRelErr > 1e-4) {
+      log(`${label}: WARNING: the mirrored passes disagree with GpuDictionary`);
+    }
+    mirror.destroy();
+  }
   dict.destroy();
-  mirror.destroy();
   return {
     kind: c.kind,
     B: c.B,
@@ -320,11 +338,7 @@ async function runCase(c: Case, seed: number): Promise<CaseResult> {
     init: { ...init!, stepOverEncoder: init!.msPerStep / encoderMs },
     sparse: { ...sparse, stepOverEncoder: sparse.msPerStep / encoderMs },
     sparsify: { steps: sp.steps, lr: SPARSIFY.lr, batch: SPARSIFY.batch, l0: sp.l0, fvu: sp.fvu },
-    mirrorCheck: {
-      mseRelErr: rel(theirs.sumSquaredError, ours.sumSquaredError),
-      l0Equal: theirs.sumL0 === ours.sumL0,
-      gradNormRelErr: rel(theirs.gradNorm, ours.gradNorm),
-    },
+    mirrorCheck,
   };
 }
 

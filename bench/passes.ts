@@ -22,6 +22,32 @@ export interface MirrorPass {
 }
 
 export class StepPasses {
+  /**
+   * Builds the mirror and fails (instead of timing invalid work) when it no longer matches the
+   * shaders: a missing file throws, a binding that the WGSL does not declare is a validation error.
+   */
+  static async create(
+    device: GPUDevice,
+    shaders: ShaderLibrary,
+    spec: DictionarySpec,
+    batchSize: number,
+  ): Promise<StepPasses> {
+    device.pushErrorScope("validation");
+    let mirror: StepPasses;
+    try {
+      mirror = new StepPasses(device, shaders, spec, batchSize);
+    } catch (err) {
+      await device.popErrorScope();
+      throw err;
+    }
+    const error = await device.popErrorScope();
+    if (error) {
+      mirror.destroy();
+      throw new Error(`the mirrored passes do not match the shaders: ${error.message}`);
+    }
+    return mirror;
+  }
+
   readonly layout: ParamLayout;
   readonly passes: MirrorPass[];
   private readonly metricsPasses: MirrorPass[];
@@ -36,7 +62,7 @@ export class StepPasses {
   /** Passes dispatched at least once (their first dispatch may pay one-time costs). */
   private readonly warm = new Set<string>();
 
-  constructor(
+  private constructor(
     private readonly device: GPUDevice,
     shaders: ShaderLibrary,
     readonly spec: DictionarySpec,
