@@ -11,7 +11,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (d >= dims.dOut) { return; }
   var s = 0.0;
   for (var b = 0u; b < dims.B; b++) {
-    s += resid[b * dims.dOut + d];
+    s += resid[b * dims.dOutP + d];
   }
   var g = 2.0 / f32(dims.B) * s;
   if (dims.applyBDec != 0u) {

@@ -1,34 +1,45 @@
 // Lists of active (pre > 0) entries, in index order, so that the decoder side and the
-// weight gradients do work in proportion to the active latents.
-//   rows: one invocation per batch row b -> list[b*Fp + k] = latent, count[b]
+// weight gradients can do work in proportion to the active latents.
+//   rows: one invocation per batch row b -> list[b*Fp + k] = latent, count[b],
+//         and rowL1[b] = sum_i f[b,i] ||W_dec[i]|| for the metrics
 //   cols: one invocation per latent i    -> list[i*B + k]  = row,    count[i]
 // One invocation per list keeps the order deterministic with no scan across invocations.
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> pre: array<f32>;
-@group(0) @binding(2) var<storage, read_write> list: array<u32>;
-@group(0) @binding(3) var<storage, read_write> count: array<u32>;
-
-fn compact(n: u32, inBase: u32, inStride: u32, outBase: u32, countIndex: u32) {
-  var c = 0u;
-  for (var j = 0u; j < n; j++) {
-    if (pre[inBase + j * inStride] > 0.0) {
-      list[outBase + c] = j;
-      c++;
-    }
-  }
-  count[countIndex] = c;
-}
+@group(0) @binding(2) var<storage, read> norms: array<f32>;
+@group(0) @binding(3) var<storage, read_write> list: array<u32>;
+@group(0) @binding(4) var<storage, read_write> count: array<u32>;
+@group(0) @binding(5) var<storage, read_write> rowL1: array<f32>;
 
 @compute @workgroup_size(64)
 fn rows(@builtin(global_invocation_id) gid: vec3<u32>) {
   let b = gid.x;
   if (b >= dims.B) { return; }
-  compact(dims.F, b * dims.Fp, 1u, b * dims.Fp, b);
+  let base = b * dims.Fp;
+  var c = 0u;
+  var l1 = 0.0;
+  for (var i = 0u; i < dims.F; i++) {
+    let a = pre[base + i];
+    if (a > 0.0) {
+      list[base + c] = i;
+      c++;
+      l1 += a * norms[i];
+    }
+  }
+  count[b] = c;
+  rowL1[b] = l1;
 }
 
 @compute @workgroup_size(64)
 fn cols(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
   if (i >= dims.Fp) { return; }
-  compact(dims.B, i, dims.Fp, i * dims.B, i);
+  var c = 0u;
+  for (var b = 0u; b < dims.B; b++) {
+    if (pre[b * dims.Fp + i] > 0.0) {
+      list[i * dims.B + c] = b;
+      c++;
+    }
+  }
+  count[i] = c;
 }

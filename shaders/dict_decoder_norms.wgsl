@@ -7,7 +7,7 @@
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
   if (i >= dims.Fp) { return; }
-  let base = dims.offWDec + i * dims.dOut;
+  let base = dims.offWDec + i * dims.dOutP;
   var s = 0.0;
   for (var d = 0u; d < dims.dOut; d++) {
     let w = params[base + d];

@@ -1,6 +1,5 @@
 // One workgroup per latent i, looping over the rows where it fired:
 //   dW_dec[i, :] = (2/B) sum_b f[b,i] resid[b, :] + (l1/B) (sum_b f[b,i]) W_dec[i, :] / ||W_dec[i]||
-// and the firing statistics: steps since the latent last fired, fires in the window.
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<uniform> sp: StepParams;
 @group(0) @binding(2) var<storage, read> colList: array<u32>;
@@ -10,7 +9,6 @@
 @group(0) @binding(6) var<storage, read> params: array<f32>;
 @group(0) @binding(7) var<storage, read> norms: array<f32>;
 @group(0) @binding(8) var<storage, read_write> grads: array<f32>;
-@group(0) @binding(9) var<storage, read_write> firing: array<u32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -25,7 +23,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (sumF > 0.0) {
     l1Scale = sp.l1Coefficient * invB * sumF / norms[i];
   }
-  let wBase = dims.offWDec + i * dims.dOut;
+  let wBase = dims.offWDec + i * dims.dOutP;
   for (var d0 = 0u; d0 < dims.dOut; d0 += 4u * WG) {
     var acc = vec4<f32>(0.0);
     var off = vec4<u32>(0u);
@@ -35,7 +33,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var k = 0u; k < n; k++) {
       let b = colList[i * dims.B + k];
       let a = pre[b * dims.Fp + i];
-      let rBase = b * dims.dOut;
+      let rBase = b * dims.dOutP;
       acc += a * vec4<f32>(resid[rBase + off.x], resid[rBase + off.y], resid[rBase + off.z], resid[rBase + off.w]);
     }
     for (var q = 0u; q < 4u; q++) {
@@ -43,14 +41,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       if (d < dims.dOut) {
         grads[wBase + d] = 2.0 * invB * acc[q] + l1Scale * params[wBase + d];
       }
-    }
-  }
-  if (lid == 0u) {
-    if (n > 0u) {
-      firing[i] = 0u;
-      firing[dims.Fp + i] += n;
-    } else {
-      firing[i] += 1u;
     }
   }
 }

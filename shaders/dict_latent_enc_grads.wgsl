@@ -20,7 +20,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var k = 0u; k < n; k++) {
       let b = colList[i * dims.B + k];
       let g = dpre[b * dims.Fp + i];
-      let xBase = b * dims.dIn;
+      let xBase = b * dims.dInP;
       acc += g * vec4<f32>(xp[xBase + off.x], xp[xBase + off.y], xp[xBase + off.z], xp[xBase + off.w]);
     }
     for (var q = 0u; q < 4u; q++) {

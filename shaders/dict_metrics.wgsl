@@ -25,7 +25,7 @@ fn partial(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (t < dims.dOut) {
     var sy = 0.0;
     for (var b = 0u; b < dims.B; b++) {
-      let r = resid[b * dims.dOut + t];
+      let r = resid[b * dims.dOutP + t];
       acc.x += r * r;
       sy += y[b * dims.dOut + t] * sp.sOut;
     }

@@ -14,10 +14,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let b = wid.x;
   let n = rowCount[b];
   let invB = 1.0 / f32(dims.B);
-  let rBase = b * dims.dOut;
+  let rBase = b * dims.dOutP;
   for (var k = lid; k < n; k += WG) {
     let i = rowList[b * dims.Fp + k];
-    let wBase = dims.offWDec + i * dims.dOut;
+    let wBase = dims.offWDec + i * dims.dOutP;
     var dot = 0.0;
     for (var d = 0u; d < dims.dOut; d++) {
       dot += resid[rBase + d] * params[wBase + d];

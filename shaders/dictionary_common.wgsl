@@ -1,7 +1,9 @@
 // Shared declarations for the dictionary training kernels (prepended to each of them).
 // Parameters, gradients and Adam moments share one flat layout:
-//   W_enc [dIn, Fp] | b_enc [Fp] | W_dec [Fp, dOut] | b_dec [dOut]
-// where Fp is d_sae rounded up to a multiple of 4; the padding latents stay zero.
+//   W_enc [dInP, Fp] | b_enc [Fp] | W_dec [Fp, dOutP] | b_dec [dOutP]
+// where dInP, Fp and dOutP are d_in, d_sae and d_out rounded up to multiples of 4 (so that
+// kernels read vec4s); padding entries are zero and stay zero. x' is [B, dInP] and the
+// residual [B, dOutP], also zero-padded; the raw batch x [B, dIn] and y [B, dOut] are not.
 
 struct Dims {
   B: u32,
@@ -15,7 +17,11 @@ struct Dims {
   offBDec: u32,
   total: u32,
   applyBDec: u32,
-  _pad: u32,
+  dInP: u32,
+  dOutP: u32,
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
 }
 
 struct StepParams {

@@ -32,20 +32,22 @@ describe("paramLayout", () => {
   });
 
   it("has contiguous offsets W_enc | b_enc | W_dec | b_dec (hand-computed)", () => {
-    // d_in = 5, d_sae = 131 -> Fp = 132, d_out = 3:
-    // W_enc at 0 (5*132 = 660 floats), b_enc at 660 (132), W_dec at 792 (132*3 = 396),
-    // b_dec at 1188 (3), total 1191.
+    // d_in = 5 -> dInP = 8, d_sae = 131 -> Fp = 132, d_out = 3 -> dOutP = 4:
+    // W_enc at 0 (8*132 = 1056 floats), b_enc at 1056 (132), W_dec at 1188 (132*4 = 528),
+    // b_dec at 1716 (4), total 1720.
     const l = paramLayout({ dIn: 5, dSae: 131, dOut: 3 });
     expect(l).toEqual({
       dIn: 5,
       dSae: 131,
       dOut: 3,
       fp: 132,
+      dInP: 8,
+      dOutP: 4,
       offWEnc: 0,
-      offBEnc: 660,
-      offWDec: 792,
-      offBDec: 1188,
-      total: 1191,
+      offBEnc: 1056,
+      offWDec: 1188,
+      offBDec: 1716,
+      total: 1720,
     });
   });
 
@@ -54,14 +56,20 @@ describe("paramLayout", () => {
       for (const dSae of [1, 2, 7, 12, 131]) {
         for (const dOut of [1, 3, 4, 5]) {
           const l = paramLayout({ dIn, dSae, dOut });
-          expect(l.fp % 4).toBe(0);
-          expect(l.fp).toBeGreaterThanOrEqual(dSae);
-          expect(l.fp - dSae).toBeLessThan(4);
+          for (const [padded, width] of [
+            [l.fp, dSae],
+            [l.dInP, dIn],
+            [l.dOutP, dOut],
+          ] as const) {
+            expect(padded % 4).toBe(0);
+            expect(padded).toBeGreaterThanOrEqual(width);
+            expect(padded - width).toBeLessThan(4);
+          }
           expect(l.offWEnc).toBe(0);
-          expect(l.offBEnc).toBe(l.offWEnc + dIn * l.fp);
+          expect(l.offBEnc).toBe(l.offWEnc + l.dInP * l.fp);
           expect(l.offWDec).toBe(l.offBEnc + l.fp);
-          expect(l.offBDec).toBe(l.offWDec + l.fp * dOut);
-          expect(l.total).toBe(l.offBDec + dOut);
+          expect(l.offBDec).toBe(l.offWDec + l.fp * l.dOutP);
+          expect(l.total).toBe(l.offBDec + l.dOutP);
           for (const off of [l.offWEnc, l.offBEnc, l.offWDec, l.offBDec]) expect(off % 4).toBe(0);
         }
       }
@@ -94,32 +102,21 @@ describe("packParams / unpackParams", () => {
       for (let i = 0; i < dSae; i++) expect(flat[l.offBEnc + i]).toBe(p.bEnc[i]);
       for (let i = 0; i < dSae; i++) {
         for (let d = 0; d < dOut; d++) {
-          expect(flat[l.offWDec + i * dOut + d]).toBe(p.wDec[i * dOut + d]);
+          expect(flat[l.offWDec + i * l.dOutP + d]).toBe(p.wDec[i * dOut + d]);
         }
       }
       for (let d = 0; d < dOut; d++) expect(flat[l.offBDec + d]).toBe(p.bDec[d]);
 
-      // Padding latents are exactly zero: W_enc columns, b_enc tail, W_dec rows.
-      let padding = 0;
-      for (let k = 0; k < dIn; k++) {
-        for (let i = dSae; i < l.fp; i++) {
-          expect(flat[l.offWEnc + k * l.fp + i]).toBe(0);
-          padding++;
-        }
-      }
-      for (let i = dSae; i < l.fp; i++) {
-        expect(flat[l.offBEnc + i]).toBe(0);
-        padding++;
-      }
-      for (let e = l.offWDec + dSae * dOut; e < l.offBDec; e++) {
-        expect(flat[e]).toBe(0);
-        padding++;
-      }
-      expect(padding).toBe((l.fp - dSae) * (dIn + 1 + dOut));
-      // Every other entry is a (non-zero) parameter: nothing is lost or duplicated as zero.
+      // Every other entry is padding and exactly zero: nothing is lost or duplicated.
       let nonZero = 0;
       for (const v of flat) if (v !== 0) nonZero++;
       expect(nonZero).toBe(dIn * dSae + dSae + dSae * dOut + dOut);
+      const padding =
+        l.dInP * l.fp -
+        dIn * dSae +
+        (l.fp - dSae) +
+        (l.fp * l.dOutP - dSae * dOut) +
+        (l.dOutP - dOut);
       expect(nonZero + padding).toBe(l.total);
 
       const back = unpackParams(l, flat);
@@ -143,7 +140,10 @@ describe("packParams / unpackParams", () => {
     const flat = packParams(l, p);
     for (let k = 0; k < 5; k++) flat[l.offWEnc + k * l.fp + 131] = 123;
     flat[l.offBEnc + 131] = 456;
-    for (let d = 0; d < 3; d++) flat[l.offWDec + 131 * 3 + d] = 789;
+    for (let d = 0; d < 3; d++) flat[l.offWDec + 131 * l.dOutP + d] = 789;
+    for (let i = 0; i < 131; i++) flat[l.offWDec + i * l.dOutP + 3] = 321;
+    for (let k = 5; k < 8; k++) flat[l.offWEnc + k * l.fp] = 654;
+    flat[l.offBDec + 3] = 987;
     const back = unpackParams(l, flat);
     expect(Array.from(back.wEnc)).toEqual(Array.from(p.wEnc));
     expect(Array.from(back.bEnc)).toEqual(Array.from(p.bEnc));

@@ -1,15 +1,17 @@
 import type { DictionaryParams, DictionarySpec } from "./spec.ts";
 
 /**
- * The GPU's flat parameter layout: W_enc [dIn, Fp] | b_enc [Fp] | W_dec [Fp, dOut] | b_dec [dOut],
- * with d_sae padded to Fp (a multiple of 4) so the encoder reads vec4s. Gradients and Adam
- * moments use the same layout; padding latents stay exactly zero.
+ * The GPU's flat parameter layout: W_enc [dInP, Fp] | b_enc [Fp] | W_dec [Fp, dOutP] | b_dec [dOutP],
+ * with d_in, d_sae and d_out padded to multiples of 4 (dInP, Fp, dOutP) so that kernels read
+ * vec4s. Gradients and Adam moments use the same layout; padding entries stay exactly zero.
  */
 export interface ParamLayout {
   dIn: number;
   dSae: number;
   dOut: number;
   fp: number;
+  dInP: number;
+  dOutP: number;
   offWEnc: number;
   offBEnc: number;
   offWDec: number;
@@ -18,17 +20,22 @@ export interface ParamLayout {
 }
 
 export function paramLayout(spec: Pick<DictionarySpec, "dIn" | "dSae" | "dOut">): ParamLayout {
-  const fp = Math.ceil(spec.dSae / 4) * 4;
+  const up4 = (n: number) => Math.ceil(n / 4) * 4;
+  const fp = up4(spec.dSae);
+  const dInP = up4(spec.dIn);
+  const dOutP = up4(spec.dOut);
   const offWEnc = 0;
-  const offBEnc = spec.dIn * fp;
+  const offBEnc = dInP * fp;
   const offWDec = offBEnc + fp;
-  const offBDec = offWDec + fp * spec.dOut;
-  const total = offBDec + spec.dOut;
+  const offBDec = offWDec + fp * dOutP;
+  const total = offBDec + dOutP;
   return {
     dIn: spec.dIn,
     dSae: spec.dSae,
     dOut: spec.dOut,
     fp,
+    dInP,
+    dOutP,
     offWEnc,
     offBEnc,
     offWDec,
@@ -38,27 +45,34 @@ export function paramLayout(spec: Pick<DictionarySpec, "dIn" | "dSae" | "dOut">)
 }
 
 export function packParams(layout: ParamLayout, p: DictionaryParams): Float32Array<ArrayBuffer> {
-  const { dIn, dSae, dOut, fp } = layout;
+  const { dIn, dSae, dOut, fp, dOutP } = layout;
   const flat = new Float32Array(layout.total);
   for (let k = 0; k < dIn; k++) {
     flat.set(p.wEnc.subarray(k * dSae, (k + 1) * dSae), layout.offWEnc + k * fp);
   }
-  flat.set(p.bEnc, layout.offBEnc);
-  flat.set(p.wDec.subarray(0, dSae * dOut), layout.offWDec);
-  flat.set(p.bDec, layout.offBDec);
+  flat.set(p.bEnc.subarray(0, dSae), layout.offBEnc);
+  for (let i = 0; i < dSae; i++) {
+    flat.set(p.wDec.subarray(i * dOut, (i + 1) * dOut), layout.offWDec + i * dOutP);
+  }
+  flat.set(p.bDec.subarray(0, dOut), layout.offBDec);
   return flat;
 }
 
 export function unpackParams(layout: ParamLayout, flat: Float32Array): DictionaryParams {
-  const { dIn, dSae, dOut, fp } = layout;
+  const { dIn, dSae, dOut, fp, dOutP } = layout;
   const wEnc = new Float32Array(dIn * dSae);
   for (let k = 0; k < dIn; k++) {
     wEnc.set(flat.subarray(layout.offWEnc + k * fp, layout.offWEnc + k * fp + dSae), k * dSae);
   }
+  const wDec = new Float32Array(dSae * dOut);
+  for (let i = 0; i < dSae; i++) {
+    const start = layout.offWDec + i * dOutP;
+    wDec.set(flat.subarray(start, start + dOut), i * dOut);
+  }
   return {
     wEnc,
     bEnc: flat.slice(layout.offBEnc, layout.offBEnc + dSae),
-    wDec: flat.slice(layout.offWDec, layout.offWDec + dSae * dOut),
+    wDec,
     bDec: flat.slice(layout.offBDec, layout.offBDec + dOut),
   };
 }

@@ -5,7 +5,12 @@ export function createKernel(
   device: GPUDevice,
   shaders: ShaderLibrary,
   name: string,
-  options: { prelude?: string; entryPoint?: string } = {},
+  options: {
+    prelude?: string;
+    entryPoint?: string;
+    constants?: Record<string, number>;
+    label?: string;
+  } = {},
 ): GPUComputePipeline {
   const code =
     (options.prelude ? shaders.source(options.prelude) + "\n" : "") + shaders.source(name);
@@ -21,9 +26,9 @@ export function createKernel(
     })),
   });
   return device.createComputePipeline({
-    label: options.entryPoint ? `${name}.${options.entryPoint}` : name,
+    label: options.label ?? (options.entryPoint ? `${name}.${options.entryPoint}` : name),
     layout: device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }),
-    compute: { module, entryPoint: options.entryPoint ?? "main" },
+    compute: { module, entryPoint: options.entryPoint ?? "main", constants: options.constants },
   });
 }
 

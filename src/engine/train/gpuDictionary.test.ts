@@ -72,47 +72,56 @@ const cases = [
 ];
 
 describe("GpuDictionary against the float64 reference", () => {
-  for (const { name, s, B } of cases) {
-    it(`${name}: metrics, gradients and 3 Adam steps`, async () => {
-      const { device } = await testDevice();
-      const ref: RefShape = s;
-      const params = randomParams(s, 7);
-      const gpu = new GpuDictionary(device, shaders, s, B);
-      gpu.setParams(params);
-      gpu.resetOptimizer();
-      const p64 = to64(params);
-      const state = { step: 0, m: zerosLike(p64), v: zerosLike(p64) };
-      const l1 = 0.7;
-      const lr = 1e-3;
-      for (let step = 1; step <= 3; step++) {
-        const x = randomData(B * s.dIn, 100 + step, 0.3);
-        const y = s.kind === "sae" ? x : randomData(B * s.dOut, 200 + step, -0.2);
-        gpu.uploadBatch(x, s.kind === "sae" ? undefined : y);
-        gpu.step(
-          { l1Coefficient: l1, lr, adamStep: step, sIn: 1, sOut: 1, deadFeatureWindow: 1000 },
-          true,
-        );
-        const sums = await gpu.readBatchSums();
-        const grads = await gpu.readGradients();
-        const fw = forward(ref, p64, x, y, B, l1);
-        const g64 = gradients(ref, p64, x, y, B, l1);
-        expect(sums.sumSquaredError / B).toBeCloseTo(fw.mseLoss, 4);
-        expect((l1 * sums.sumL1) / B / fw.l1Loss).toBeCloseTo(1, 5);
-        expect(sums.sumL0 / B).toBe(fw.l0);
-        expect(fw.l0).toBeGreaterThan(1);
-        expect(1 - sums.sumSquaredError / sums.targetVariance).toBeCloseTo(fw.explainedVariance, 4);
-        for (const n of PARAM_NAMES) {
-          expect(scaledError(grads[n], g64[n]), `gradient ${n} at step ${step}`).toBeLessThan(2e-5);
+  for (const { name, s, B } of cases)
+    for (const path of ["sparse", "dense"] as const) {
+      it(`${name}, ${path} path: metrics, gradients and 3 Adam steps`, async () => {
+        const { device } = await testDevice();
+        const ref: RefShape = s;
+        const params = randomParams(s, 7);
+        const gpu = new GpuDictionary(device, shaders, s, B);
+        gpu.setParams(params);
+        gpu.resetOptimizer();
+        const p64 = to64(params);
+        const state = { step: 0, m: zerosLike(p64), v: zerosLike(p64) };
+        const l1 = 0.7;
+        const lr = 1e-3;
+        for (let step = 1; step <= 3; step++) {
+          const x = randomData(B * s.dIn, 100 + step, 0.3);
+          const y = s.kind === "sae" ? x : randomData(B * s.dOut, 200 + step, -0.2);
+          gpu.uploadBatch(x, s.kind === "sae" ? undefined : y);
+          gpu.step(
+            { l1Coefficient: l1, lr, adamStep: step, sIn: 1, sOut: 1, deadFeatureWindow: 1000 },
+            true,
+            path,
+          );
+          const sums = await gpu.readBatchSums();
+          const grads = await gpu.readGradients();
+          const fw = forward(ref, p64, x, y, B, l1);
+          const g64 = gradients(ref, p64, x, y, B, l1);
+          expect(sums.sumSquaredError / B).toBeCloseTo(fw.mseLoss, 4);
+          expect((l1 * sums.sumL1) / B / fw.l1Loss).toBeCloseTo(1, 5);
+          expect(sums.sumL0 / B).toBe(fw.l0);
+          expect(fw.l0).toBeGreaterThan(1);
+          expect(1 - sums.sumSquaredError / sums.targetVariance).toBeCloseTo(
+            fw.explainedVariance,
+            4,
+          );
+          for (const n of PARAM_NAMES) {
+            expect(scaledError(grads[n], g64[n]), `gradient ${n} at step ${step}`).toBeLessThan(
+              2e-5,
+            );
+          }
+          const norm = clipGradNorm(g64, 1);
+          expect(sums.gradNorm / norm).toBeCloseTo(1, 4);
+          adamUpdate(p64, g64, state, lr);
+          const after = await gpu.readParams();
+          for (const n of PARAM_NAMES) {
+            expect(scaledError(after[n], p64[n]), `param ${n} after step ${step}`).toBeLessThan(
+              1e-5,
+            );
+          }
         }
-        const norm = clipGradNorm(g64, 1);
-        expect(sums.gradNorm / norm).toBeCloseTo(1, 4);
-        adamUpdate(p64, g64, state, lr);
-        const after = await gpu.readParams();
-        for (const n of PARAM_NAMES) {
-          expect(scaledError(after[n], p64[n]), `param ${n} after step ${step}`).toBeLessThan(1e-5);
-        }
-      }
-      gpu.destroy();
-    });
-  }
+        gpu.destroy();
+      });
+    }
 });

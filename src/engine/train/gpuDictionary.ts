@@ -30,6 +30,8 @@ const STAGING_FLOATS = 8;
 /** SLICES in dict_grad_norm.wgsl. */
 const GRAD_NORM_SLICES = 1024;
 
+export type StepPath = "sparse" | "dense";
+
 interface Pass {
   pipeline: GPUComputePipeline;
   bind: GPUBindGroup;
@@ -56,7 +58,7 @@ export class GpuDictionary {
   private readonly clip: GPUBuffer;
   private readonly staging: GPUBuffer;
   private readonly densityStaging: GPUBuffer;
-  private readonly passes: Pass[];
+  private readonly paths: Record<StepPath, { before: Pass[]; after: Pass[] }>;
   private readonly metricsPasses: Pass[];
 
   constructor(
@@ -72,7 +74,7 @@ export class GpuDictionary {
     this.layout = layout;
     this.batchSize = batchSize;
     const B = batchSize;
-    const { fp, dIn, dOut } = layout;
+    const { fp, dIn, dOut, dInP, dOutP } = layout;
     const f32 = 4;
     const make = (label: string, bytes: number, usage?: number) => {
       const b = createBuffer(device, label, bytes, usage);
@@ -80,7 +82,7 @@ export class GpuDictionary {
       return b;
     };
     const uniform = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
-    const dims = make("dims", 12 * 4, uniform);
+    const dims = make("dims", 16 * 4, uniform);
     const applyBDec = spec.kind === "sae" && spec.applyBDecToInput ? 1 : 0;
     device.queue.writeBuffer(
       dims,
@@ -97,6 +99,10 @@ export class GpuDictionary {
         layout.offBDec,
         layout.total,
         applyBDec,
+        dInP,
+        dOutP,
+        0,
+        0,
         0,
       ]),
     );
@@ -109,7 +115,7 @@ export class GpuDictionary {
     this.firing = make("firing", 2 * fp * 4);
     this.x = make("x", B * dIn * f32);
     this.y = spec.kind === "sae" ? this.x : make("y", B * dOut * f32);
-    const xp = make("xPrime", B * dIn * f32);
+    const xp = make("xPrime", B * dInP * f32);
     const pre = make("pre", B * fp * f32);
     const dpre = make("dPre", B * fp * f32);
     const rowList = make("rowList", B * fp * 4);
@@ -117,7 +123,7 @@ export class GpuDictionary {
     const colList = make("colList", fp * B * 4);
     const colCount = make("colCount", fp * 4);
     const norms = make("decoderNorms", fp * f32);
-    const resid = make("residual", B * dOut * f32);
+    const resid = make("residual", B * dOutP * f32);
     const rowL1 = make("rowL1", B * f32);
     this.clip = make("clip", 2 * f32);
     const gradPartials = make("gradNormPartials", GRAD_NORM_SLICES * f32);
@@ -128,8 +134,10 @@ export class GpuDictionary {
     this.staging = make("metricsStaging", STAGING_FLOATS * f32, mapRead);
     this.densityStaging = make("densityStaging", fp * 4, mapRead);
 
-    const kernel = (name: string, entryPoint?: string) =>
-      createKernel(device, shaders, name, { prelude: "dictionary_common", entryPoint });
+    const kernel = (
+      name: string,
+      options: { entryPoint?: string; constants?: Record<string, number>; label?: string } = {},
+    ) => createKernel(device, shaders, name, { prelude: "dictionary_common", ...options });
     const sp = this.stepUniform;
     const pass = (
       pipeline: GPUComputePipeline,
@@ -140,51 +148,130 @@ export class GpuDictionary {
       bind: bindBuffers(device, pipeline, resources, pipeline.label),
       grid,
     });
-    const prepare = kernel("dict_prepare_input");
-    const normsK = kernel("dict_decoder_norms");
-    const encode = kernel("dict_encode");
-    const compactRows = kernel("dict_compact", "rows");
-    const compactCols = kernel("dict_compact", "cols");
-    const decode = kernel("dict_decode");
-    const rowGrads = kernel("dict_row_grads");
-    const decGrads = kernel("dict_latent_dec_grads");
-    const encGrads = kernel("dict_latent_enc_grads");
-    const biasDec = kernel("dict_bias_dec_grad");
-    const gradNormPartial = kernel("dict_grad_norm", "partial");
-    const gradNormFinish = kernel("dict_grad_norm", "finish");
-    const adam = kernel("dict_adam");
-    const ENCODE_ROWS = 8;
-    this.passes = [
-      pass(prepare, [dims, sp, this.x, this.params, xp], grid1d(B * dIn, 64)),
-      pass(normsK, [dims, this.params, norms], [Math.ceil(fp / 64), 1]),
+    // Register-blocked kernels: 8 rows per invocation, (16, 4) invocations per workgroup.
+    const blockedGrid = (cols4: number, rows: number): [number, number] => [
+      Math.ceil(cols4 / 16),
+      Math.ceil(rows / 8 / 4),
+    ];
+    const matmulRows = (label: string, c: Record<string, number>) =>
+      kernel("dict_matmul_rows", { constants: c, label });
+    const matmulAt = (label: string, c: Record<string, number>) =>
+      kernel("dict_matmul_at", { constants: c, label });
+
+    const forward = [
+      pass(kernel("dict_prepare_input"), [dims, sp, this.x, this.params, xp], grid1d(B * dInP, 64)),
+      pass(kernel("dict_decoder_norms"), [dims, this.params, norms], [Math.ceil(fp / 64), 1]),
       pass(
-        encode,
-        [dims, xp, this.params, pre],
-        [Math.ceil(fp / 4 / 16), Math.ceil(B / ENCODE_ROWS / 4)],
+        matmulRows("encode", {
+          K4: dInP / 4,
+          N4: fp / 4,
+          OFF_W4: layout.offWEnc / 4,
+          OFF_BIAS4: layout.offBEnc / 4,
+          RELU_A: 0,
+          SUB_Y: 0,
+          Y_WIDTH: 1,
+        }),
+        [dims, sp, xp, this.params, this.y, pre],
+        blockedGrid(fp / 4, B),
       ),
-      pass(compactRows, [dims, pre, rowList, rowCount], [Math.ceil(B / 64), 1]),
-      pass(compactCols, [dims, pre, colList, colCount], [Math.ceil(fp / 64), 1]),
       pass(
-        decode,
-        [dims, sp, pre, rowList, rowCount, this.params, norms, this.y, resid, rowL1],
+        kernel("dict_compact", { entryPoint: "rows" }),
+        [dims, pre, norms, rowList, rowCount, rowL1],
+        [Math.ceil(B / 64), 1],
+      ),
+      pass(
+        kernel("dict_compact", { entryPoint: "cols" }),
+        [dims, pre, norms, colList, colCount, rowL1],
+        [Math.ceil(fp / 64), 1],
+      ),
+      pass(kernel("dict_firing"), [dims, colCount, this.firing], [Math.ceil(fp / 64), 1]),
+    ];
+    const sparse = [
+      pass(
+        kernel("dict_decode"),
+        [dims, sp, pre, rowList, rowCount, this.params, this.y, resid],
         [B, 1],
       ),
-      pass(rowGrads, [dims, sp, rowList, rowCount, resid, this.params, norms, dpre], [B, 1]),
       pass(
-        decGrads,
-        [dims, sp, colList, colCount, pre, resid, this.params, norms, grads, this.firing],
+        kernel("dict_row_grads"),
+        [dims, sp, rowList, rowCount, resid, this.params, norms, dpre],
+        [B, 1],
+      ),
+      pass(
+        kernel("dict_latent_dec_grads"),
+        [dims, sp, colList, colCount, pre, resid, this.params, norms, grads],
         [fp, 1],
       ),
-      pass(encGrads, [dims, colList, colCount, dpre, xp, grads], [fp, 1]),
-      pass(biasDec, [dims, resid, this.params, grads], [Math.ceil(dOut / 64), 1]),
-      pass(gradNormPartial, [dims, grads, gradPartials, this.clip], [GRAD_NORM_SLICES / 64, 1]),
-      pass(gradNormFinish, [dims, grads, gradPartials, this.clip], [1, 1]),
+      pass(kernel("dict_latent_enc_grads"), [dims, colList, colCount, dpre, xp, grads], [fp, 1]),
+    ];
+    const dense = [
       pass(
-        adam,
+        matmulRows("decode_dense", {
+          K4: fp / 4,
+          N4: dOutP / 4,
+          OFF_W4: layout.offWDec / 4,
+          OFF_BIAS4: layout.offBDec / 4,
+          RELU_A: 1,
+          SUB_Y: 1,
+          Y_WIDTH: dOut,
+        }),
+        [dims, sp, pre, this.params, this.y, resid],
+        blockedGrid(dOutP / 4, B),
+      ),
+      pass(
+        kernel("dict_dense_dpre", { constants: { D4: dOutP / 4, F4: fp / 4 } }),
+        [dims, sp, resid, this.params, norms, pre, dpre],
+        blockedGrid(fp / 4, B),
+      ),
+      pass(
+        matmulAt("decoder_grads_dense", {
+          A4: fp / 4,
+          G4: dOutP / 4,
+          OFF_OUT4: layout.offWDec / 4,
+          DECODER: 1,
+          OFF_BIAS4: 0,
+        }),
+        [dims, sp, pre, resid, this.params, norms, grads],
+        blockedGrid(dOutP / 4, fp),
+      ),
+      pass(
+        matmulAt("encoder_grads_dense", {
+          A4: dInP / 4,
+          G4: fp / 4,
+          OFF_OUT4: layout.offWEnc / 4,
+          DECODER: 0,
+          OFF_BIAS4: layout.offBEnc / 4,
+        }),
+        [dims, sp, xp, dpre, this.params, norms, grads],
+        blockedGrid(fp / 4, dInP),
+      ),
+    ];
+    const optimizer = [
+      pass(
+        kernel("dict_bias_dec_grad"),
+        [dims, resid, this.params, grads],
+        [Math.ceil(dOut / 64), 1],
+      ),
+      pass(
+        kernel("dict_grad_norm", { entryPoint: "partial" }),
+        [dims, grads, gradPartials, this.clip],
+        [GRAD_NORM_SLICES / 64, 1],
+      ),
+      pass(
+        kernel("dict_grad_norm", { entryPoint: "finish" }),
+        [dims, grads, gradPartials, this.clip],
+        [1, 1],
+      ),
+      pass(
+        kernel("dict_adam"),
         [dims, sp, grads, this.clip, this.params, this.m, this.v],
         grid1d(layout.total, 64),
       ),
     ];
+    this.paths = {
+      sparse: { before: [...forward, ...sparse, optimizer[0]!], after: optimizer.slice(1) },
+      dense: { before: [...forward, ...dense, optimizer[0]!], after: optimizer.slice(1) },
+    };
     const metricsResources = [
       dims,
       sp,
@@ -197,8 +284,11 @@ export class GpuDictionary {
       this.metricsOut,
     ];
     this.metricsPasses = [
-      pass(kernel("dict_metrics", "partial"), metricsResources, [Math.ceil(metricSpan / 64), 1]),
-      pass(kernel("dict_metrics", "finish"), metricsResources, [1, 1]),
+      pass(kernel("dict_metrics", { entryPoint: "partial" }), metricsResources, [
+        Math.ceil(metricSpan / 64),
+        1,
+      ]),
+      pass(kernel("dict_metrics", { entryPoint: "finish" }), metricsResources, [1, 1]),
     ];
   }
 
@@ -223,8 +313,12 @@ export class GpuDictionary {
     }
   }
 
-  /** Encodes and submits one training step; if `withMetrics`, also the batch sums for read-back. */
-  step(scalars: StepScalars, withMetrics: boolean): void {
+  /**
+   * Encodes and submits one training step; if `withMetrics`, also the batch sums for read-back.
+   * `path` picks the decoder-side kernels: "sparse" follows the active latents (cheap at low L0),
+   * "dense" uses register-blocked products over all latents (cheaper when many are active).
+   */
+  step(scalars: StepScalars, withMetrics: boolean, path: StepPath = "sparse"): void {
     const bc1 = 1 - Math.pow(BETA1, scalars.adamStep);
     const bc2 = 1 - Math.pow(BETA2, scalars.adamStep);
     this.device.queue.writeBuffer(
@@ -243,15 +337,12 @@ export class GpuDictionary {
     );
     const encoder = this.device.createCommandEncoder({ label: "dictionary step" });
     const pass = encoder.beginComputePass();
-    // Metrics read the forward pass's buffers and this step's firing update: dispatch them
-    // after the gradients and before the optimizer (the last three passes) changes anything.
-    const optimizerStart = this.passes.length - 3;
-    this.passes.forEach((p, index) => {
-      if (withMetrics && index === optimizerStart) {
-        for (const m of this.metricsPasses) dispatch(pass, m);
-      }
-      dispatch(pass, p);
-    });
+    const { before, after } = this.paths[path];
+    for (const p of before) dispatch(pass, p);
+    // Metrics read the forward pass's buffers and this step's firing update, before the
+    // optimizer changes anything.
+    if (withMetrics) for (const m of this.metricsPasses) dispatch(pass, m);
+    for (const p of after) dispatch(pass, p);
     pass.end();
     if (withMetrics) {
       encoder.copyBufferToBuffer(this.metricsOut, 0, this.staging, 0, 5 * 4);

@@ -117,4 +117,25 @@ describe("DictionaryTrainer", () => {
     });
     gpu.destroy();
   });
+
+  it("starts on the dense path and follows the last measured L0", async () => {
+    const { device } = await testDevice();
+    const gpu = new GpuDictionary(device, loadNodeShaders(), spec, B);
+    gpu.setParams(initDictionary(spec, 3));
+    gpu.resetOptimizer();
+    const fraction = 0.3;
+    const trainer = new DictionaryTrainer(
+      gpu,
+      options({ logEvery: 1, denseAboveL0Fraction: fraction }),
+    );
+    expect(trainer.nextPath).toBe("dense");
+    const l0s: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const m = await trainer.step(batch(B * 6, i), batch(B * 5, 50 + i));
+      l0s.push(m!.l0);
+      expect(trainer.nextPath).toBe(m!.l0 > fraction * spec.dSae ? "dense" : "sparse");
+    }
+    expect(Math.min(...l0s)).toBeGreaterThan(0);
+    gpu.destroy();
+  });
 });

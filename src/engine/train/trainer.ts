@@ -1,5 +1,5 @@
 import type { DictionaryParams } from "../dictionary/spec.ts";
-import type { GpuDictionary } from "./gpuDictionary.ts";
+import type { GpuDictionary, StepPath } from "./gpuDictionary.ts";
 import { featureDensityLog10, metricsFromSums, type TrainingMetrics } from "./metrics.ts";
 import { foldNormalization } from "./normalization.ts";
 import { l1CoefficientAt, learningRateAt, type Schedule } from "./schedule.ts";
@@ -15,7 +15,18 @@ export interface TrainerOptions {
   /** Activation scales (1 unless normalize_activations is expected_average_only_in). */
   sIn: number;
   sOut: number;
+  /**
+   * Use the dense decoder-side kernels while the last measured L0 is above this fraction of
+   * d_sae (and before any L0 is known), the sparse ones below it. See DENSE_ABOVE_L0_FRACTION.
+   */
+  denseAboveL0Fraction?: number;
 }
+
+/**
+ * Where the dense and sparse paths cost the same, as a fraction of d_sae active per row;
+ * measured with `npm run bench` (crossover section) on SwiftShader at B=1024, d=128, d_sae=1024.
+ */
+export const DENSE_ABOVE_L0_FRACTION = 0.1;
 
 /** Submitted steps allowed ahead of the GPU before the host waits (bounds queued uploads). */
 const MAX_STEPS_IN_FLIGHT = 4;
@@ -28,6 +39,7 @@ export class DictionaryTrainer {
   private stepIndex = 0;
   private inFlight = 0;
   private stepsSinceDensity = 0;
+  private lastL0: number | undefined;
 
   constructor(
     readonly gpu: GpuDictionary,
@@ -36,6 +48,13 @@ export class DictionaryTrainer {
 
   get stepsDone(): number {
     return this.stepIndex;
+  }
+
+  /** The kernels the next step will use, chosen from the last L0 read back. */
+  get nextPath(): StepPath {
+    const fraction = this.options.denseAboveL0Fraction ?? DENSE_ABOVE_L0_FRACTION;
+    if (this.lastL0 === undefined) return "dense";
+    return this.lastL0 > fraction * this.gpu.spec.dSae ? "dense" : "sparse";
   }
 
   get finished(): boolean {
@@ -65,6 +84,7 @@ export class DictionaryTrainer {
         deadFeatureWindow: this.options.deadFeatureWindow,
       },
       log,
+      this.nextPath,
     );
     this.stepIndex++;
     this.inFlight++;
@@ -79,6 +99,7 @@ export class DictionaryTrainer {
     this.inFlight = 0;
     const sums = await this.gpu.readBatchSums();
     const metrics = metricsFromSums(sums, this.gpu.batchSize, stepNumber, lr, l1);
+    this.lastL0 = metrics.l0;
     if (density) metrics.feature_density_log10 = await this.readFeatureDensity();
     return metrics;
   }
