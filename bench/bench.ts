@@ -15,7 +15,7 @@ import type { DictionaryParams, DictionarySpec } from "../src/engine/dictionary/
 import { GpuDictionary, type StepScalars } from "../src/engine/train/gpuDictionary.ts";
 import { structuredBatches, type BenchBatch } from "./data.ts";
 import { StepPasses } from "./passes.ts";
-import { benchTfjs } from "./tfjs.ts";
+import { benchTfjs, median } from "./tfjs.ts";
 
 const args = new Set(process.argv.slice(2));
 for (const a of args) {
@@ -108,6 +108,8 @@ interface StepTiming {
   timedSteps: number;
   msPerStep: number;
   tokensPerSecond: number;
+  /** Each timed step's wall-clock time; msPerStep is their median. */
+  samplesMs: number[];
   /** Mean active latents per row, measured on the last timed batch. */
   l0: number;
   /** The last timed batch's mse_loss and fraction of variance unexplained. */
@@ -145,20 +147,25 @@ async function timeSteps(
     await device.queue.onSubmittedWorkDone();
     log(`${label}: warm-up step ${i + 1}: ${(performance.now() - t).toFixed(0)} ms`);
   }
-  const t0 = performance.now();
+  // Each step timed on its own: the median resists a step slowed by other work on the machine.
+  const samplesMs: number[] = [];
   for (let i = 0; i < c.timed; i++) {
+    const t = performance.now();
     upload(warmup + i);
     dict.step(scalars(TIMED_LR, l1, warmup + i + 1), i === c.timed - 1);
+    await device.queue.onSubmittedWorkDone();
+    samplesMs.push(performance.now() - t);
   }
-  await device.queue.onSubmittedWorkDone();
-  const ms = (performance.now() - t0) / c.timed;
+  const ms = median(samplesMs);
   const sums = await dict.readBatchSums();
   const l0 = sums.sumL0 / c.B;
-  log(`${label}: ${ms.toFixed(0)} ms/step over ${c.timed} steps, L0 ${l0.toFixed(1)}`);
+  const list = samplesMs.map((t) => t.toFixed(0)).join(", ");
+  log(`${label}: ${ms.toFixed(0)} ms/step (median of ${list}), L0 ${l0.toFixed(1)}`);
   const timing: Omit<StepTiming, "stepOverEncoder"> = {
     warmupSteps: warmup,
     timedSteps: c.timed,
     msPerStep: ms,
+    samplesMs,
     tokensPerSecond: (c.B * 1000) / ms,
     l0,
     mse: sums.sumSquaredError / c.B,
@@ -399,7 +406,8 @@ process.stdout.write(
       isFallbackAdapter,
       quick,
       note:
-        "wall-clock ms per step after warm-up (waiting with onSubmittedWorkDone / TF.js data()); " +
+        "wall-clock ms per step after warm-up, median of the timed steps (each waited for with " +
+        "onSubmittedWorkDone / TF.js data()); " +
         "only ratios within one run mean anything",
       loadAverage: { before: loadBefore, after: loadavg() },
       summary: results.map((r) => ({

@@ -15,7 +15,9 @@ export interface TfjsResult {
   adapter: string;
   warmupSteps: number;
   timedSteps: number;
+  /** Median of samplesMs, each timed step's wall-clock time. */
   msPerStep: number;
+  samplesMs: number[];
   tokensPerSecond: number;
   l0: number;
   loss: number;
@@ -104,19 +106,23 @@ export async function benchTfjs(options: {
     await step(i, false);
     log(`tfjs warm-up step ${i + 1}: ${(performance.now() - t).toFixed(0)} ms`);
   }
-  const t0 = performance.now();
   let loss = 0;
+  const samplesMs: number[] = [];
   for (let i = 0; i < options.timed; i++) {
+    const t = performance.now();
     loss = await step(options.warmup + i, i === options.timed - 1);
+    samplesMs.push(performance.now() - t);
   }
-  const ms = (performance.now() - t0) / options.timed;
-  log(`tfjs: ${ms.toFixed(0)} ms/step, L0 ${lastL0.toFixed(1)}`);
+  const ms = median(samplesMs);
+  const list = samplesMs.map((t) => t.toFixed(0)).join(", ");
+  log(`tfjs: ${ms.toFixed(0)} ms/step (median of ${list}), L0 ${lastL0.toFixed(1)}`);
   const result: TfjsResult = {
     backend: tf.getBackend(),
     adapter: adapterName,
     warmupSteps: options.warmup,
     timedSteps: options.timed,
     msPerStep: ms,
+    samplesMs,
     tokensPerSecond: (B * 1000) / ms,
     l0: lastL0,
     loss,
@@ -125,4 +131,10 @@ export async function benchTfjs(options: {
   optimizer.dispose();
   for (const v of [wEnc, bEnc, wDec, bDec]) v.dispose();
   return result;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
