@@ -2,10 +2,11 @@
  * npm run bench [-- --quick] [-- --no-tfjs]
  *
  * Prints one JSON object on stdout (progress goes to stderr): per shape and kind, GpuDictionary's
- * training step (ms, tokens/s) at initialization (about half the latents active) and once the
- * dictionary has become sparse, the dense encoder product alone and the step/encoder ratio, each
- * pass of the step timed alone, and TensorFlow.js's WebGPU backend training the same model on the
- * same adapter in the same process.
+ * training step (ms, tokens/s) on its sparse and dense paths at initialization (about half the
+ * latents active) and once the dictionary has become sparse; the dense encoder product alone and
+ * the step/encoder ratio; each pass of the step timed alone; where the two paths cross as L0
+ * falls (crossover); and TensorFlow.js's WebGPU backend training the same model on the same
+ * adapter in the same process.
  */
 import { loadavg } from "node:os";
 import { acquireNodeDevice } from "../src/node/nodeGpu.ts";
@@ -13,8 +14,9 @@ import { loadNodeShaders } from "../src/node/nodeShaders.ts";
 import { initDictionary } from "../src/engine/dictionary/init.ts";
 import type { DictionaryParams, DictionarySpec } from "../src/engine/dictionary/spec.ts";
 import { GpuDictionary, type StepScalars } from "../src/engine/train/gpuDictionary.ts";
+import { DENSE_ABOVE_L0_FRACTION } from "../src/engine/train/trainer.ts";
 import { structuredBatches, type BenchBatch } from "./data.ts";
-import { StepPasses } from "./passes.ts";
+import { StepPasses, type Path } from "./passes.ts";
 import { benchTfjs, median } from "./tfjs.ts";
 
 const args = new Set(process.argv.slice(2));
@@ -39,6 +41,17 @@ const TIMED_LR = 3e-4;
  */
 const SPARSIFY = { lr: 2e-2, batch: 256, targetL0: 60, minSteps: 30, maxSteps: 150, checkEvery: 5 };
 const l1For = (dSae: number) => 2048 / dSae;
+/** The path the trainer would take at this L0 (src/engine/train/trainer.ts). */
+const trainerPath = (l0: number, dSae: number): Path =>
+  l0 > DENSE_ABOVE_L0_FRACTION * dSae ? "dense" : "sparse";
+
+/** How one path is timed: steps of GpuDictionary, then (passReps > 0) each pass alone. */
+interface Plan {
+  path: Path;
+  warmup: number;
+  timed: number;
+  passReps: number;
+}
 
 interface Case {
   kind: "sae" | "transcoder";
@@ -46,35 +59,54 @@ interface Case {
   dIn: number;
   dOut: number;
   dSae: number;
-  warmup: number;
-  timed: number;
-  /** Repetitions of each pass timed alone (0: no per-pass table). */
-  passReps: { init: number; sparse: number };
+  /** The state timed first warms the pipelines up for the other (see runCase). */
+  sparseFirst: boolean;
+  init: Plan[];
+  sparse: Plan[];
+  /** Paths on which the mirrored passes are checked against GpuDictionary. */
+  check: Path[];
+  /** L0 / d_sae levels at which both paths are timed (empty: no crossover section). */
+  crossover: number[];
 }
 
-const small = (kind: Case["kind"]): Case => ({
+const small = (kind: Case["kind"], crossover: number[]): Case => ({
   kind,
   B: 1024,
   dIn: 128,
   dOut: 128,
   dSae: 1024,
-  warmup: quick ? 1 : 2,
-  timed: quick ? 2 : 3,
-  passReps: { init: quick ? 1 : 2, sparse: quick ? 1 : 3 },
+  sparseFirst: false,
+  init: [
+    { path: "dense", warmup: quick ? 1 : 2, timed: quick ? 2 : 3, passReps: quick ? 1 : 2 },
+    { path: "sparse", warmup: 1, timed: quick ? 2 : 3, passReps: 1 },
+  ],
+  sparse: [
+    { path: "sparse", warmup: quick ? 1 : 2, timed: quick ? 2 : 3, passReps: quick ? 1 : 3 },
+    { path: "dense", warmup: 1, timed: quick ? 2 : 3, passReps: 1 },
+  ],
+  check: ["sparse", "dense"],
+  crossover,
 });
-const cases: Case[] = [small("sae"), small("transcoder")];
-/** The 4096 shape is timed at initialization after its sparse steps have warmed it up. */
-const bigCase: Case = {
-  kind: "sae",
-  B: 4096,
-  dIn: 128,
-  dOut: 128,
-  dSae: 4096,
-  warmup: 1,
-  timed: 2,
-  passReps: { init: 0, sparse: 1 },
-};
-if (!quick) cases.push(bigCase);
+const cases: Case[] = [
+  small("sae", quick ? [] : [0.5, 0.25, 0.15, 0.1, 0.05, 0.02]),
+  small("transcoder", []),
+];
+if (!quick) {
+  // A sparse-path step at initialization takes minutes here: the big shape times the dense path
+  // there (the trainer's choice) and the sparse path once sparse, which runs first and warms up.
+  cases.push({
+    kind: "sae",
+    B: 4096,
+    dIn: 128,
+    dOut: 128,
+    dSae: 4096,
+    sparseFirst: true,
+    init: [{ path: "dense", warmup: 1, timed: 2, passReps: 0 }],
+    sparse: [{ path: "sparse", warmup: 1, timed: 2, passReps: 1 }],
+    check: ["sparse"],
+    crossover: [],
+  });
+}
 
 function specOf(c: Case): DictionarySpec {
   return {
@@ -103,36 +135,46 @@ const { device, adapterName, isFallbackAdapter } = await acquireNodeDevice();
 const shaders = loadNodeShaders();
 log(`adapter: ${adapterName}`);
 
-interface StepTiming {
+interface PathTiming {
   warmupSteps: number;
   timedSteps: number;
+  /** Median of samplesMs, each timed step's wall-clock time. */
   msPerStep: number;
-  tokensPerSecond: number;
-  /** Each timed step's wall-clock time; msPerStep is their median. */
   samplesMs: number[];
+  tokensPerSecond: number;
   /** Mean active latents per row, measured on the last timed batch. */
   l0: number;
   /** The last timed batch's mse_loss and fraction of variance unexplained. */
   mse: number;
   fvu: number;
   /** Step time over the dense encoder product's time (measured once per shape). */
-  stepOverEncoder: number;
-  /** Each pass dispatched alone (ms), and all of them encoded back to back with no host work. */
+  stepOverEncoder?: number;
+  /** Each pass dispatched alone (ms), and the whole step encoded back to back with no host work. */
   passesMs?: Record<string, number>;
   passesSumMs?: number;
   mirrorStepMs?: number;
 }
 
-async function timeSteps(
+interface StateTiming {
+  /** L0 of the state (measured on the last timed batch of the first path timed). */
+  l0: number;
+  /** The path the trainer takes at this L0, and its step time. */
+  trainerPath: Path;
+  msPerStep: number | undefined;
+  tokensPerSecond: number | undefined;
+  stepOverEncoder: number | undefined;
+  paths: Partial<Record<Path, PathTiming>>;
+}
+
+/** Times `plan.timed` steps of GpuDictionary from `params`, each waited for on its own. */
+async function timePath(
   dict: GpuDictionary,
-  mirror: StepPasses | undefined,
   params: DictionaryParams,
   batches: BenchBatch[],
   c: Case,
+  plan: Plan,
   label: string,
-  passReps: number,
-  warmup: number,
-): Promise<Omit<StepTiming, "stepOverEncoder">> {
+): Promise<PathTiming> {
   const l1 = l1For(c.dSae);
   dict.setParams(params);
   dict.resetOptimizer();
@@ -140,19 +182,19 @@ async function timeSteps(
     const b = batches[i % batches.length]!;
     dict.uploadBatch(b.x, b.y);
   };
-  for (let i = 0; i < warmup; i++) {
+  for (let i = 0; i < plan.warmup; i++) {
     const t = performance.now();
     upload(i);
-    dict.step(scalars(TIMED_LR, l1, i + 1), false);
+    dict.step(scalars(TIMED_LR, l1, i + 1), false, plan.path);
     await device.queue.onSubmittedWorkDone();
-    log(`${label}: warm-up step ${i + 1}: ${(performance.now() - t).toFixed(0)} ms`);
+    log(`${label} ${plan.path}: warm-up step ${i + 1}: ${(performance.now() - t).toFixed(0)} ms`);
   }
   // Each step timed on its own: the median resists a step slowed by other work on the machine.
   const samplesMs: number[] = [];
-  for (let i = 0; i < c.timed; i++) {
+  for (let i = 0; i < plan.timed; i++) {
     const t = performance.now();
-    upload(warmup + i);
-    dict.step(scalars(TIMED_LR, l1, warmup + i + 1), i === c.timed - 1);
+    upload(plan.warmup + i);
+    dict.step(scalars(TIMED_LR, l1, plan.warmup + i + 1), i === plan.timed - 1, plan.path);
     await device.queue.onSubmittedWorkDone();
     samplesMs.push(performance.now() - t);
   }
@@ -160,10 +202,10 @@ async function timeSteps(
   const sums = await dict.readBatchSums();
   const l0 = sums.sumL0 / c.B;
   const list = samplesMs.map((t) => t.toFixed(0)).join(", ");
-  log(`${label}: ${ms.toFixed(0)} ms/step (median of ${list}), L0 ${l0.toFixed(1)}`);
-  const timing: Omit<StepTiming, "stepOverEncoder"> = {
-    warmupSteps: warmup,
-    timedSteps: c.timed,
+  log(`${label} ${plan.path}: ${ms.toFixed(0)} ms/step (median of ${list}), L0 ${l0.toFixed(1)}`);
+  return {
+    warmupSteps: plan.warmup,
+    timedSteps: plan.timed,
     msPerStep: ms,
     samplesMs,
     tokensPerSecond: (c.B * 1000) / ms,
@@ -171,30 +213,69 @@ async function timeSteps(
     mse: sums.sumSquaredError / c.B,
     fvu: sums.sumSquaredError / sums.targetVariance,
   };
-  if (passReps > 0 && mirror) {
-    const batch = batches[0]!;
-    mirror.load(params, batch.x, batch.y);
-    mirror.setL1Coefficient(l1);
-    // A whole step first, so that the lists of active latents match this batch.
-    mirror.submit(1);
-    const passesMs: Record<string, number> = {};
-    for (const p of mirror.passes) {
-      passesMs[p.name] = await mirror.time(passReps, [p.name]);
-    }
-    timing.passesMs = passesMs;
-    timing.passesSumMs = Object.values(passesMs).reduce((a, b) => a + b, 0);
-    timing.mirrorStepMs = await mirror.time(passReps);
-    const top = Object.entries(passesMs)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 5)
-      .map(([n, t]) => `${n} ${t.toFixed(0)}`)
-      .join(", ");
-    log(`${label}: passes alone (ms): ${top}`);
-  }
-  return timing;
 }
 
-/** The dense encoder product alone: dict_encode dispatched on the mirror's buffers. */
+/** Each pass of a step on `path` alone, on the mirror's buffers, from `params` and one batch. */
+async function timePasses(
+  mirror: StepPasses,
+  params: DictionaryParams,
+  batch: BenchBatch,
+  c: Case,
+  path: Path,
+  reps: number,
+  label: string,
+): Promise<Pick<PathTiming, "passesMs" | "passesSumMs" | "mirrorStepMs">> {
+  mirror.load(params, batch.x, batch.y);
+  mirror.setL1Coefficient(l1For(c.dSae));
+  const names = mirror.stepPasses(path);
+  // A whole step first, so that the lists of active latents match this batch.
+  mirror.submit(1, names);
+  const passesMs: Record<string, number> = {};
+  for (const name of names) passesMs[name] = await mirror.time(reps, [name]);
+  const passesSumMs = Object.values(passesMs).reduce((a, b) => a + b, 0);
+  const mirrorStepMs = await mirror.time(reps, names);
+  const top = Object.entries(passesMs)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([n, t]) => `${n} ${t.toFixed(0)}`)
+    .join(", ");
+  log(`${label} ${path}: passes alone (ms): ${top}`);
+  return { passesMs, passesSumMs, mirrorStepMs };
+}
+
+async function timeState(
+  dict: GpuDictionary,
+  mirror: StepPasses | undefined,
+  params: DictionaryParams,
+  batches: BenchBatch[],
+  c: Case,
+  plans: Plan[],
+  label: string,
+): Promise<StateTiming> {
+  const paths: Partial<Record<Path, PathTiming>> = {};
+  for (const plan of plans) {
+    const timing = await timePath(dict, params, batches, c, plan, label);
+    if (plan.passReps > 0 && mirror) {
+      Object.assign(
+        timing,
+        await timePasses(mirror, params, batches[0]!, c, plan.path, plan.passReps, label),
+      );
+    }
+    paths[plan.path] = timing;
+  }
+  const l0 = paths[plans[0]!.path]!.l0;
+  const chosen = trainerPath(l0, c.dSae);
+  return {
+    l0,
+    trainerPath: chosen,
+    msPerStep: paths[chosen]?.msPerStep,
+    tokensPerSecond: paths[chosen]?.tokensPerSecond,
+    stepOverEncoder: undefined,
+    paths,
+  };
+}
+
+/** The dense encoder product alone: the encoder pass dispatched on the mirror's buffers. */
 async function timeEncoder(
   mirror: StepPasses,
   params: DictionaryParams,
@@ -233,7 +314,7 @@ async function sparsify(
     const b = batches[step % batches.length]!;
     train.uploadBatch(b.x, b.y);
     const check = step % SPARSIFY.checkEvery === 0;
-    train.step(scalars(SPARSIFY.lr, l1, step), check);
+    train.step(scalars(SPARSIFY.lr, l1, step), check, trainerPath(l0, c.dSae));
     if (check) {
       const sums = await train.readBatchSums();
       l0 = sums.sumL0 / SPARSIFY.batch;
@@ -249,6 +330,98 @@ async function sparsify(
   return { params: sparse, steps: step, l0, fvu };
 }
 
+/** The batch's pre-activations x' @ W_enc + b_enc under `params`, sorted (computed on the CPU). */
+function sortedPre(params: DictionaryParams, batch: BenchBatch, c: Case): Float32Array {
+  const { dIn, dSae, B } = c;
+  const pre = new Float32Array(B * dSae);
+  const x = new Float32Array(dIn);
+  for (let b = 0; b < B; b++) {
+    for (let k = 0; k < dIn; k++) {
+      x[k] = batch.x[b * dIn + k]! - (c.kind === "sae" ? params.bDec[k]! : 0);
+    }
+    const row = pre.subarray(b * dSae, (b + 1) * dSae);
+    row.set(params.bEnc);
+    for (let k = 0; k < dIn; k++) {
+      const xk = x[k]!;
+      const w = params.wEnc.subarray(k * dSae, (k + 1) * dSae);
+      for (let i = 0; i < dSae; i++) row[i]! += xk * w[i]!;
+    }
+  }
+  return pre.sort();
+}
+
+/**
+ * A copy of `params` whose b_enc is lowered so that a fraction `f` of the batch's pre-activations
+ * is positive (L0 ~ f d_sae): the same dictionary at several sparsity levels, for the crossover.
+ */
+function atSparsity(params: DictionaryParams, sorted: Float32Array, f: number): DictionaryParams {
+  const threshold = sorted[Math.min(sorted.length - 1, Math.floor((1 - f) * sorted.length))]!;
+  return { ...params, bEnc: params.bEnc.map((v) => v - threshold) };
+}
+
+interface CrossoverPoint {
+  l0Fraction: number;
+  l0: number;
+  sparseMs: number;
+  denseMs: number;
+  sparseOverDense: number;
+}
+
+async function crossover(
+  dict: GpuDictionary,
+  params: DictionaryParams,
+  batches: BenchBatch[],
+  c: Case,
+  label: string,
+): Promise<{ points: CrossoverPoint[]; equalCostL0Fraction: number | null }> {
+  const points: CrossoverPoint[] = [];
+  const sorted = sortedPre(params, batches[0]!, c);
+  for (const f of c.crossover) {
+    const p = atSparsity(params, sorted, f);
+    const timed = quick ? 1 : 2;
+    const sparse = await timePath(
+      dict,
+      p,
+      batches,
+      c,
+      { path: "sparse", warmup: 0, timed, passReps: 0 },
+      `${label} crossover ${f}`,
+    );
+    const dense = await timePath(
+      dict,
+      p,
+      batches,
+      c,
+      { path: "dense", warmup: 0, timed, passReps: 0 },
+      `${label} crossover ${f}`,
+    );
+    points.push({
+      l0Fraction: sparse.l0 / c.dSae,
+      l0: sparse.l0,
+      sparseMs: sparse.msPerStep,
+      denseMs: dense.msPerStep,
+      sparseOverDense: sparse.msPerStep / dense.msPerStep,
+    });
+  }
+  // Where sparse / dense crosses 1, interpolated linearly in L0 between neighbouring levels.
+  let equalCostL0Fraction: number | null = null;
+  const byL0 = [...points].sort((a, b) => a.l0 - b.l0);
+  for (let i = 1; i < byL0.length; i++) {
+    const a = byL0[i - 1]!;
+    const b = byL0[i]!;
+    if ((a.sparseOverDense - 1) * (b.sparseOverDense - 1) <= 0) {
+      const t = (1 - a.sparseOverDense) / (b.sparseOverDense - a.sparseOverDense || 1);
+      equalCostL0Fraction = (a.l0 + t * (b.l0 - a.l0)) / c.dSae;
+      break;
+    }
+  }
+  return { points, equalCostL0Fraction };
+}
+
+type MirrorCheck =
+  | Partial<Record<Path, { mseRelErr: number; l0Equal: boolean; gradNormRelErr: number }>>
+  | { error: string };
+
 interface CaseResult {
   kind: string;
   B: number;
@@ -256,13 +429,14 @@ interface CaseResult {
   d_out: number;
   d_sae: number;
   l1Coefficient: number;
-  /** dict_encode alone (ms), the same at any L0 (NaN when the mirror could not be built). */
+  /** The encoder pass alone (ms), the same at any L0 (NaN when the mirror could not be built). */
   encoderMs: number;
-  init: StepTiming;
-  sparse: StepTiming;
+  init: StateTiming;
+  sparse: StateTiming;
   sparsify: { steps: number; lr: number; batch: number; l0: number; fvu: number };
+  crossover?: Awaited<ReturnType<typeof crossover>>;
   /** The mirrored passes against GpuDictionary on the same parameters and batch (sparse). */
-  mirrorCheck: { mseRelErr: number; l0Equal: boolean; gradNormRelErr: number } | { error: string };
+  mirrorCheck: MirrorCheck;
 }
 
 async function runCase(c: Case, seed: number): Promise<CaseResult> {
@@ -281,56 +455,48 @@ async function runCase(c: Case, seed: number): Promise<CaseResult> {
     mirrorError = (err as Error).message;
     log(`${label}: no per-pass timings or encoder time: ${mirrorError}`);
   }
-  const big = c.passReps.init === 0;
-  let init: Omit<StepTiming, "stepOverEncoder"> | undefined;
-  // A step of a big dictionary at initialization is slow: warm up on the sparse one instead.
-  if (!big) {
-    init = await timeSteps(
-      dict,
-      mirror,
-      p0,
-      batches,
-      c,
-      `${label} init`,
-      c.passReps.init,
-      c.warmup,
-    );
-  }
+  let init: StateTiming | undefined;
+  if (!c.sparseFirst) init = await timeState(dict, mirror, p0, batches, c, c.init, `${label} init`);
+  const xo = c.crossover.length > 0 ? await crossover(dict, p0, batches, c, label) : undefined;
   const sp = await sparsify(spec, p0, c, seed, label);
-  const sparse = await timeSteps(
-    dict,
-    mirror,
-    sp.params,
-    batches,
-    c,
-    `${label} sparse`,
-    c.passReps.sparse,
-    c.warmup,
-  );
-  if (big) init = await timeSteps(dict, mirror, p0, batches, c, `${label} init`, 0, 0);
+  const sparse = await timeState(dict, mirror, sp.params, batches, c, c.sparse, `${label} sparse`);
+  if (c.sparseFirst) init = await timeState(dict, mirror, p0, batches, c, c.init, `${label} init`);
   const encoderMs = mirror ? await timeEncoder(mirror, p0, batches[0]!, c, label) : Number.NaN;
+  for (const state of [init!, sparse]) {
+    for (const timing of Object.values(state.paths)) {
+      timing.stepOverEncoder = timing.msPerStep / encoderMs;
+    }
+    if (state.msPerStep !== undefined) state.stepOverEncoder = state.msPerStep / encoderMs;
+  }
 
   // The mirror must bind what GpuDictionary binds: compare their sums on one sparse step.
-  let mirrorCheck: CaseResult["mirrorCheck"] = { error: mirrorError };
+  let mirrorCheck: MirrorCheck = { error: mirrorError };
   if (mirror) {
+    const checks: Partial<
+      Record<Path, { mseRelErr: number; l0Equal: boolean; gradNormRelErr: number }>
+    > = {};
     const batch = batches[1]!;
-    dict.setParams(sp.params);
-    dict.resetOptimizer();
-    dict.uploadBatch(batch.x, batch.y);
-    dict.step(scalars(TIMED_LR, l1For(c.dSae), 1), true);
-    const ours = await dict.readBatchSums();
-    mirror.load(sp.params, batch.x, batch.y);
-    mirror.setL1Coefficient(l1For(c.dSae));
-    const theirs = await mirror.sums();
     const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
-    mirrorCheck = {
-      mseRelErr: rel(theirs.sumSquaredError, ours.sumSquaredError),
-      l0Equal: theirs.sumL0 === ours.sumL0,
-      gradNormRelErr: rel(theirs.gradNorm, ours.gradNorm),
-    };
-    if (mirrorCheck.mseRelErr > 1e-5 || !mirrorCheck.l0Equal || mirrorCheck.gradNormRelErr > 1e-4) {
-      log(`${label}: WARNING: the mirrored passes disagree with GpuDictionary`);
+    for (const path of c.check) {
+      dict.setParams(sp.params);
+      dict.resetOptimizer();
+      dict.uploadBatch(batch.x, batch.y);
+      dict.step(scalars(TIMED_LR, l1For(c.dSae), 1), true, path);
+      const ours = await dict.readBatchSums();
+      mirror.load(sp.params, batch.x, batch.y);
+      mirror.setL1Coefficient(l1For(c.dSae));
+      const theirs = await mirror.sums(path);
+      const check = {
+        mseRelErr: rel(theirs.sumSquaredError, ours.sumSquaredError),
+        l0Equal: theirs.sumL0 === ours.sumL0,
+        gradNormRelErr: rel(theirs.gradNorm, ours.gradNorm),
+      };
+      if (check.mseRelErr > 1e-5 || !check.l0Equal || check.gradNormRelErr > 1e-4) {
+        log(`${label}: WARNING: the mirrored ${path} passes disagree with GpuDictionary`);
+      }
+      checks[path] = check;
     }
+    mirrorCheck = checks;
     mirror.destroy();
   }
   dict.destroy();
@@ -342,9 +508,10 @@ async function runCase(c: Case, seed: number): Promise<CaseResult> {
     d_sae: c.dSae,
     l1Coefficient: l1For(c.dSae),
     encoderMs,
-    init: { ...init!, stepOverEncoder: init!.msPerStep / encoderMs },
-    sparse: { ...sparse, stepOverEncoder: sparse.msPerStep / encoderMs },
+    init: init!,
+    sparse,
     sparsify: { steps: sp.steps, lr: SPARSIFY.lr, batch: SPARSIFY.batch, l0: sp.l0, fvu: sp.fvu },
+    ...(xo ? { crossover: xo } : {}),
     mirrorCheck,
   };
 }
@@ -367,18 +534,27 @@ async function runTfjs(c: Case, seed: number, ours: CaseResult) {
       timed: quick ? 1 : 3,
       log,
     });
+    const ms = (state: StateTiming, path: Path) => state.paths[path]?.msPerStep ?? Number.NaN;
     return {
       ...t,
       comparison: {
         shape: `${c.kind} B=${c.B} d_in=${c.dIn} d_out=${c.dOut} d_sae=${c.dSae}`,
         tfjsMsPerStep: t.msPerStep,
         tfjsL0: t.l0,
-        oursMsPerStepInit: ours.init.msPerStep,
         oursL0Init: ours.init.l0,
-        oursMsPerStepSparse: ours.sparse.msPerStep,
+        oursMsPerStepInit: ours.init.msPerStep,
+        oursPathInit: ours.init.trainerPath,
         oursL0Sparse: ours.sparse.l0,
-        tfjsOverOursInit: t.msPerStep / ours.init.msPerStep,
-        tfjsOverOursSparse: t.msPerStep / ours.sparse.msPerStep,
+        oursMsPerStepSparse: ours.sparse.msPerStep,
+        oursPathSparse: ours.sparse.trainerPath,
+        tfjsOverOursInit: t.msPerStep / (ours.init.msPerStep ?? Number.NaN),
+        tfjsOverOursSparse: t.msPerStep / (ours.sparse.msPerStep ?? Number.NaN),
+        tfjsOverOursByPath: {
+          initDense: t.msPerStep / ms(ours.init, "dense"),
+          initSparse: t.msPerStep / ms(ours.init, "sparse"),
+          sparseDense: t.msPerStep / ms(ours.sparse, "dense"),
+          sparseSparse: t.msPerStep / ms(ours.sparse, "sparse"),
+        },
       },
     };
   } catch (err) {
@@ -397,6 +573,13 @@ for (const [index, c] of cases.entries()) {
   if (index === 0 && withTfjs) tfjs = await runTfjs(c, 1000 + index, result);
 }
 
+const summarize = (s: StateTiming) => ({
+  l0: s.l0,
+  trainerPath: s.trainerPath,
+  msPerStep: s.msPerStep,
+  stepOverEncoder: s.stepOverEncoder,
+  msPerStepByPath: Object.fromEntries(Object.entries(s.paths).map(([p, t]) => [p, t.msPerStep])),
+});
 const round = (_key: string, v: unknown) =>
   typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v;
 process.stdout.write(
@@ -407,25 +590,17 @@ process.stdout.write(
       quick,
       note:
         "wall-clock ms per step after warm-up, median of the timed steps (each waited for with " +
-        "onSubmittedWorkDone / TF.js data()); " +
-        "only ratios within one run mean anything",
+        "onSubmittedWorkDone / TF.js data()); only ratios within one run mean anything",
       loadAverage: { before: loadBefore, after: loadavg() },
       summary: results.map((r) => ({
         shape: `${r.kind} B=${r.B} d_in=${r.d_in} d_out=${r.d_out} d_sae=${r.d_sae}`,
         encoderMs: r.encoderMs,
-        init: {
-          l0: r.init.l0,
-          msPerStep: r.init.msPerStep,
-          stepOverEncoder: r.init.stepOverEncoder,
-        },
-        sparse: {
-          l0: r.sparse.l0,
-          msPerStep: r.sparse.msPerStep,
-          stepOverEncoder: r.sparse.stepOverEncoder,
-        },
+        init: summarize(r.init),
+        sparse: summarize(r.sparse),
+        ...(r.crossover ? { equalCostL0Fraction: r.crossover.equalCostL0Fraction } : {}),
       })),
-      shapes: results,
       tfjs,
+      shapes: results,
       totalSeconds: (performance.now() - started) / 1000,
     },
     round,

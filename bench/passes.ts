@@ -1,8 +1,9 @@
 /**
- * The passes of GpuDictionary's training step, rebuilt here with the bench's own buffers so that
- * each pass (the dense encoder product above all) can be timed alone. Buffers, bindings and
- * grids mirror src/engine/train/gpuDictionary.ts; `sums()` runs the whole step with the metrics
- * passes so that the bench can check the mirror against GpuDictionary on the same parameters.
+ * The passes of GpuDictionary's training step (both paths), rebuilt here with the bench's own
+ * buffers so that each pass (the dense encoder product above all) can be timed alone. Buffers,
+ * bindings, override constants and grids mirror src/engine/train/gpuDictionary.ts; `sums()` runs
+ * a whole step with the metrics passes so that the bench can check the mirror against
+ * GpuDictionary on the same parameters (update this file when GpuDictionary changes).
  */
 import { bindBuffers, createBuffer, createKernel, grid1d } from "../src/engine/gpu/kernel.ts";
 import type { ShaderLibrary } from "../src/engine/gpu/shaderLibrary.ts";
@@ -11,8 +12,9 @@ import type { DictionaryParams, DictionarySpec } from "../src/engine/dictionary/
 
 /** SLICES in dict_grad_norm.wgsl. */
 const GRAD_NORM_SLICES = 1024;
-/** ROWS in dict_encode.wgsl times its workgroup's height. */
-const ENCODE_ROWS = 8;
+
+/** GpuDictionary's two kinds of step: the decoder side over the active latents, or dense. */
+export type Path = "sparse" | "dense";
 
 export interface MirrorPass {
   name: string;
@@ -49,7 +51,10 @@ export class StepPasses {
   }
 
   readonly layout: ParamLayout;
-  readonly passes: MirrorPass[];
+  /** Every pass, by name. */
+  readonly passes = new Map<string, MirrorPass>();
+  /** Pass names of a step on each path, in GpuDictionary's order; the metrics go before `after`. */
+  readonly paths: Record<Path, { before: string[]; after: string[] }>;
   private readonly metricsPasses: MirrorPass[];
   private readonly buffers: GPUBuffer[] = [];
   private readonly params: GPUBuffer;
@@ -71,7 +76,7 @@ export class StepPasses {
     const layout = paramLayout(spec);
     this.layout = layout;
     const B = batchSize;
-    const { fp, dIn, dOut } = layout;
+    const { fp, dIn, dOut, dInP, dOutP } = layout;
     const f32 = 4;
     const make = (label: string, bytes: number, usage?: number) => {
       const b = createBuffer(device, `bench.${label}`, bytes, usage);
@@ -79,7 +84,7 @@ export class StepPasses {
       return b;
     };
     const uniform = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
-    const dims = make("dims", 12 * 4, uniform);
+    const dims = make("dims", 16 * 4, uniform);
     const applyBDec = spec.kind === "sae" && spec.applyBDecToInput ? 1 : 0;
     device.queue.writeBuffer(
       dims,
@@ -96,6 +101,10 @@ export class StepPasses {
         layout.offBDec,
         layout.total,
         applyBDec,
+        dInP,
+        dOutP,
+        0,
+        0,
         0,
       ]),
     );
@@ -107,7 +116,7 @@ export class StepPasses {
     const firing = make("firing", 2 * fp * 4);
     this.x = make("x", B * dIn * f32);
     this.y = spec.kind === "sae" ? this.x : make("y", B * dOut * f32);
-    const xp = make("xPrime", B * dIn * f32);
+    const xp = make("xPrime", B * dInP * f32);
     const pre = make("pre", B * fp * f32);
     const dpre = make("dPre", B * fp * f32);
     const rowList = make("rowList", B * fp * 4);
@@ -115,7 +124,7 @@ export class StepPasses {
     const colList = make("colList", fp * B * 4);
     const colCount = make("colCount", fp * 4);
     const norms = make("decoderNorms", fp * f32);
-    const resid = make("residual", B * dOut * f32);
+    const resid = make("residual", B * dOutP * f32);
     const rowL1 = make("rowL1", B * f32);
     this.clip = make("clip", 2 * f32);
     const gradPartials = make("gradNormPartials", GRAD_NORM_SLICES * f32);
@@ -124,26 +133,36 @@ export class StepPasses {
     this.metricsOut = make("metrics", 8 * f32);
     this.staging = make("staging", 8 * f32, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
 
-    const kernel = (file: string, entryPoint?: string) =>
-      createKernel(device, shaders, file, { prelude: "dictionary_common", entryPoint });
+    const kernel = (
+      file: string,
+      options: { entryPoint?: string; constants?: Record<string, number> } = {},
+    ) => createKernel(device, shaders, file, { prelude: "dictionary_common", ...options });
     const sp = this.stepUniform;
     const pass = (
       name: string,
       pipeline: GPUComputePipeline,
       resources: GPUBuffer[],
       grid: [number, number],
-    ): MirrorPass => ({
-      name,
-      pipeline,
-      bind: bindBuffers(device, pipeline, resources, name),
-      grid,
-    });
-    this.passes = [
+    ): string => {
+      this.passes.set(name, {
+        name,
+        pipeline,
+        bind: bindBuffers(device, pipeline, resources, name),
+        grid,
+      });
+      return name;
+    };
+    // Register-blocked kernels: 8 rows per invocation, (16, 4) invocations per workgroup.
+    const blockedGrid = (cols4: number, rows: number): [number, number] => [
+      Math.ceil(cols4 / 16),
+      Math.ceil(rows / 8 / 4),
+    ];
+    const forward = [
       pass(
         "prepare_input",
         kernel("dict_prepare_input"),
         [dims, sp, this.x, this.params, xp],
-        grid1d(B * dIn, 64),
+        grid1d(B * dInP, 64),
       ),
       pass(
         "decoder_norms",
@@ -153,26 +172,39 @@ export class StepPasses {
       ),
       pass(
         "encode",
-        kernel("dict_encode"),
-        [dims, xp, this.params, pre],
-        [Math.ceil(fp / 4 / 16), Math.ceil(B / ENCODE_ROWS / 4)],
+        kernel("dict_matmul_rows", {
+          constants: {
+            K4: dInP / 4,
+            N4: fp / 4,
+            OFF_W4: layout.offWEnc / 4,
+            OFF_BIAS4: layout.offBEnc / 4,
+            RELU_A: 0,
+            SUB_Y: 0,
+            Y_WIDTH: 1,
+          },
+        }),
+        [dims, sp, xp, this.params, this.y, pre],
+        blockedGrid(fp / 4, B),
       ),
       pass(
         "compact_rows",
-        kernel("dict_compact", "rows"),
-        [dims, pre, rowList, rowCount],
+        kernel("dict_compact", { entryPoint: "rows" }),
+        [dims, pre, norms, rowList, rowCount, rowL1],
         [Math.ceil(B / 64), 1],
       ),
       pass(
         "compact_cols",
-        kernel("dict_compact", "cols"),
-        [dims, pre, colList, colCount],
+        kernel("dict_compact", { entryPoint: "cols" }),
+        [dims, pre, norms, colList, colCount, rowL1],
         [Math.ceil(fp / 64), 1],
       ),
+      pass("firing", kernel("dict_firing"), [dims, colCount, firing], [Math.ceil(fp / 64), 1]),
+    ];
+    const sparse = [
       pass(
         "decode",
         kernel("dict_decode"),
-        [dims, sp, pre, rowList, rowCount, this.params, norms, this.y, resid, rowL1],
+        [dims, sp, pre, rowList, rowCount, this.params, this.y, resid],
         [B, 1],
       ),
       pass(
@@ -184,7 +216,7 @@ export class StepPasses {
       pass(
         "latent_dec_grads",
         kernel("dict_latent_dec_grads"),
-        [dims, sp, colList, colCount, pre, resid, this.params, norms, grads, firing],
+        [dims, sp, colList, colCount, pre, resid, this.params, norms, grads],
         [fp, 1],
       ),
       pass(
@@ -193,21 +225,75 @@ export class StepPasses {
         [dims, colList, colCount, dpre, xp, grads],
         [fp, 1],
       ),
+    ];
+    const dense = [
       pass(
-        "bias_dec_grad",
-        kernel("dict_bias_dec_grad"),
-        [dims, resid, this.params, grads],
-        [Math.ceil(dOut / 64), 1],
+        "decode_dense",
+        kernel("dict_matmul_rows", {
+          constants: {
+            K4: fp / 4,
+            N4: dOutP / 4,
+            OFF_W4: layout.offWDec / 4,
+            OFF_BIAS4: layout.offBDec / 4,
+            RELU_A: 1,
+            SUB_Y: 1,
+            Y_WIDTH: dOut,
+          },
+        }),
+        [dims, sp, pre, this.params, this.y, resid],
+        blockedGrid(dOutP / 4, B),
       ),
       pass(
+        "dpre_dense",
+        kernel("dict_dense_dpre", { constants: { D4: dOutP / 4, F4: fp / 4 } }),
+        [dims, sp, resid, this.params, norms, pre, dpre],
+        blockedGrid(fp / 4, B),
+      ),
+      pass(
+        "decoder_grads_dense",
+        kernel("dict_matmul_at", {
+          constants: {
+            A4: fp / 4,
+            G4: dOutP / 4,
+            OFF_OUT4: layout.offWDec / 4,
+            DECODER: 1,
+            OFF_BIAS4: 0,
+          },
+        }),
+        [dims, sp, pre, resid, this.params, norms, grads],
+        blockedGrid(dOutP / 4, fp),
+      ),
+      pass(
+        "encoder_grads_dense",
+        kernel("dict_matmul_at", {
+          constants: {
+            A4: dInP / 4,
+            G4: fp / 4,
+            OFF_OUT4: layout.offWEnc / 4,
+            DECODER: 0,
+            OFF_BIAS4: layout.offBEnc / 4,
+          },
+        }),
+        [dims, sp, xp, dpre, this.params, norms, grads],
+        blockedGrid(fp / 4, dInP),
+      ),
+    ];
+    const biasDec = pass(
+      "bias_dec_grad",
+      kernel("dict_bias_dec_grad"),
+      [dims, resid, this.params, grads],
+      [Math.ceil(dOut / 64), 1],
+    );
+    const after = [
+      pass(
         "grad_norm_partial",
-        kernel("dict_grad_norm", "partial"),
+        kernel("dict_grad_norm", { entryPoint: "partial" }),
         [dims, grads, gradPartials, this.clip],
         [GRAD_NORM_SLICES / 64, 1],
       ),
       pass(
         "grad_norm_finish",
-        kernel("dict_grad_norm", "finish"),
+        kernel("dict_grad_norm", { entryPoint: "finish" }),
         [dims, grads, gradPartials, this.clip],
         [1, 1],
       ),
@@ -218,6 +304,10 @@ export class StepPasses {
         grid1d(layout.total, 64),
       ),
     ];
+    this.paths = {
+      sparse: { before: [...forward, ...sparse, biasDec], after },
+      dense: { before: [...forward, ...dense, biasDec], after },
+    };
     const metricsResources = [
       dims,
       sp,
@@ -229,12 +319,14 @@ export class StepPasses {
       metricPartials,
       this.metricsOut,
     ];
+    const metric = (entryPoint: string, grid: [number, number]): MirrorPass => {
+      const pipeline = kernel("dict_metrics", { entryPoint });
+      const bind = bindBuffers(device, pipeline, metricsResources, entryPoint);
+      return { name: `metrics_${entryPoint}`, pipeline, bind, grid };
+    };
     this.metricsPasses = [
-      pass("metrics_partial", kernel("dict_metrics", "partial"), metricsResources, [
-        Math.ceil(metricSpan / 64),
-        1,
-      ]),
-      pass("metrics_finish", kernel("dict_metrics", "finish"), metricsResources, [1, 1]),
+      metric("partial", [Math.ceil(metricSpan / 64), 1]),
+      metric("finish", [1, 1]),
     ];
     // Adam's step 1 with lr 0 leaves the parameters as they are when a pass is repeated.
     device.queue.writeBuffer(
@@ -242,6 +334,11 @@ export class StepPasses {
       0,
       new Float32Array([1e-3, 1, 1, 0, Math.sqrt(1 - 0.999), 1000, 0, 0]),
     );
+  }
+
+  /** The pass names of a whole step on `path`, in order (without the metrics). */
+  stepPasses(path: Path): string[] {
+    return [...this.paths[path].before, ...this.paths[path].after];
   }
 
   setL1Coefficient(l1: number): void {
@@ -254,23 +351,24 @@ export class StepPasses {
     if (this.spec.kind === "transcoder") this.device.queue.writeBuffer(this.y, 0, y!);
   }
 
-  /** Encodes `reps` repetitions of the passes named (all of them in step order if omitted). */
-  submit(reps: number, names?: readonly string[]): void {
-    const chosen = names ? this.passes.filter((p) => names.includes(p.name)) : this.passes;
-    if (names && chosen.length !== names.length) throw new Error(`unknown pass in ${names}`);
+  /** Encodes `reps` repetitions of the passes named, in the order given. */
+  submit(reps: number, names: readonly string[]): void {
+    const chosen = names.map((n) => {
+      const p = this.passes.get(n);
+      if (!p) throw new Error(`unknown pass ${n}`);
+      return p;
+    });
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     for (let r = 0; r < reps; r++) for (const p of chosen) dispatch(pass, p);
     pass.end();
-    for (const p of chosen) this.warm.add(p.name);
     this.device.queue.submit([encoder.finish()]);
+    for (const n of names) this.warm.add(n);
   }
 
   /** Milliseconds per repetition of the passes named, after an untimed one if any is cold. */
-  async time(reps: number, names?: readonly string[]): Promise<number> {
-    if (this.passes.some((p) => (!names || names.includes(p.name)) && !this.warm.has(p.name))) {
-      this.submit(1, names);
-    }
+  async time(reps: number, names: readonly string[]): Promise<number> {
+    if (names.some((n) => !this.warm.has(n))) this.submit(1, names);
     await this.device.queue.onSubmittedWorkDone();
     const t0 = performance.now();
     this.submit(reps, names);
@@ -278,15 +376,13 @@ export class StepPasses {
     return (performance.now() - t0) / reps;
   }
 
-  /** The whole step with the metrics passes before the optimizer, as GpuDictionary orders them. */
-  async sums(): Promise<{ sumSquaredError: number; sumL0: number; gradNorm: number }> {
+  /** A whole step on `path` with the metrics passes, ordered as GpuDictionary orders them. */
+  async sums(path: Path): Promise<{ sumSquaredError: number; sumL0: number; gradNorm: number }> {
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    const optimizerStart = this.passes.length - 3;
-    this.passes.forEach((p, index) => {
-      if (index === optimizerStart) for (const m of this.metricsPasses) dispatch(pass, m);
-      dispatch(pass, p);
-    });
+    for (const n of this.paths[path].before) dispatch(pass, this.passes.get(n)!);
+    for (const m of this.metricsPasses) dispatch(pass, m);
+    for (const n of this.paths[path].after) dispatch(pass, this.passes.get(n)!);
     pass.end();
     encoder.copyBufferToBuffer(this.metricsOut, 0, this.staging, 0, 5 * 4);
     encoder.copyBufferToBuffer(this.clip, 4, this.staging, 5 * 4, 4);
