@@ -122,6 +122,7 @@ export class GpuDictionary {
     const rowCount = make("rowCount", B * 4);
     const colList = make("colList", fp * B * 4);
     const colCount = make("colCount", fp * 4);
+    const colSumF = make("colSumF", fp * f32);
     const norms = make("decoderNorms", fp * f32);
     const resid = make("residual", B * dOutP * f32);
     const rowL1 = make("rowL1", B * f32);
@@ -181,7 +182,7 @@ export class GpuDictionary {
       ),
       pass(
         kernel("dict_compact", { entryPoint: "cols" }),
-        [dims, pre, norms, colList, colCount, rowL1],
+        [dims, pre, norms, colList, colCount, colSumF],
         [Math.ceil(fp / 64), 1],
       ),
       pass(kernel("dict_firing"), [dims, colCount, this.firing], [Math.ceil(fp / 64), 1]),
@@ -199,7 +200,7 @@ export class GpuDictionary {
       ),
       pass(
         kernel("dict_latent_dec_grads"),
-        [dims, sp, colList, colCount, pre, resid, this.params, norms, grads],
+        [dims, sp, colList, colCount, colSumF, pre, resid, this.params, norms, grads],
         [fp, 1],
       ),
       pass(kernel("dict_latent_enc_grads"), [dims, colList, colCount, dpre, xp, grads], [fp, 1]),
@@ -349,6 +350,35 @@ export class GpuDictionary {
       encoder.copyBufferToBuffer(this.clip, 4, this.staging, 5 * 4, 4);
     }
     this.device.queue.submit([encoder.finish()]);
+  }
+
+  /**
+   * For the benchmark: milliseconds per pass of a step on `path`, each pass submitted and
+   * waited for on its own, averaged over `iterations` (the parameters keep changing).
+   */
+  async profilePasses(
+    scalars: StepScalars,
+    path: StepPath,
+    iterations: number,
+  ): Promise<Record<string, number>> {
+    this.step(scalars, false, path);
+    const { before, after } = this.paths[path];
+    const totals: Record<string, number> = {};
+    for (let it = 0; it < iterations; it++) {
+      for (const p of [...before, ...after]) {
+        await this.idle();
+        const start = performance.now();
+        const encoder = this.device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        dispatch(pass, p);
+        pass.end();
+        this.device.queue.submit([encoder.finish()]);
+        await this.idle();
+        const name = p.pipeline.label;
+        totals[name] = (totals[name] ?? 0) + (performance.now() - start) / iterations;
+      }
+    }
+    return totals;
   }
 
   /** Reads the sums of the last step submitted with metrics (waits for the GPU). */
