@@ -13,10 +13,13 @@ import { acquireNodeDevice } from "../src/node/nodeGpu.ts";
 import { loadNodeShaders } from "../src/node/nodeShaders.ts";
 import { initDictionary } from "../src/engine/dictionary/init.ts";
 import type { DictionaryParams, DictionarySpec } from "../src/engine/dictionary/spec.ts";
-import { GpuDictionary, type StepScalars } from "../src/engine/train/gpuDictionary.ts";
+import {
+  GpuDictionary,
+  type StepPath as Path,
+  type StepScalars,
+} from "../src/engine/train/gpuDictionary.ts";
 import { DENSE_ABOVE_L0_FRACTION } from "../src/engine/train/trainer.ts";
 import { structuredBatches, type BenchBatch } from "./data.ts";
-import { StepPasses, type Path } from "./passes.ts";
 import { benchTfjs, median } from "./tfjs.ts";
 
 const args = new Set(process.argv.slice(2));
@@ -63,8 +66,6 @@ interface Case {
   sparseFirst: boolean;
   init: Plan[];
   sparse: Plan[];
-  /** Paths on which the mirrored passes are checked against GpuDictionary. */
-  check: Path[];
   /** L0 / d_sae levels at which both paths are timed (empty: no crossover section). */
   crossover: number[];
 }
@@ -84,7 +85,6 @@ const small = (kind: Case["kind"], crossover: number[]): Case => ({
     { path: "sparse", warmup: quick ? 1 : 2, timed: quick ? 2 : 3, passReps: quick ? 1 : 3 },
     { path: "dense", warmup: 1, timed: quick ? 2 : 3, passReps: 1 },
   ],
-  check: ["sparse", "dense"],
   crossover,
 });
 const cases: Case[] = [
@@ -103,7 +103,6 @@ if (!quick) {
     sparseFirst: true,
     init: [{ path: "dense", warmup: 1, timed: 2, passReps: 0 }],
     sparse: [{ path: "sparse", warmup: 1, timed: 2, passReps: 1 }],
-    check: ["sparse"],
     crossover: [],
   });
 }
@@ -149,10 +148,9 @@ interface PathTiming {
   fvu: number;
   /** Step time over the dense encoder product's time (measured once per shape). */
   stepOverEncoder?: number;
-  /** Each pass dispatched alone (ms), and the whole step encoded back to back with no host work. */
+  /** Each pass dispatched alone (ms) and their sum. */
   passesMs?: Record<string, number>;
   passesSumMs?: number;
-  mirrorStepMs?: number;
 }
 
 interface StateTiming {
@@ -215,37 +213,32 @@ async function timePath(
   };
 }
 
-/** Each pass of a step on `path` alone, on the mirror's buffers, from `params` and one batch. */
+/** Each pass of a step on `path` alone (GpuDictionary.profilePasses), from `params` and one batch. */
 async function timePasses(
-  mirror: StepPasses,
+  dict: GpuDictionary,
   params: DictionaryParams,
   batch: BenchBatch,
   c: Case,
   path: Path,
   reps: number,
   label: string,
-): Promise<Pick<PathTiming, "passesMs" | "passesSumMs" | "mirrorStepMs">> {
-  mirror.load(params, batch.x, batch.y);
-  mirror.setL1Coefficient(l1For(c.dSae));
-  const names = mirror.stepPasses(path);
-  // A whole step first, so that the lists of active latents match this batch.
-  mirror.submit(1, names);
-  const passesMs: Record<string, number> = {};
-  for (const name of names) passesMs[name] = await mirror.time(reps, [name]);
+): Promise<Pick<PathTiming, "passesMs" | "passesSumMs">> {
+  dict.setParams(params);
+  dict.resetOptimizer();
+  dict.uploadBatch(batch.x, batch.y);
+  const passesMs = await dict.profilePasses(scalars(TIMED_LR, l1For(c.dSae), 1), path, reps);
   const passesSumMs = Object.values(passesMs).reduce((a, b) => a + b, 0);
-  const mirrorStepMs = await mirror.time(reps, names);
   const top = Object.entries(passesMs)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 5)
     .map(([n, t]) => `${n} ${t.toFixed(0)}`)
     .join(", ");
   log(`${label} ${path}: passes alone (ms): ${top}`);
-  return { passesMs, passesSumMs, mirrorStepMs };
+  return { passesMs, passesSumMs };
 }
 
 async function timeState(
   dict: GpuDictionary,
-  mirror: StepPasses | undefined,
   params: DictionaryParams,
   batches: BenchBatch[],
   c: Case,
@@ -255,10 +248,10 @@ async function timeState(
   const paths: Partial<Record<Path, PathTiming>> = {};
   for (const plan of plans) {
     const timing = await timePath(dict, params, batches, c, plan, label);
-    if (plan.passReps > 0 && mirror) {
+    if (plan.passReps > 0) {
       Object.assign(
         timing,
-        await timePasses(mirror, params, batches[0]!, c, plan.path, plan.passReps, label),
+        await timePasses(dict, params, batches[0]!, c, plan.path, plan.passReps, label),
       );
     }
     paths[plan.path] = timing;
@@ -275,18 +268,20 @@ async function timeState(
   };
 }
 
-/** The dense encoder product alone: the encoder pass dispatched on the mirror's buffers. */
+/** The dense encoder product alone: GpuDictionary's "encode" pass dispatched by itself. */
 async function timeEncoder(
-  mirror: StepPasses,
+  dict: GpuDictionary,
   params: DictionaryParams,
   batch: BenchBatch,
   c: Case,
   label: string,
 ): Promise<number> {
-  mirror.load(params, batch.x, batch.y);
-  mirror.submit(1, ["prepare_input"]);
+  dict.setParams(params);
+  dict.resetOptimizer();
+  dict.uploadBatch(batch.x, batch.y);
   const reps = c.B * c.dSae > 4e6 ? 1 : 5;
-  const ms = await mirror.time(reps, ["encode"]);
+  const step = scalars(TIMED_LR, l1For(c.dSae), 1);
+  const ms = (await dict.profilePasses(step, "dense", reps, ["encode"])).encode!;
   log(`${label}: encoder alone ${ms.toFixed(0)} ms (${reps} dispatches)`);
   return ms;
 }
@@ -418,10 +413,6 @@ async function crossover(
   return { points, equalCostL0Fraction };
 }
 
-type MirrorCheck =
-  | Partial<Record<Path, { mseRelErr: number; l0Equal: boolean; gradNormRelErr: number }>>
-  | { error: string };
-
 interface CaseResult {
   kind: string;
   B: number;
@@ -429,14 +420,12 @@ interface CaseResult {
   d_out: number;
   d_sae: number;
   l1Coefficient: number;
-  /** The encoder pass alone (ms), the same at any L0 (NaN when the mirror could not be built). */
+  /** The encoder pass alone (ms), the same at any L0. */
   encoderMs: number;
   init: StateTiming;
   sparse: StateTiming;
   sparsify: { steps: number; lr: number; batch: number; l0: number; fvu: number };
   crossover?: Awaited<ReturnType<typeof crossover>>;
-  /** The mirrored passes against GpuDictionary on the same parameters and batch (sparse). */
-  mirrorCheck: MirrorCheck;
 }
 
 async function runCase(c: Case, seed: number): Promise<CaseResult> {
@@ -447,21 +436,13 @@ async function runCase(c: Case, seed: number): Promise<CaseResult> {
   log(`${label}: making data`);
   const batches = structuredBatches(4, c.B, c.dIn, c.dOut, withTargets, seed, seed + 1);
   const dict = new GpuDictionary(device, shaders, spec, c.B);
-  let mirror: StepPasses | undefined;
-  let mirrorError = "";
-  try {
-    mirror = await StepPasses.create(device, shaders, spec, c.B);
-  } catch (err) {
-    mirrorError = (err as Error).message;
-    log(`${label}: no per-pass timings or encoder time: ${mirrorError}`);
-  }
   let init: StateTiming | undefined;
-  if (!c.sparseFirst) init = await timeState(dict, mirror, p0, batches, c, c.init, `${label} init`);
+  if (!c.sparseFirst) init = await timeState(dict, p0, batches, c, c.init, `${label} init`);
   const xo = c.crossover.length > 0 ? await crossover(dict, p0, batches, c, label) : undefined;
   const sp = await sparsify(spec, p0, c, seed, label);
-  const sparse = await timeState(dict, mirror, sp.params, batches, c, c.sparse, `${label} sparse`);
-  if (c.sparseFirst) init = await timeState(dict, mirror, p0, batches, c, c.init, `${label} init`);
-  const encoderMs = mirror ? await timeEncoder(mirror, p0, batches[0]!, c, label) : Number.NaN;
+  const sparse = await timeState(dict, sp.params, batches, c, c.sparse, `${label} sparse`);
+  if (c.sparseFirst) init = await timeState(dict, p0, batches, c, c.init, `${label} init`);
+  const encoderMs = await timeEncoder(dict, p0, batches[0]!, c, label);
   for (const state of [init!, sparse]) {
     for (const timing of Object.values(state.paths)) {
       timing.stepOverEncoder = timing.msPerStep / encoderMs;
@@ -469,36 +450,6 @@ async function runCase(c: Case, seed: number): Promise<CaseResult> {
     if (state.msPerStep !== undefined) state.stepOverEncoder = state.msPerStep / encoderMs;
   }
 
-  // The mirror must bind what GpuDictionary binds: compare their sums on one sparse step.
-  let mirrorCheck: MirrorCheck = { error: mirrorError };
-  if (mirror) {
-    const checks: Partial<
-      Record<Path, { mseRelErr: number; l0Equal: boolean; gradNormRelErr: number }>
-    > = {};
-    const batch = batches[1]!;
-    const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
-    for (const path of c.check) {
-      dict.setParams(sp.params);
-      dict.resetOptimizer();
-      dict.uploadBatch(batch.x, batch.y);
-      dict.step(scalars(TIMED_LR, l1For(c.dSae), 1), true, path);
-      const ours = await dict.readBatchSums();
-      mirror.load(sp.params, batch.x, batch.y);
-      mirror.setL1Coefficient(l1For(c.dSae));
-      const theirs = await mirror.sums(path);
-      const check = {
-        mseRelErr: rel(theirs.sumSquaredError, ours.sumSquaredError),
-        l0Equal: theirs.sumL0 === ours.sumL0,
-        gradNormRelErr: rel(theirs.gradNorm, ours.gradNorm),
-      };
-      if (check.mseRelErr > 1e-5 || !check.l0Equal || check.gradNormRelErr > 1e-4) {
-        log(`${label}: WARNING: the mirrored ${path} passes disagree with GpuDictionary`);
-      }
-      checks[path] = check;
-    }
-    mirrorCheck = checks;
-    mirror.destroy();
-  }
   dict.destroy();
   return {
     kind: c.kind,
@@ -512,7 +463,6 @@ async function runCase(c: Case, seed: number): Promise<CaseResult> {
     sparse,
     sparsify: { steps: sp.steps, lr: SPARSIFY.lr, batch: SPARSIFY.batch, l0: sp.l0, fvu: sp.fvu },
     ...(xo ? { crossover: xo } : {}),
-    mirrorCheck,
   };
 }
 

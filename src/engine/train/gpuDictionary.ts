@@ -360,12 +360,14 @@ export class GpuDictionary {
     scalars: StepScalars,
     path: StepPath,
     iterations: number,
+    only?: string[],
   ): Promise<Record<string, number>> {
     this.step(scalars, false, path);
     const { before, after } = this.paths[path];
+    const passes = [...before, ...after].filter((p) => !only || only.includes(p.pipeline.label));
     const totals: Record<string, number> = {};
     for (let it = 0; it < iterations; it++) {
-      for (const p of [...before, ...after]) {
+      for (const p of passes) {
         await this.idle();
         const start = performance.now();
         const encoder = this.device.createCommandEncoder();
