@@ -24,9 +24,10 @@ export interface TrainerOptions {
 
 /**
  * Where the dense and sparse paths cost the same, as a fraction of d_sae active per row;
- * measured with `npm run bench` (crossover section) on SwiftShader at B=1024, d=128, d_sae=1024.
+ * measured with `npm run bench` (crossover: equal cost at 0.23) on SwiftShader at B=1024, d=128,
+ * d_sae=1024.
  */
-export const DENSE_ABOVE_L0_FRACTION = 0.1;
+export const DENSE_ABOVE_L0_FRACTION = 0.2;
 
 /** Submitted steps allowed ahead of the GPU before the host waits (bounds queued uploads). */
 const MAX_STEPS_IN_FLIGHT = 4;
