@@ -247,10 +247,28 @@ describe("parseSaelensCfg", () => {
     );
   });
 
+  it("reads site and model names as unknown when a config leaves them out", () => {
+    const spec = parseSaelensCfg(
+      { architecture: "transcoder", d_in: 4, d_sae: 8, d_out: 3 },
+      "cfg.json",
+    );
+    expect(spec).toMatchObject({
+      hookName: "unknown",
+      hookNameOut: "unknown",
+      modelName: "unknown",
+    });
+    const sae = parseSaelensCfg(
+      { ...savedBySaelens6, metadata: omit(savedBySaelens6.metadata, "hook_name") },
+      "cfg.json",
+    );
+    expect(sae.hookName).toBe("unknown");
+    expect(sae.hookNameOut).toBe("unknown");
+  });
+
   it("names missing and ill-typed fields", () => {
     expect(
-      parseError({ ...savedBySaelens6, metadata: omit(savedBySaelens6.metadata, "hook_name") }),
-    ).toBe('cfg.json: field "metadata.hook_name" is missing; expected a string');
+      parseError({ ...savedBySaelens6, metadata: { ...savedBySaelens6.metadata, hook_name: 7 } }),
+    ).toBe('cfg.json: field "metadata.hook_name" is 7; expected a string');
     expect(parseError({ ...savedBySaelens6, d_in: "768" })).toBe(
       'cfg.json: field "d_in" is "768"; expected a positive integer',
     );

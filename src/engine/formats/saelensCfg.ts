@@ -72,6 +72,9 @@ export function toSaelensCfg(
 
 type Obj = Record<string, unknown>;
 
+/** Site and model names of a config that does not give them. */
+export const UNKNOWN = "unknown";
+
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
@@ -99,7 +102,9 @@ export function parseSaelensCfg(json: unknown, file: string): DictionarySpec {
   if (transcoder && applyBDec) {
     r.fail("apply_b_dec_to_input", "is true; expected false for a transcoder");
   }
-  const hookName = r.meta("hook_name", "hook_point");
+  // Names of the sites, recorded but not needed to train or run the weights: a config without
+  // them (e.g. one written by hand for activations dumped elsewhere) loads with "unknown".
+  const hookName = r.meta("hook_name", "hook_point", UNKNOWN);
   const headIndex = r.metaValue("hook_head_index", "hook_point_head_index");
   if (headIndex !== undefined && headIndex !== null) {
     r.fail(
@@ -114,8 +119,8 @@ export function parseSaelensCfg(json: unknown, file: string): DictionarySpec {
     dOut,
     applyBDecToInput: applyBDec,
     hookName,
-    hookNameOut: transcoder ? r.meta("hook_name_out") : hookName,
-    modelName: r.meta("model_name"),
+    hookNameOut: transcoder ? r.meta("hook_name_out", undefined, UNKNOWN) : hookName,
+    modelName: r.meta("model_name", undefined, UNKNOWN),
     normalizeActivations: normalizeActivations(r),
   };
   const contextSize = r.metaOptional("context_size", "number");
@@ -221,8 +226,9 @@ class CfgReader {
   }
 
   /** A required string metadata field. */
-  meta(key: string, oldKey?: string): string {
+  meta(key: string, oldKey?: string, fallback?: string): string {
     const v = this.metaValue(key, oldKey);
+    if ((v === undefined || v === null) && fallback !== undefined) return fallback;
     if (v === undefined || v === null)
       this.fail(this.metaField(key), "is missing; expected a string");
     if (typeof v !== "string")
