@@ -125,3 +125,17 @@ describe("GpuDictionary against the float64 reference", () => {
       });
     }
 });
+
+describe("GpuDictionary shape limits", () => {
+  it("refuses a batch whose buffers the adapter cannot bind, saying what fits", async () => {
+    const { device } = await testDevice();
+    const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    const dSae = 4096;
+    const batch = Math.floor(limit / (dSae * 4)) + 1;
+    expect(() => new GpuDictionary(device, shaders, spec("sae", 8, dSae, 8), batch)).toThrow(
+      new RegExp(
+        `^batch ${batch} x d_sae 4096 needs .* use a smaller batch \\(at most ${batch - 1}\\)`,
+      ),
+    );
+  });
+});

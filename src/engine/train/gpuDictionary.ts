@@ -71,6 +71,7 @@ export class GpuDictionary {
       throw new Error(`an SAE needs d_in == d_out (got ${spec.dIn} and ${spec.dOut})`);
     }
     const layout = paramLayout(spec);
+    checkFits(device, layout, batchSize);
     this.layout = layout;
     this.batchSize = batchSize;
     const B = batchSize;
@@ -451,4 +452,24 @@ function dispatch(pass: GPUComputePassEncoder, p: Pass): void {
   pass.setPipeline(p.pipeline);
   pass.setBindGroup(0, p.bind);
   pass.dispatchWorkgroups(p.grid[0], p.grid[1]);
+}
+
+/** Refuses shapes whose largest buffer the device cannot bind, with what to change. */
+function checkFits(device: GPUDevice, layout: ParamLayout, batchSize: number): void {
+  const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  const perBatch = batchSize * layout.fp * 4;
+  if (perBatch > limit) {
+    throw new Error(
+      `batch ${batchSize} x d_sae ${layout.dSae} needs ${mib(perBatch)} buffers, over this ` +
+        `adapter's ${mib(limit)} per binding: use a smaller batch (at most ` +
+        `${Math.floor(limit / (layout.fp * 4))})`,
+    );
+  }
+  if (layout.total * 4 > limit) {
+    throw new Error(
+      `a dictionary of ${layout.total} parameters needs ${mib(layout.total * 4)}, over this ` +
+        `adapter's ${mib(limit)} per binding: use a smaller d_sae`,
+    );
+  }
 }
