@@ -1,0 +1,144 @@
+import { createBuffer } from "../gpu/kernel.ts";
+import type { ParamLayout } from "../dictionary/layout.ts";
+import type { DictionarySpec } from "../dictionary/spec.ts";
+
+/** SLICES in dict_grad_norm.wgsl. */
+export const GRAD_NORM_SLICES = 1024;
+/** Floats copied back on a logging step: dict_metrics' five sums and the gradient norm. */
+export const STAGING_FLOATS = 8;
+
+/** Every buffer of a dictionary's training step, made once per shape and reused. */
+export interface DictionaryBuffers {
+  dims: GPUBuffer;
+  stepParams: GPUBuffer;
+  params: GPUBuffer;
+  grads: GPUBuffer;
+  adamM: GPUBuffer;
+  adamV: GPUBuffer;
+  /** [Fp] steps since each latent fired, then [Fp] fires since the last density read. */
+  firing: GPUBuffer;
+  x: GPUBuffer;
+  /** The target batch; the same buffer as x for an SAE. */
+  y: GPUBuffer;
+  xPrime: GPUBuffer;
+  pre: GPUBuffer;
+  dPre: GPUBuffer;
+  rowList: GPUBuffer;
+  rowCount: GPUBuffer;
+  colList: GPUBuffer;
+  colCount: GPUBuffer;
+  colSumF: GPUBuffer;
+  decoderNorms: GPUBuffer;
+  residual: GPUBuffer;
+  rowL1: GPUBuffer;
+  clip: GPUBuffer;
+  gradNormPartials: GPUBuffer;
+  metricPartials: GPUBuffer;
+  metrics: GPUBuffer;
+  metricsStaging: GPUBuffer;
+  densityStaging: GPUBuffer;
+  all: GPUBuffer[];
+}
+
+/** Invocations of dict_metrics' first stage: one per target column, batch row and latent. */
+export function metricSpan(layout: ParamLayout, batchSize: number): number {
+  return Math.max(layout.dOut, batchSize, layout.dSae);
+}
+
+export function allocateDictionaryBuffers(
+  device: GPUDevice,
+  spec: DictionarySpec,
+  layout: ParamLayout,
+  batchSize: number,
+): DictionaryBuffers {
+  const B = batchSize;
+  const { fp, dIn, dOut, dInP, dOutP } = layout;
+  const f32 = 4;
+  const all: GPUBuffer[] = [];
+  const make = (label: string, bytes: number, usage?: number) => {
+    const b = createBuffer(device, label, bytes, usage);
+    all.push(b);
+    return b;
+  };
+  const uniform = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+  const mapRead = GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST;
+  const dims = make("dims", 16 * 4, uniform);
+  device.queue.writeBuffer(dims, 0, dimsUniform(spec, layout, B));
+  const x = make("x", B * dIn * f32);
+  return {
+    dims,
+    stepParams: make("stepParams", 8 * 4, uniform),
+    params: make("params", layout.total * f32),
+    grads: make("grads", layout.total * f32),
+    adamM: make("adamM", layout.total * f32),
+    adamV: make("adamV", layout.total * f32),
+    firing: make("firing", 2 * fp * 4),
+    x,
+    y: spec.kind === "sae" ? x : make("y", B * dOut * f32),
+    xPrime: make("xPrime", B * dInP * f32),
+    pre: make("pre", B * fp * f32),
+    dPre: make("dPre", B * fp * f32),
+    rowList: make("rowList", B * fp * 4),
+    rowCount: make("rowCount", B * 4),
+    colList: make("colList", fp * B * 4),
+    colCount: make("colCount", fp * 4),
+    colSumF: make("colSumF", fp * f32),
+    decoderNorms: make("decoderNorms", fp * f32),
+    residual: make("residual", B * dOutP * f32),
+    rowL1: make("rowL1", B * f32),
+    clip: make("clip", 2 * f32),
+    gradNormPartials: make("gradNormPartials", GRAD_NORM_SLICES * f32),
+    metricPartials: make("metricPartials", 2 * metricSpan(layout, B) * 16),
+    metrics: make("metrics", STAGING_FLOATS * f32),
+    metricsStaging: make("metricsStaging", STAGING_FLOATS * f32, mapRead),
+    densityStaging: make("densityStaging", fp * 4, mapRead),
+    all,
+  };
+}
+
+/** The Dims struct of dictionary_common.wgsl. */
+function dimsUniform(
+  spec: DictionarySpec,
+  layout: ParamLayout,
+  B: number,
+): Uint32Array<ArrayBuffer> {
+  const applyBDec = spec.kind === "sae" && spec.applyBDecToInput ? 1 : 0;
+  return new Uint32Array([
+    B,
+    layout.dIn,
+    layout.dOut,
+    layout.dSae,
+    layout.fp,
+    layout.offWEnc,
+    layout.offBEnc,
+    layout.offWDec,
+    layout.offBDec,
+    layout.total,
+    applyBDec,
+    layout.dInP,
+    layout.dOutP,
+    0,
+    0,
+    0,
+  ]);
+}
+
+/** Refuses shapes whose largest buffer the device cannot bind, with what to change. */
+export function checkFits(device: GPUDevice, layout: ParamLayout, batchSize: number): void {
+  const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  const perBatch = batchSize * layout.fp * 4;
+  if (perBatch > limit) {
+    throw new Error(
+      `batch ${batchSize} x d_sae ${layout.dSae} needs ${mib(perBatch)} buffers, over this ` +
+        `adapter's ${mib(limit)} per binding: use a smaller batch (at most ` +
+        `${Math.floor(limit / (layout.fp * 4))})`,
+    );
+  }
+  if (layout.total * 4 > limit) {
+    throw new Error(
+      `a dictionary of ${layout.total} parameters needs ${mib(layout.total * 4)}, over this ` +
+        `adapter's ${mib(limit)} per binding: use a smaller d_sae`,
+    );
+  }
+}
