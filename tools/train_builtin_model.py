@@ -284,7 +284,8 @@ def main():
     budget_s = args.minutes * 60.0
     total = args.steps if args.steps > 0 else 10**9  # fixed after timing the first steps
     auto = args.steps <= 0
-    probe = 10
+    probe_from, probe = 5, 20
+    t_probe = 0.0
 
     def lr_at(step):
         if step < args.warmup:
@@ -313,9 +314,12 @@ def main():
         opt.step()
         losses.append(loss.item())
         step += 1
+        if step == probe_from:
+            t_probe = time.time()
         if step == probe:
-            per = (time.time() - t0) / probe
-            fit = int(budget_s * 0.97 / per)
+            # time steps [probe_from, probe): the first steps are slower (allocation)
+            per = (time.time() - t_probe) / (probe - probe_from)
+            fit = probe_from + int((budget_s * 0.97 - (t_probe - t0)) / (per * 1.03))
             if auto:
                 total = fit
             elif total > fit:
