@@ -13,17 +13,21 @@ export function parseFlags(argv: string[], options: Options, usage: string) {
   }
 }
 
+/** The flag's text, or undefined when it is absent and has a default; throws when required. */
+function given(values: Record<string, unknown>, name: string, hasDefault: boolean) {
+  const raw = values[name];
+  if (raw === undefined && !hasDefault) throw new CliError(`missing --${name}`);
+  return raw;
+}
+
 export function intFlag(
   values: Record<string, unknown>,
   name: string,
   fallback: number | undefined,
   min = 1,
 ): number {
-  const raw = values[name];
-  if (raw === undefined) {
-    if (fallback === undefined) throw new CliError(`missing --${name}`);
-    return fallback;
-  }
+  const raw = given(values, name, fallback !== undefined);
+  if (raw === undefined) return fallback!;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) {
     throw new CliError(`--${name} expects an integer >= ${min}, got "${String(raw)}"`);
@@ -37,11 +41,8 @@ export function numberFlag(
   fallback: number | undefined,
   check: { min?: number; positive?: boolean } = {},
 ): number {
-  const raw = values[name];
-  if (raw === undefined) {
-    if (fallback === undefined) throw new CliError(`missing --${name}`);
-    return fallback;
-  }
+  const raw = given(values, name, fallback !== undefined);
+  if (raw === undefined) return fallback!;
   const n = Number(raw);
   const bad =
     !Number.isFinite(n) ||
