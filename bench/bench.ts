@@ -20,7 +20,7 @@ import {
 } from "../src/engine/train/gpuDictionary.ts";
 import { DENSE_ABOVE_L0_FRACTION } from "../src/engine/train/trainer.ts";
 import { structuredBatches, type BenchBatch } from "./data.ts";
-import { benchTfjs, median } from "./tfjs.ts";
+import { benchTfjs, median, type StepSamples } from "./tfjs.ts";
 
 const args = new Set(process.argv.slice(2));
 for (const a of args) {
@@ -134,13 +134,7 @@ const { device, adapterName, isFallbackAdapter } = await acquireNodeDevice();
 const shaders = loadNodeShaders();
 log(`adapter: ${adapterName}`);
 
-interface PathTiming {
-  warmupSteps: number;
-  timedSteps: number;
-  /** Median of samplesMs, each timed step's wall-clock time. */
-  msPerStep: number;
-  samplesMs: number[];
-  tokensPerSecond: number;
+interface PathTiming extends StepSamples {
   /** Mean active latents per row, measured on the last timed batch. */
   l0: number;
   /** The last timed batch's mse_loss and fraction of variance unexplained. */

@@ -10,15 +10,19 @@ import type { BenchBatch } from "./data.ts";
 /** Dawn aborts the process if its GPU object is garbage collected while in use: keep it. */
 const liveGpus: GPU[] = [];
 
-export interface TfjsResult {
-  backend: string;
-  adapter: string;
+/** Timed training steps, as both benchmarked trainers report them. */
+export interface StepSamples {
   warmupSteps: number;
   timedSteps: number;
   /** Median of samplesMs, each timed step's wall-clock time. */
   msPerStep: number;
   samplesMs: number[];
   tokensPerSecond: number;
+}
+
+export interface TfjsResult extends StepSamples {
+  backend: string;
+  adapter: string;
   l0: number;
   loss: number;
   clipping: string;
