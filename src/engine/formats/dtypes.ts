@@ -74,3 +74,41 @@ export function decodeFloats(bytes: Uint8Array, dtype: Dtype): Float32Array<Arra
       throw new Error(`decodeFloats: ${dtype} is not a float dtype`);
   }
 }
+
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+
+/** The nearest binary16 bit pattern (round to nearest even; overflow to infinity). */
+export function numberToF16Bits(v: number): number {
+  f32Scratch[0] = v;
+  const x = u32Scratch[0] as number;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  let shift = 13;
+  let h: number;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    shift = 14 - e;
+    h = mant >>> shift;
+  } else {
+    h = (e << 10) | (mant >>> 13);
+  }
+  const rem = mant & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
+  if (rem > half || (rem === half && (h & 1) === 1)) h++;
+  return sign | h;
+}
+
+/** The nearest bfloat16 bit pattern (round to nearest even). */
+export function numberToBf16Bits(v: number): number {
+  f32Scratch[0] = v;
+  const x = u32Scratch[0] as number;
+  if (Number.isNaN(v)) return ((x >>> 16) | 0x40) & 0xffff;
+  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+}

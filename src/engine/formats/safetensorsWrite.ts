@@ -1,8 +1,9 @@
-import { LITTLE_ENDIAN_HOST } from "./dtypes.ts";
+import { LITTLE_ENDIAN_HOST, numberToBf16Bits, numberToF16Bits } from "./dtypes.ts";
 
 export interface TensorToWrite {
   name: string;
-  dtype: "F32" | "I32";
+  /** F16 and BF16 take f32 data and round it to nearest even. */
+  dtype: "F32" | "F16" | "BF16" | "I32";
   shape: readonly number[];
   data: Float32Array | Int32Array;
 }
@@ -22,7 +23,7 @@ export function writeSafetensors(
   let offset = 0;
   for (const t of tensors) {
     checkTensor(t, names);
-    const end = offset + t.data.byteLength;
+    const end = offset + byteLength(t);
     const info = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, end] };
     entries.push(`${JSON.stringify(t.name)}:${JSON.stringify(info)}`);
     offset = end;
@@ -36,8 +37,15 @@ export function writeSafetensors(
   out.fill(0x20, 8 + json.byteLength, 8 + headerLength);
   let pos = 8 + headerLength;
   for (const t of tensors) {
-    writeLittleEndian(out, pos, t.data);
-    pos += t.data.byteLength;
+    if (t.dtype === "F16" || t.dtype === "BF16") {
+      const view = new DataView(out.buffer, pos, byteLength(t));
+      const encode = t.dtype === "F16" ? numberToF16Bits : numberToBf16Bits;
+      for (let i = 0; i < t.data.length; i++)
+        view.setUint16(i * 2, encode(t.data[i] as number), true);
+    } else {
+      writeLittleEndian(out, pos, t.data);
+    }
+    pos += byteLength(t);
   }
   return out;
 }
@@ -49,7 +57,7 @@ function checkTensor(t: TensorToWrite, names: Set<string>): void {
     );
   }
   names.add(t.name);
-  const wantArray = t.dtype === "F32" ? Float32Array : Int32Array;
+  const wantArray = t.dtype === "I32" ? Int32Array : Float32Array;
   if (!(t.data instanceof wantArray)) {
     throw new Error(
       `writeSafetensors: tensor "${t.name}" is ${t.dtype} but data is not a ${wantArray.name}`,
@@ -78,4 +86,8 @@ function writeLittleEndian(out: Uint8Array, pos: number, data: Float32Array | In
     if (data instanceof Float32Array) view.setFloat32(i * 4, data[i] as number, true);
     else view.setInt32(i * 4, data[i] as number, true);
   }
+}
+
+function byteLength(t: TensorToWrite): number {
+  return t.dtype === "F16" || t.dtype === "BF16" ? t.data.length * 2 : t.data.byteLength;
 }

@@ -36,7 +36,7 @@ export async function loadGpt2Checkpoint(
     }
     file.expectShape(full, expected, description);
     const data = await file.readF32(full);
-    assertFinite(data, file.name, full, 0, expected.length > 1 ? (expected[1] as number) : 1);
+    assertFinite(data, file.name, full, 0, expected[1] ?? data.length);
     return data;
   };
 
