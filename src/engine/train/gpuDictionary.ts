@@ -77,6 +77,16 @@ export class GpuDictionary {
     this.device.queue.writeBuffer(this.b.firing, 0, new Uint32Array(2 * this.layout.fp));
   }
 
+  /** The raw input batch x [B, d_in] the next step reads (write it before the step). */
+  get batchInput(): GPUBuffer {
+    return this.b.x;
+  }
+
+  /** The raw target batch y [B, d_out]; the same buffer as batchInput for an SAE. */
+  get batchTarget(): GPUBuffer {
+    return this.b.y;
+  }
+
   /** Copies a batch of rows (x [B, dIn], and y [B, dOut] for a transcoder) to the GPU. */
   uploadBatch(x: Float32Array<ArrayBuffer>, y?: Float32Array<ArrayBuffer>): void {
     this.device.queue.writeBuffer(this.b.x, 0, x);

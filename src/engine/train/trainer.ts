@@ -62,11 +62,20 @@ export class DictionaryTrainer {
     return this.stepIndex >= this.options.schedule.totalSteps;
   }
 
-  /** Trains on one batch; returns metrics on logging steps. */
+  /** Trains on one batch from the host; returns metrics on logging steps. */
   async step(
     x: Float32Array<ArrayBuffer>,
     y?: Float32Array<ArrayBuffer>,
   ): Promise<TrainingMetrics | undefined> {
+    this.gpu.uploadBatch(x, y);
+    return this.stepOnDeviceBatch();
+  }
+
+  /**
+   * Trains on the batch already written to the dictionary's batch buffers (gpu.batchInput,
+   * gpu.batchTarget) by work submitted before this call, e.g. an activation store's copy.
+   */
+  async stepOnDeviceBatch(): Promise<TrainingMetrics | undefined> {
     const { schedule, logEvery, densityWindow } = this.options;
     const index = this.stepIndex;
     const stepNumber = index + 1;
@@ -74,7 +83,6 @@ export class DictionaryTrainer {
     const l1 = l1CoefficientAt(schedule, index);
     const density = densityWindow > 0 && stepNumber % densityWindow === 0;
     const log = stepNumber % logEvery === 0 || stepNumber === schedule.totalSteps || density;
-    this.gpu.uploadBatch(x, y);
     this.gpu.step(
       {
         l1Coefficient: l1,
