@@ -1,18 +1,18 @@
-import { appendFile, mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { initDictionary } from "../engine/dictionary/init.ts";
 import type { DictionaryParams, DictionarySpec } from "../engine/dictionary/spec.ts";
-import { writeSafetensors } from "../engine/formats/safetensors.ts";
 import { openSafetensors, type SafetensorsFile } from "../engine/formats/safetensors.ts";
 import type { ShaderLibrary } from "../engine/gpu/shaderLibrary.ts";
 import { ActivationFile } from "../engine/train/activationFile.ts";
 import { GpuDictionary } from "../engine/train/gpuDictionary.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
+import type { SplicedMetrics } from "../engine/eval/splicedEval.ts";
 import { foldNormalization, NormScaleEstimator } from "../engine/train/normalization.ts";
 import { DictionaryTrainer } from "../engine/train/trainer.ts";
 import { openFileByteSource } from "../node/fileByteSource.ts";
-import { loadSaelensFolder, saveSaelensFolder } from "../node/saelensFolder.ts";
+import { loadSaelensFolder } from "../node/saelensFolder.ts";
+import { progressLine, saveDictionaryRun, startMetricsLog } from "./runOutputs.ts";
 import { CliError } from "./cliError.ts";
+import { runStreamTrain } from "./runStreamTrain.ts";
 import type { TrainCommand } from "./trainCommand.ts";
 
 /** Batches used to estimate the normalization scale (SAELens uses up to 1000). */
@@ -24,6 +24,8 @@ export interface TrainResult {
   metrics: TrainingMetrics[];
   sIn: number;
   sOut: number;
+  /** Training on a model's stream: spliced-in metrics on the held-out slice. */
+  eval?: SplicedMetrics;
 }
 
 /** `npm run train`, minus argument parsing: reads, checks, trains, writes DIR. */
@@ -33,7 +35,8 @@ export async function runTrain(
   shaders: ShaderLibrary,
   report: (line: string) => void = () => {},
 ): Promise<TrainResult> {
-  const source = await openFileByteSource(cmd.data);
+  if (cmd.stream) return runStreamTrain(cmd, cmd.stream, device, shaders, report);
+  const source = await openFileByteSource(cmd.data!);
   try {
     const file = await openSafetensors(source);
     const init = cmd.init === undefined ? undefined : await loadSaelensFolder(cmd.init);
@@ -77,9 +80,7 @@ export async function runTrain(
         sIn,
         sOut,
       });
-      await mkdir(cmd.out, { recursive: true });
-      const metricsPath = join(cmd.out, "metrics.jsonl");
-      await writeFile(metricsPath, "");
+      const log = await startMetricsLog(cmd.out);
       const metrics: TrainingMetrics[] = [];
       for (let i = 0; i < cmd.steps; i++) {
         const batch = cmd.shuffle
@@ -87,23 +88,12 @@ export async function runTrain(
           : await acts.batch(i, cmd.batch);
         const m = await trainer.step(batch.x, batch.y);
         if (!m) continue;
-        const { feature_density_log10: _density, ...scalars } = m;
         metrics.push(m);
-        await appendFile(metricsPath, JSON.stringify(scalars) + "\n");
-        report(
-          `step ${m.step}/${cmd.steps}  loss ${m.loss.toFixed(5)}  mse ${m.mse_loss.toFixed(5)}  ` +
-            `l0 ${m.l0.toFixed(2)}  explained_variance ${m.explained_variance.toFixed(4)}`,
-        );
+        await log(m);
+        report(progressLine(m, cmd.steps));
       }
       const params = await trainer.exportParams();
-      const density = await trainer.readFeatureDensity();
-      await saveSaelensFolder(cmd.out, spec, params);
-      await writeFile(
-        join(cmd.out, "sparsity.safetensors"),
-        writeSafetensors([
-          { name: "sparsity", dtype: "F32", shape: [spec.dSae], data: Float32Array.from(density) },
-        ]),
-      );
+      await saveDictionaryRun(cmd.out, spec, params, await trainer.readFeatureDensity());
       return { spec, params, metrics, sIn, sOut };
     } finally {
       gpu.destroy();

@@ -17,4 +17,5 @@ runCli("train", async () => {
   process.stderr.write(
     `wrote ${cmd.out} (${result.spec.kind}, d_sae ${result.spec.dSae}; adapter: ${adapterName})\n`,
   );
+  if (result.eval) process.stdout.write(JSON.stringify(result.eval, null, 2) + "\n");
 });

@@ -1,9 +1,11 @@
+import { CliError } from "./cliError.ts";
 import { choiceFlag, intFlag, numberFlag, parseFlags, stringFlag } from "./flags.ts";
+import { MODEL_HELP, MODEL_OPTIONS, parseModelFlags, type ModelFlags } from "./modelFlags.ts";
 import type { DictionaryKind, NormalizeActivations } from "../engine/dictionary/spec.ts";
 
 export const TRAIN_USAGE =
-  "usage: npm run train -- --data acts.safetensors --kind transcoder|sae --d-sae N --l1 C " +
-  "--lr LR --batch B --steps S --seed K [--init DIR] " +
+  "usage: npm run train -- (--data acts.safetensors | --model builtin|DIR --layer L [--hook H]) " +
+  "--kind transcoder|sae --d-sae N --l1 C --lr LR --batch B --steps S --seed K [--init DIR] " +
   "[--normalize none|expected_average_only_in] [--log-every N] [--shuffle] --out DIR";
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
@@ -14,7 +16,16 @@ Batch i is rows i*B .. i*B+B-1 of the file, wrapping around (--shuffle: a seeded
 order per epoch). Writes DIR/cfg.json and DIR/sae_weights.safetensors (SAELens format),
 DIR/sparsity.safetensors (log10 feature density over the last window) and DIR/metrics.jsonl.
 
+With --model instead of --data, trains on the model's own activation stream over the built-in
+corpus's training slice (a shuffle buffer on the GPU, SAELens's mixing), then prints the
+spliced-in metrics on the held-out slice as JSON (also written to DIR/eval.json).
+
   --data FILE            activations (F32, F16 or BF16)
+${MODEL_HELP}
+  --layer L              transcoder: blocks.L.ln2.hook_normalized -> blocks.L.hook_mlp_out
+  --hook H               SAE: the hook it reconstructs, e.g. blocks.1.hook_resid_pre
+  --buffer-batches N     activation store size in batches (default 16)
+  --eval-sequences N     held-out sequences for the spliced-in metrics (default 16; 0 = none)
   --kind sae|transcoder  (default: the --init folder's kind)
   --d-sae N              dictionary width (default: the --init folder's)
   --l1 C                 L1 coefficient (default 1)
@@ -37,8 +48,17 @@ DIR/sparsity.safetensors (log10 feature density over the last window) and DIR/me
                          __metadata__, else "unknown")
   --out DIR              output folder`;
 
+export interface StreamFlags extends ModelFlags {
+  layer?: number;
+  hook?: string;
+  bufferBatches: number;
+  evalSequences: number;
+}
+
 export interface TrainCommand {
-  data: string;
+  /** Exactly one of data and stream. */
+  data?: string;
+  stream?: StreamFlags;
   kind?: DictionaryKind;
   dSae?: number;
   l1: number;
@@ -66,6 +86,11 @@ export interface TrainCommand {
 const str = { type: "string" } as const;
 const OPTIONS = {
   data: str,
+  ...MODEL_OPTIONS,
+  layer: str,
+  hook: str,
+  "buffer-batches": str,
+  "eval-sequences": str,
   kind: str,
   "d-sae": str,
   l1: str,
@@ -104,7 +129,7 @@ export function parseTrainCommand(argv: string[]): TrainCommand | "help" {
     v["d-sae"] === undefined && init !== undefined ? undefined : intFlag(v, "d-sae", undefined);
   const steps = intFlag(v, "steps", undefined);
   return {
-    data: stringFlag(v, "data"),
+    ...dataOrStream(v, kind),
     kind,
     dSae,
     l1: numberFlag(v, "l1", 1, { min: 0 }),
@@ -128,4 +153,34 @@ export function parseTrainCommand(argv: string[]): TrainCommand | "help" {
     hookNameOut: v["hook-name-out"] as string | undefined,
     out: stringFlag(v, "out"),
   };
+}
+
+function dataOrStream(
+  v: Record<string, unknown>,
+  kind: string | undefined,
+): { data?: string; stream?: StreamFlags } {
+  if (v.data !== undefined && v.model !== undefined) {
+    throw new CliError(
+      "give --data (an activation file) or --model (the model's stream), not both",
+    );
+  }
+  if (v.model === undefined) {
+    for (const flag of ["layer", "hook", "no-processing", "prepend-bos", "context-size"]) {
+      if (v[flag] !== undefined) throw new CliError(`--${flag} needs --model`);
+    }
+    return { data: stringFlag(v, "data") };
+  }
+  const stream: StreamFlags = {
+    ...parseModelFlags(v, stringFlag(v, "model")),
+    bufferBatches: intFlag(v, "buffer-batches", 16, 2),
+    evalSequences: intFlag(v, "eval-sequences", 16, 0),
+  };
+  if (kind === "transcoder" || (kind === undefined && v.hook === undefined)) {
+    if (v.hook !== undefined)
+      throw new CliError("--hook is for an SAE; a transcoder takes --layer");
+    stream.layer = intFlag(v, "layer", undefined, 0);
+  } else {
+    stream.hook = stringFlag(v, "hook");
+  }
+  return { stream };
 }

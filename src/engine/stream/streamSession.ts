@@ -1,0 +1,269 @@
+import { initDictionary } from "../dictionary/init.ts";
+import type {
+  DictionaryKind,
+  DictionaryParams,
+  DictionarySpec,
+  NormalizeActivations,
+} from "../dictionary/spec.ts";
+import { GpuDictionaryApply } from "../eval/gpuDictionaryApply.ts";
+import { evaluateSpliced, type SplicedMetrics } from "../eval/splicedEval.ts";
+import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
+import type { GpuGpt2 } from "../model/gpuGpt2.ts";
+import { parseHookName, transcoderSites } from "../model/hooks.ts";
+import { LinearKernels } from "../model/linearKernels.ts";
+import { GpuDictionary } from "../train/gpuDictionary.ts";
+import type { TrainingMetrics } from "../train/metrics.ts";
+import { NormScaleEstimator } from "../train/normalization.ts";
+import type { Schedule } from "../train/schedule.ts";
+import { DictionaryTrainer } from "../train/trainer.ts";
+import { ActivationStore, type BatchTarget } from "./activationStore.ts";
+import { SequenceSource, type TokenCorpus } from "./tokenCorpus.ts";
+
+/** One dictionary to train on the model's stream. */
+export interface DictionaryPlan {
+  /** Names it in metrics and messages, e.g. "sae" or "transcoder". */
+  id: string;
+  kind: DictionaryKind;
+  /** A transcoder's layer (ln2.hook_normalized -> hook_mlp_out); ignored for an SAE. */
+  layer: number;
+  /** An SAE's hook; ignored for a transcoder. */
+  hook?: string;
+  dSae: number;
+  seed: number;
+  normalize: NormalizeActivations;
+  applyBDecToInput: boolean;
+  schedule: Schedule;
+  deadFeatureWindow: number;
+  featureSamplingWindow: number;
+  /** Start from these weights (raw-activation space) instead of a fresh initialization. */
+  init?: DictionaryParams;
+}
+
+export interface StreamOptions {
+  batchSize: number;
+  bufferBatches: number;
+  seqsPerForward: number;
+  contextSize: number;
+  prependBos: boolean;
+  storeSeed: number;
+  logEvery: number;
+  modelName: string;
+  datasetPath: string;
+}
+
+export interface TrainedDictionary {
+  id: string;
+  spec: DictionarySpec;
+  trainer: DictionaryTrainer;
+}
+
+/** Rows sampled from the store to estimate expected_average_only_in scales. */
+const NORM_SAMPLE_ROWS = 4096;
+
+/**
+ * Trains several dictionaries at once on one model's activation stream: one ActivationStore
+ * holding every site they read, each batch served to all of them. The same code runs in the
+ * worker and on the command line.
+ */
+export class StreamSession {
+  private constructor(
+    readonly model: GpuGpt2,
+    readonly store: ActivationStore,
+    readonly dictionaries: TrainedDictionary[],
+    private readonly targets: BatchTarget[],
+    readonly options: StreamOptions,
+  ) {}
+
+  static async create(
+    device: GPUDevice,
+    shaders: ShaderLibrary,
+    model: GpuGpt2,
+    corpus: TokenCorpus,
+    plans: readonly DictionaryPlan[],
+    options: StreamOptions,
+  ): Promise<StreamSession> {
+    const nLayer = model.config.nLayer;
+    const d = model.config.dModel;
+    const sites = plans.map((p) => {
+      if (p.kind === "transcoder") {
+        if (!(Number.isInteger(p.layer) && p.layer >= 0 && p.layer < nLayer)) {
+          throw new Error(`${p.id}: layer ${p.layer} is outside 0..${nLayer - 1}`);
+        }
+        return transcoderSites(p.layer);
+      }
+      const hook = parseHookName(p.hook ?? "", nLayer).name;
+      return { input: hook, output: hook };
+    });
+    const source = new SequenceSource(
+      corpus,
+      corpus.train,
+      options.contextSize,
+      options.prependBos,
+    );
+    const store = new ActivationStore(device, shaders, model, source, {
+      sites: [...new Set(sites.flatMap((s) => [s.input, s.output]))],
+      batchSize: options.batchSize,
+      bufferBatches: options.bufferBatches,
+      seqsPerForward: options.seqsPerForward,
+      seed: options.storeSeed,
+    });
+    const dictionaries: TrainedDictionary[] = [];
+    const targets: BatchTarget[] = [];
+    for (const [i, plan] of plans.entries()) {
+      const { input, output } = sites[i]!;
+      const spec: DictionarySpec = {
+        kind: plan.kind,
+        dIn: d,
+        dSae: plan.dSae,
+        dOut: d,
+        applyBDecToInput: plan.kind === "sae" && plan.applyBDecToInput,
+        hookName: input,
+        hookNameOut: output,
+        modelName: options.modelName,
+        normalizeActivations: plan.normalize,
+        contextSize: options.contextSize,
+        prependBos: options.prependBos,
+        datasetPath: options.datasetPath,
+      };
+      let sIn = 1;
+      let sOut = 1;
+      if (plan.normalize === "expected_average_only_in") {
+        sIn = await estimateScale(store, input, d);
+        sOut = plan.kind === "transcoder" ? await estimateScale(store, output, d) : sIn;
+      }
+      const gpu = new GpuDictionary(device, shaders, spec, options.batchSize);
+      const start = plan.init ?? initDictionary(spec, plan.seed);
+      gpu.setParams({
+        wEnc: start.wEnc.map((w) => w / sIn),
+        bEnc: start.bEnc.slice(),
+        wDec: start.wDec.map((w) => w * sOut),
+        bDec: start.bDec.map((b) => b * sOut),
+      });
+      gpu.resetOptimizer();
+      const trainer = new DictionaryTrainer(gpu, {
+        schedule: plan.schedule,
+        logEvery: options.logEvery,
+        deadFeatureWindow: plan.deadFeatureWindow,
+        densityWindow: plan.featureSamplingWindow,
+        sIn,
+        sOut,
+      });
+      dictionaries.push({ id: plan.id, spec, trainer });
+      targets.push({ site: input, buffer: gpu.batchInput });
+      if (plan.kind === "transcoder") targets.push({ site: output, buffer: gpu.batchTarget });
+    }
+    return new StreamSession(model, store, dictionaries, targets, options);
+  }
+
+  get finished(): boolean {
+    return this.dictionaries.every((d) => d.trainer.finished);
+  }
+
+  /** Serves one batch to every unfinished dictionary and trains them on it. */
+  async step(): Promise<{ id: string; metrics: TrainingMetrics }[]> {
+    const active = this.dictionaries.filter((d) => !d.trainer.finished);
+    const buffers = new Set(
+      active.flatMap((d) => [d.trainer.gpu.batchInput, d.trainer.gpu.batchTarget]),
+    );
+    this.store.nextBatch(this.targets.filter((t) => buffers.has(t.buffer)));
+    const out: { id: string; metrics: TrainingMetrics }[] = [];
+    for (const d of active) {
+      const metrics = await d.trainer.stepOnDeviceBatch();
+      if (metrics) out.push({ id: d.id, metrics });
+    }
+    return out;
+  }
+
+  /** The dictionaries' weights acting on raw activations (SAELens export). */
+  async export(): Promise<{ id: string; spec: DictionarySpec; params: DictionaryParams }[]> {
+    const out = [];
+    for (const d of this.dictionaries) {
+      out.push({ id: d.id, spec: d.spec, params: await d.trainer.exportParams() });
+    }
+    return out;
+  }
+
+  /**
+   * Spliced-in metrics of every dictionary on the first `sequences` sequences of the held-out
+   * slice (the same sequences every time).
+   */
+  async evaluate(
+    device: GPUDevice,
+    shaders: ShaderLibrary,
+    corpus: TokenCorpus,
+    sequences: number,
+  ): Promise<{ id: string; metrics: SplicedMetrics }[]> {
+    const out = [];
+    for (const d of await this.export()) {
+      const metrics = await evaluateDictionary(
+        device,
+        shaders,
+        this.model,
+        corpus,
+        d.spec,
+        d.params,
+        {
+          sequences,
+          contextSize: this.options.contextSize,
+          prependBos: this.options.prependBos,
+        },
+      );
+      out.push({ id: d.id, metrics });
+    }
+    return out;
+  }
+
+  destroy(): void {
+    this.store.destroy();
+    for (const d of this.dictionaries) d.trainer.gpu.destroy();
+  }
+}
+
+/** Spliced-in metrics of one dictionary (raw-activation weights) on held-out sequences. */
+export async function evaluateDictionary(
+  device: GPUDevice,
+  shaders: ShaderLibrary,
+  model: GpuGpt2,
+  corpus: TokenCorpus,
+  spec: DictionarySpec,
+  params: DictionaryParams,
+  options: { sequences: number; contextSize: number; prependBos: boolean },
+): Promise<SplicedMetrics> {
+  const d = model.config.dModel;
+  if (spec.dIn !== d || spec.dOut !== d) {
+    throw new Error(
+      `the dictionary's d_in/d_out (${spec.dIn}/${spec.dOut}) do not match the model's d_model (${d})`,
+    );
+  }
+  const nLayer = model.config.nLayer;
+  const input = parseHookName(spec.hookName, nLayer);
+  const output = parseHookName(spec.hookNameOut, nLayer);
+  const apply = new GpuDictionaryApply(
+    device,
+    new LinearKernels(device, shaders),
+    spec,
+    params,
+    model.maxRows,
+  );
+  try {
+    const source = new SequenceSource(
+      corpus,
+      corpus.heldOut,
+      options.contextSize,
+      options.prependBos,
+    );
+    return await evaluateSpliced(device, shaders, model, source, options.sequences, {
+      handlers: apply.spliceHandlers(input.name, output.name),
+      ablateHook: output.name,
+    });
+  } finally {
+    apply.destroy();
+  }
+}
+
+async function estimateScale(store: ActivationStore, site: string, d: number): Promise<number> {
+  const rows = Math.min(NORM_SAMPLE_ROWS, store.capacity);
+  const estimator = new NormScaleEstimator(d);
+  estimator.add(await store.sample(site, rows), rows);
+  return estimator.scale;
+}
