@@ -1,17 +1,18 @@
 import { useEffect, useState } from "react";
 import { probeWebGpu, type WebGpuStatus } from "./webgpuStatus.ts";
+import { ModelRunPanel } from "./ModelRunPanel.tsx";
 import { SyntheticRunPanel } from "./SyntheticRunPanel.tsx";
 
 export function App() {
   return (
-    <main style={{ fontFamily: "system-ui, sans-serif", maxWidth: 720, margin: "2rem auto" }}>
+    <main style={{ fontFamily: "system-ui, sans-serif", maxWidth: 960, margin: "2rem auto" }}>
       <h1>Transcoder Playground</h1>
       <p>
-        Train sparse autoencoders and MLP transcoders in your browser with WebGPU. The model, corpus
-        and controls are on their way; for now this page checks that your browser can run the
-        training engine.
+        Train sparse autoencoders and MLP transcoders in your browser with WebGPU: a small GPT-2
+        runs over a text corpus in a worker and streams its activations into the training kernels.
       </p>
       <AdapterStatus />
+      <ModelRunPanel />
       <SyntheticRunPanel />
     </main>
   );

