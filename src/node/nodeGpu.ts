@@ -13,7 +13,9 @@ const liveInstances: GPU[] = [];
  * WebGPU in Node through Dawn's bindings (the `webgpu` package). On a machine with
  * no GPU it uses Chromium's SwiftShader Vulkan driver when that is installed.
  */
-export async function acquireNodeDevice(): Promise<AcquiredDevice> {
+export async function acquireNodeDevice(
+  options: { raiseLimits?: boolean } = {},
+): Promise<AcquiredDevice> {
   if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   }
@@ -23,7 +25,7 @@ export async function acquireNodeDevice(): Promise<AcquiredDevice> {
   const gpu = create([]);
   liveInstances.push(gpu);
   try {
-    return await acquireDevice(gpu);
+    return await acquireDevice(gpu, options);
   } catch (err) {
     throw new Error(
       `${(err as Error).message}; in Node, WebGPU needs a Vulkan driver ` +

@@ -23,12 +23,18 @@ export function describeAdapter(info: GPUAdapterInfo | undefined): string {
   return parts.length > 0 ? parts.join(" / ") : "unknown adapter";
 }
 
-export async function acquireDevice(gpu: GPU | undefined): Promise<AcquiredDevice> {
+/** `raiseLimits: false` keeps WebGPU's default limits (tests of what a small adapter refuses). */
+export async function acquireDevice(
+  gpu: GPU | undefined,
+  options: { raiseLimits?: boolean } = {},
+): Promise<AcquiredDevice> {
   if (!gpu) throw new Error("WebGPU is not available here (navigator.gpu is missing)");
   const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
   if (!adapter) throw new Error("WebGPU found no adapter");
   const requiredLimits: Record<string, number> = {};
-  for (const name of LIMITS_TO_RAISE) requiredLimits[name] = adapter.limits[name];
+  if (options.raiseLimits !== false) {
+    for (const name of LIMITS_TO_RAISE) requiredLimits[name] = adapter.limits[name];
+  }
   const device = await adapter.requestDevice({ requiredLimits });
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
   return {
