@@ -2,8 +2,8 @@ import { bindBuffers, createBuffer, createKernel, grid1d } from "../gpu/kernel.t
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { Gpt2Config } from "./gpt2Config.ts";
 import type { Gpt2Weights } from "./gpt2Weights.ts";
-import { HOOK_SITES, hookName } from "./hooks.ts";
-import { LinearKernels } from "./linearKernels.ts";
+import { HOOK_SITES, hookName, type HookSite } from "./hooks.ts";
+import { ACT_GELU_NEW, ACT_NONE, LinearKernels } from "./linearKernels.ts";
 import { uploadWeights, type GpuGpt2Weights } from "./gpuWeights.ts";
 
 /**
@@ -69,9 +69,14 @@ export class GpuGpt2 {
   private readonly weights: GpuGpt2Weights;
   private readonly run: GPUBuffer;
   private readonly tokens: GPUBuffer;
-  private readonly acts: Record<string, GPUBuffer>;
-  private readonly layerSteps: { before: Record<string, Step[]> }[] = [];
+  private readonly lnFinal: GPUBuffer;
+  /** Per block: the steps that run before each hook, and the buffer each hook sees. */
+  private readonly layers: {
+    stepsBefore: Record<HookSite, Step[]>;
+    buffers: Record<HookSite, GPUBuffer>;
+  }[] = [];
   private readonly finalSteps: Step[];
+  private readonly linear: LinearKernels;
   private readonly logitsPipeline: GPUComputePipeline;
   private readonly logitsBinds = new WeakMap<GPUBuffer, GPUBindGroup>();
   private readonly all: GPUBuffer[] = [];
@@ -102,9 +107,9 @@ export class GpuGpt2 {
       this.all.push(b);
       return b;
     };
-    this.acts = {
-      residA: act("resid A", d),
-      residB: act("resid B", d),
+    // The residual stream ping-pongs between two buffers: block l reads one, writes the other.
+    const resid = [act("resid A", d), act("resid B", d)] as const;
+    const a = {
       ln1: act("ln1", d),
       qkv: act("qkv", 3 * d),
       z: act("z", d),
@@ -113,8 +118,8 @@ export class GpuGpt2 {
       ln2: act("ln2", d),
       hidden: act("mlp hidden", dMlp),
       mlpOut: act("mlp_out", d),
-      lnF: act("ln_final", d),
     };
+    this.lnFinal = act("ln_final", d);
     this.all.push(this.run, this.tokens);
     const patternBytes = maxRows * Math.min(maxSeqLen, cfg.nCtx) * H * 4;
     const pattern = createBuffer(device, "gpt2 attention pattern", patternBytes);
@@ -128,7 +133,7 @@ export class GpuGpt2 {
     const scores = k("gpt2_attn_scores", { D: d, H, DH });
     const mix = k("gpt2_attn_mix", { D: d, H, DH });
     const linear = new LinearKernels(device, shaders);
-    const a = this.acts;
+    this.linear = linear;
     const perEntry = (width: number) => (rows: number) => grid1d(rows * width, 64);
     const perRow = (rows: number) => grid1d(rows, 64);
     const step = (
@@ -151,46 +156,45 @@ export class GpuGpt2 {
 
     const embedStep = step(
       embed,
-      [this.tokens, this.weights.wte, this.weights.wpe, a.residA!],
+      [this.tokens, this.weights.wte, this.weights.wpe, resid[0]],
       perEntry(d),
     );
     this.weights.layers.forEach((w, l) => {
-      const pre = l % 2 === 0 ? a.residA! : a.residB!;
-      const post = l % 2 === 0 ? a.residB! : a.residA!;
-      const before: Record<string, Step[]> = {};
-      before["hook_resid_pre"] = l === 0 ? [embedStep] : [];
-      before["hook_attn_out"] = [
-        step(ln, [pre, w.ln1W, w.ln1B, a.ln1!], perRow),
-        lin(a.ln1!, w.wQkv, w.bQkv, a.qkv!, d, 3 * d, 0),
-        step(scores, [a.qkv!, pattern], (_r, nSeq, T) => grid1d(nSeq * H * T, 64)),
-        step(mix, [a.qkv!, pattern, a.z!], perEntry(d)),
-        lin(a.z!, w.wO, w.bO, a.attnOut!, d, d, 0),
-      ];
-      before["hook_resid_mid"] = [step(add, [pre, a.attnOut!, a.residMid!], perEntry(d))];
-      before["ln2.hook_normalized"] = [step(ln, [a.residMid!, w.ln2W, w.ln2B, a.ln2!], perRow)];
-      before["hook_mlp_out"] = [
-        lin(a.ln2!, w.wIn, w.bIn, a.hidden!, d, dMlp, 2),
-        lin(a.hidden!, w.wOut, w.bOut, a.mlpOut!, dMlp, d, 0),
-      ];
-      before["hook_resid_post"] = [step(add, [a.residMid!, a.mlpOut!, post], perEntry(d))];
-      this.layerSteps.push({ before });
-      this.hookBuffers.push({
-        hook_resid_pre: pre,
-        hook_attn_out: a.attnOut!,
-        hook_resid_mid: a.residMid!,
-        "ln2.hook_normalized": a.ln2!,
-        hook_mlp_out: a.mlpOut!,
-        hook_resid_post: post,
+      const [pre, post] = l % 2 === 0 ? resid : [resid[1], resid[0]];
+      this.layers.push({
+        stepsBefore: {
+          hook_resid_pre: l === 0 ? [embedStep] : [],
+          hook_attn_out: [
+            step(ln, [pre, w.ln1W, w.ln1B, a.ln1], perRow),
+            lin(a.ln1, w.wQkv, w.bQkv, a.qkv, d, 3 * d, ACT_NONE),
+            step(scores, [a.qkv, pattern], (_r, nSeq, T) => grid1d(nSeq * H * T, 64)),
+            step(mix, [a.qkv, pattern, a.z], perEntry(d)),
+            lin(a.z, w.wO, w.bO, a.attnOut, d, d, ACT_NONE),
+          ],
+          hook_resid_mid: [step(add, [pre, a.attnOut, a.residMid], perEntry(d))],
+          "ln2.hook_normalized": [step(ln, [a.residMid, w.ln2W, w.ln2B, a.ln2], perRow)],
+          hook_mlp_out: [
+            lin(a.ln2, w.wIn, w.bIn, a.hidden, d, dMlp, ACT_GELU_NEW),
+            lin(a.hidden, w.wOut, w.bOut, a.mlpOut, dMlp, d, ACT_NONE),
+          ],
+          hook_resid_post: [step(add, [a.residMid, a.mlpOut, post], perEntry(d))],
+        },
+        buffers: {
+          hook_resid_pre: pre,
+          hook_attn_out: a.attnOut,
+          hook_resid_mid: a.residMid,
+          "ln2.hook_normalized": a.ln2,
+          hook_mlp_out: a.mlpOut,
+          hook_resid_post: post,
+        },
       });
     });
-    const last = cfg.nLayer % 2 === 0 ? a.residA! : a.residB!;
-    this.finalSteps = [step(ln, [last, this.weights.lnFW, this.weights.lnFB, a.lnF!], perRow)];
-    this.logitsPipeline = linear.pipeline(d, this.vocabPadded, 0);
-    this.linear = linear;
+    const last = cfg.nLayer % 2 === 0 ? resid[0] : resid[1];
+    this.finalSteps = [
+      step(ln, [last, this.weights.lnFW, this.weights.lnFB, this.lnFinal], perRow),
+    ];
+    this.logitsPipeline = linear.pipeline(d, this.vocabPadded, ACT_NONE);
   }
-
-  private readonly hookBuffers: Record<string, GPUBuffer>[] = [];
-  private readonly linear: LinearKernels;
 
   /** A buffer for logits [rows, vocabPadded] of up to maxRows rows. */
   createLogitsBuffer(rows = this.maxRows): GPUBuffer {
@@ -248,15 +252,15 @@ export class GpuGpt2 {
       }
     };
     for (let l = 0; l <= lastLayer; l++) {
-      const steps = this.layerSteps[l]!.before;
+      const layer = this.layers[l]!;
       for (const site of HOOK_SITES) {
-        dispatch(steps[site]!);
+        dispatch(layer.stepsBefore[site]);
         const name = hookName(l, site);
         for (const h of handlers) {
           if (h.hook !== name) continue;
           pass?.end();
           pass = undefined;
-          const buffer = this.hookBuffers[l]![site]!;
+          const buffer = layer.buffers[site];
           h.run(encoder, { buffer, rows, bytes: rows * this.config.dModel * 4 });
         }
       }
@@ -268,7 +272,7 @@ export class GpuGpt2 {
       if (!bind) {
         bind = bindBuffers(this.device, this.logitsPipeline, [
           this.run,
-          this.acts.lnF!,
+          this.lnFinal,
           this.weights.wU,
           this.weights.bU,
           options.logits,
