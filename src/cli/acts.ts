@@ -10,9 +10,10 @@ import { loadModelFolder } from "../node/modelFolder.ts";
 import { acquireNodeDevice } from "../node/nodeGpu.ts";
 import { loadNodeShaders } from "../node/nodeShaders.ts";
 import { CliError, runCli } from "./cliError.ts";
-import { intFlag, parseFlags, stringFlag } from "./flags.ts";
+import { intFlag, parseCommandFlags, stringFlag } from "./flags.ts";
 import { MODEL_HELP, MODEL_OPTIONS, modelName, parseModelFlags } from "./modelFlags.ts";
 
+const str = { type: "string" } as const;
 const USAGE =
   "usage: npm run acts -- --model builtin|DIR --layer L --text-file FILE --out acts.safetensors " +
   "[--prepend-bos] [--no-processing] [--context-size N]";
@@ -29,21 +30,13 @@ ${MODEL_HELP}
   --out FILE             the safetensors file to write`;
 
 runCli("acts", async () => {
-  const v = parseFlags(
+  const v = parseCommandFlags(
     process.argv.slice(2),
-    {
-      ...MODEL_OPTIONS,
-      layer: { type: "string" },
-      "text-file": { type: "string" },
-      out: { type: "string" },
-      help: { type: "boolean" },
-    },
+    { ...MODEL_OPTIONS, layer: str, "text-file": str, out: str },
     USAGE,
-  ) as Record<string, unknown>;
-  if (v.help === true) {
-    process.stdout.write(HELP + "\n");
-    return;
-  }
+    HELP,
+  );
+  if (!v) return;
   const flags = parseModelFlags(v, stringFlag(v, "model"));
   const layer = intFlag(v, "layer", undefined, 0);
   const textFile = stringFlag(v, "text-file");

@@ -6,7 +6,7 @@ import { acquireNodeDevice } from "../node/nodeGpu.ts";
 import { loadNodeShaders } from "../node/nodeShaders.ts";
 import { loadSaelensFolder } from "../node/saelensFolder.ts";
 import { CliError, runCli } from "./cliError.ts";
-import { intFlag, parseFlags, stringFlag } from "./flags.ts";
+import { intFlag, parseCommandFlags, stringFlag } from "./flags.ts";
 import { MODEL_HELP, MODEL_OPTIONS, parseModelFlags } from "./modelFlags.ts";
 
 const USAGE =
@@ -25,20 +25,14 @@ ${MODEL_HELP}
   --sequences N          held-out sequences (default 16)`;
 
 runCli("eval", async () => {
-  const v = parseFlags(
+  const str = { type: "string" } as const;
+  const v = parseCommandFlags(
     process.argv.slice(2),
-    {
-      ...MODEL_OPTIONS,
-      dict: { type: "string" },
-      sequences: { type: "string" },
-      help: { type: "boolean" },
-    },
+    { ...MODEL_OPTIONS, dict: str, sequences: str },
     USAGE,
-  ) as Record<string, unknown>;
-  if (v.help === true) {
-    process.stdout.write(HELP + "\n");
-    return;
-  }
+    HELP,
+  );
+  if (!v) return;
   const flags = parseModelFlags(v, stringFlag(v, "model"));
   const dictDir = stringFlag(v, "dict");
   const sequences = intFlag(v, "sequences", 16);

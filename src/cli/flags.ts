@@ -13,6 +13,24 @@ export function parseFlags(argv: string[], options: Options, usage: string) {
   }
 }
 
+/**
+ * parseFlags plus `--help`: prints `help` and returns undefined when asked, else the values.
+ */
+export function parseCommandFlags(
+  argv: string[],
+  options: Options,
+  usage: string,
+  help: string,
+): Record<string, unknown> | undefined {
+  const values = parseFlags(argv, { ...options, help: { type: "boolean" } }, usage) as Record<
+    string,
+    unknown
+  >;
+  if (values.help !== true) return values;
+  process.stdout.write(help + "\n");
+  return undefined;
+}
+
 /** The flag's text, or undefined when it is absent and has a default; throws when required. */
 function given(values: Record<string, unknown>, name: string, hasDefault: boolean) {
   const raw = values[name];

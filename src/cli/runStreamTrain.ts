@@ -11,7 +11,7 @@ import { CliError } from "./cliError.ts";
 import { modelName } from "./modelFlags.ts";
 import { progressLine, saveDictionaryRun, startMetricsLog } from "./runOutputs.ts";
 import type { TrainResult } from "./runTrain.ts";
-import type { StreamFlags, TrainCommand } from "./trainCommand.ts";
+import { scheduleOf, type StreamFlags, type TrainCommand } from "./trainCommand.ts";
 
 /** Tokens per forward pass of the model while streaming (whole sequences). */
 const ROWS_PER_FORWARD = 1024;
@@ -54,15 +54,7 @@ export async function runStreamTrain(
     seed: cmd.seed,
     normalize: cmd.normalize,
     applyBDecToInput: cmd.applyBDecToInput,
-    schedule: {
-      totalSteps: cmd.steps,
-      lr: cmd.lr,
-      lrWarmUpSteps: cmd.lrWarmUpSteps,
-      lrDecaySteps: cmd.lrDecaySteps,
-      lrEnd: cmd.lrEnd,
-      l1Coefficient: cmd.l1,
-      l1WarmUpSteps: cmd.l1WarmUpSteps,
-    },
+    schedule: scheduleOf(cmd),
     deadFeatureWindow: cmd.deadFeatureWindow,
     featureSamplingWindow: cmd.featureSamplingWindow,
     init: init?.params,

@@ -13,7 +13,7 @@ import { loadSaelensFolder } from "../node/saelensFolder.ts";
 import { progressLine, saveDictionaryRun, startMetricsLog } from "./runOutputs.ts";
 import { CliError } from "./cliError.ts";
 import { runStreamTrain } from "./runStreamTrain.ts";
-import type { TrainCommand } from "./trainCommand.ts";
+import { scheduleOf, type TrainCommand } from "./trainCommand.ts";
 
 /** Batches used to estimate the normalization scale (SAELens uses up to 1000). */
 const NORM_ESTIMATE_BATCHES = 100;
@@ -65,15 +65,7 @@ export async function runTrain(
       gpu.setParams(startParams);
       gpu.resetOptimizer();
       const trainer = new DictionaryTrainer(gpu, {
-        schedule: {
-          totalSteps: cmd.steps,
-          lr: cmd.lr,
-          lrWarmUpSteps: cmd.lrWarmUpSteps,
-          lrDecaySteps: cmd.lrDecaySteps,
-          lrEnd: cmd.lrEnd,
-          l1Coefficient: cmd.l1,
-          l1WarmUpSteps: cmd.l1WarmUpSteps,
-        },
+        schedule: scheduleOf(cmd),
         logEvery: cmd.logEvery,
         deadFeatureWindow: cmd.deadFeatureWindow,
         densityWindow: cmd.featureSamplingWindow,

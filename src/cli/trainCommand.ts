@@ -2,6 +2,7 @@ import { CliError } from "./cliError.ts";
 import { choiceFlag, intFlag, numberFlag, parseFlags, stringFlag } from "./flags.ts";
 import { MODEL_HELP, MODEL_OPTIONS, parseModelFlags, type ModelFlags } from "./modelFlags.ts";
 import type { DictionaryKind, NormalizeActivations } from "../engine/dictionary/spec.ts";
+import type { Schedule } from "../engine/train/schedule.ts";
 
 export const TRAIN_USAGE =
   "usage: npm run train -- (--data acts.safetensors | --model builtin|DIR --layer L [--hook H]) " +
@@ -183,4 +184,17 @@ function dataOrStream(
     stream.hook = stringFlag(v, "hook");
   }
   return { stream };
+}
+
+/** The learning-rate and L1 schedules the flags ask for. */
+export function scheduleOf(cmd: TrainCommand): Schedule {
+  return {
+    totalSteps: cmd.steps,
+    lr: cmd.lr,
+    lrWarmUpSteps: cmd.lrWarmUpSteps,
+    lrDecaySteps: cmd.lrDecaySteps,
+    lrEnd: cmd.lrEnd,
+    l1Coefficient: cmd.l1,
+    l1WarmUpSteps: cmd.l1WarmUpSteps,
+  };
 }

@@ -1,6 +1,6 @@
 import { useEffect } from "react";
-import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
 import type { SyntheticRunConfig } from "../worker/protocol.ts";
+import { DictionaryCard } from "./DictionaryCard.tsx";
 import { onEngineMessage, sendToEngine } from "./engine.ts";
 import { useRunStore } from "./runStore.ts";
 
@@ -27,7 +27,6 @@ export function SyntheticRunPanel() {
     start(runId);
     sendToEngine({ type: "train-synthetic", runId, config: DEMO });
   };
-  const last = history[history.length - 1];
 
   return (
     <section data-testid="synthetic-run" data-status={status}>
@@ -41,40 +40,7 @@ export function SyntheticRunPanel() {
       </button>
       {adapter && <p>Adapter: {adapter}</p>}
       {error && <p role="alert">{error}</p>}
-      {last && (
-        <dl>
-          <dt>Step</dt>
-          <dd data-testid="run-step">{last.step}</dd>
-          <dt>Loss (mse + l1)</dt>
-          <dd data-testid="run-loss">{last.loss.toFixed(5)}</dd>
-          <dt>L0</dt>
-          <dd data-testid="run-l0">{last.l0.toFixed(2)}</dd>
-          <dt>Explained variance</dt>
-          <dd data-testid="run-ev">{last.explained_variance.toFixed(4)}</dd>
-          <dt>Tokens/s</dt>
-          <dd>{Math.round(last.tokensPerSecond)}</dd>
-        </dl>
-      )}
-      {history.length > 1 && (
-        <LineChart width={480} height={200} data={history}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="step" />
-          <YAxis />
-          <Tooltip />
-          <Line
-            type="monotone"
-            dataKey="loss"
-            stroke="#3366cc"
-            dot={false}
-            isAnimationActive={false}
-          />
-        </LineChart>
-      )}
-      <ol hidden data-testid="run-losses">
-        {history.map((m) => (
-          <li key={m.step}>{m.loss}</li>
-        ))}
-      </ol>
+      <DictionaryCard id="run" title="Demo transcoder" history={history} />
     </section>
   );
 }

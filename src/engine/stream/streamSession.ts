@@ -13,7 +13,7 @@ import { parseHookName, transcoderSites } from "../model/hooks.ts";
 import { LinearKernels } from "../model/linearKernels.ts";
 import { GpuDictionary } from "../train/gpuDictionary.ts";
 import type { TrainingMetrics } from "../train/metrics.ts";
-import { NormScaleEstimator } from "../train/normalization.ts";
+import { foldNormalization, NormScaleEstimator } from "../train/normalization.ts";
 import type { Schedule } from "../train/schedule.ts";
 import { DictionaryTrainer } from "../train/trainer.ts";
 import { ActivationStore, type BatchTarget } from "./activationStore.ts";
@@ -133,12 +133,8 @@ export class StreamSession {
       }
       const gpu = new GpuDictionary(device, shaders, spec, options.batchSize);
       const start = plan.init ?? initDictionary(spec, plan.seed);
-      gpu.setParams({
-        wEnc: start.wEnc.map((w) => w / sIn),
-        bEnc: start.bEnc.slice(),
-        wDec: start.wDec.map((w) => w * sOut),
-        bDec: start.bDec.map((b) => b * sOut),
-      });
+      // Fresh weights act on normalized activations already; imported ones on raw ones.
+      gpu.setParams(plan.init ? foldNormalization(start, 1 / sIn, 1 / sOut) : start);
       gpu.resetOptimizer();
       const trainer = new DictionaryTrainer(gpu, {
         schedule: plan.schedule,
