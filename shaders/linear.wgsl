@@ -1,4 +1,5 @@
-// out[M, N] = act(x[M, K] @ W[K, N] + bias[N]), M = run.rows; ACT: 0 none, 1 ReLU, 2 gelu_new.
+// out[M, N] = act(x[M, K] @ W[K, N] + bias[N]), M = run.rows;
+// ACT: 0 none, 1 ReLU, 2 gelu_new (tanh approximation), 3 GELU (erf).
 // Register-blocked like dict_matmul_rows: each invocation computes ROWS rows x 4 columns,
 // stepping K by 4 with vec4 loads (K and N are multiples of 4). No workgroup memory.
 override K4: u32;
@@ -18,6 +19,18 @@ const ROWS: u32 = 8u;
 fn geluNew(v: vec4<f32>) -> vec4<f32> {
   let inner = clamp(0.7978845608028654 * (v + 0.044715 * v * v * v), vec4<f32>(-15.0), vec4<f32>(15.0));
   return 0.5 * v * (1.0 + tanh(inner));
+}
+
+// erf by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7).
+fn erf4(v: vec4<f32>) -> vec4<f32> {
+  let a = abs(v);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return sign(v) * (1.0 - poly * exp(-a * a));
+}
+
+fn geluErf(v: vec4<f32>) -> vec4<f32> {
+  return 0.5 * v * (1.0 + erf4(v * 0.7071067811865476));
 }
 
 @compute @workgroup_size(16, 4)
@@ -49,6 +62,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var v = acc[r];
     if (ACT == 1u) { v = max(v, vec4<f32>(0.0)); }
     if (ACT == 2u) { v = geluNew(v); }
+    if (ACT == 3u) { v = geluErf(v); }
     out4[row * N4 + c] = v;
   }
 }

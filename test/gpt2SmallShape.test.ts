@@ -24,6 +24,7 @@ const config = {
   dHead: 64,
   dMlp: 3072,
   lnEps: 1e-5,
+  activation: "gelu_new" as const,
 };
 
 describe("a GPT-2 small-width checkpoint", async () => {

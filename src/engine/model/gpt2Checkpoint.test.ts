@@ -110,8 +110,10 @@ describe("bad model files are refused with the file and tensor named", () => {
     await expect(load(bytes, false, bad)).rejects.toThrow(
       'tiny/config.json: field "n_head": expected a divisor of n_embd = 16, found 5',
     );
-    const relu = JSON.stringify({ ...JSON.parse(config.text), activation_function: "relu" });
-    await expect(load(bytes, false, relu)).rejects.toThrow(/field "activation_function"/);
+    const silu = JSON.stringify({ ...JSON.parse(config.text), activation_function: "silu" });
+    await expect(load(bytes, false, silu)).rejects.toThrow(
+      'field "activation_function": expected one of gelu_new, gelu_pytorch_tanh, gelu_fast, gelu, relu, found "silu"',
+    );
     await expect(load(bytes, false, "{not json")).rejects.toThrow(
       /tiny\/config\.json: is not valid JSON/,
     );

@@ -12,9 +12,21 @@ export interface Gpt2Config {
   /** MLP hidden width (n_inner, 4 * n_embd when null). */
   dMlp: number;
   lnEps: number;
+  /** The MLP's activation function. */
+  activation: Gpt2Activation;
 }
 
-const SUPPORTED_ACTIVATIONS = ["gelu_new"];
+/** gelu_new: GPT-2's tanh approximation of GELU; gelu: the exact (erf) one. */
+export type Gpt2Activation = "gelu_new" | "gelu" | "relu";
+
+/** Hugging Face's names for the activations the kernels implement. */
+const ACTIVATIONS: Record<string, Gpt2Activation> = {
+  gelu_new: "gelu_new",
+  gelu_pytorch_tanh: "gelu_new",
+  gelu_fast: "gelu_new",
+  gelu: "gelu",
+  relu: "relu",
+};
 
 /** Parses and checks config.json; every problem names the file and the field. */
 export function parseGpt2Config(text: string, file = "config.json"): Gpt2Config {
@@ -41,9 +53,13 @@ export function parseGpt2Config(text: string, file = "config.json"): Gpt2Config 
   };
 
   if ("model_type" in cfg && cfg.model_type !== "gpt2") fail("model_type", '"gpt2"');
-  const activation = cfg.activation_function ?? "gelu_new";
-  if (typeof activation !== "string" || !SUPPORTED_ACTIVATIONS.includes(activation)) {
-    fail("activation_function", '"gelu_new" (the only activation this forward pass implements)');
+  const activationName = cfg.activation_function ?? "gelu_new";
+  const activation =
+    typeof activationName === "string" && Object.hasOwn(ACTIVATIONS, activationName)
+      ? ACTIVATIONS[activationName]
+      : undefined;
+  if (activation === undefined) {
+    fail("activation_function", `one of ${Object.keys(ACTIVATIONS).join(", ")}`);
   }
   if (cfg.scale_attn_by_inverse_layer_idx === true) {
     fail("scale_attn_by_inverse_layer_idx", "false (not supported)");
@@ -76,5 +92,6 @@ export function parseGpt2Config(text: string, file = "config.json"): Gpt2Config 
     dHead: dModel / nHead,
     dMlp,
     lnEps: eps as number,
+    activation: activation!,
   };
 }

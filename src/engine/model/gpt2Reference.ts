@@ -1,3 +1,4 @@
+import type { Gpt2Activation } from "./gpt2Config.ts";
 import type { Gpt2Weights } from "./gpt2Weights.ts";
 import { HOOK_SITES, hookName } from "./hooks.ts";
 
@@ -65,7 +66,7 @@ export function referenceForward(
     hook(name("hook_resid_mid"), mid);
     const ln2 = layerNorm(mid, l.ln2W, l.ln2B, T, d, lnEps);
     hook(name("ln2.hook_normalized"), ln2);
-    const hidden = linear(ln2, l.wIn, l.bIn, T, d, dMlp).map(geluNew);
+    const hidden = linear(ln2, l.wIn, l.bIn, T, d, dMlp).map(ACTIVATIONS[w.config.activation]);
     const mlpOut = linear(hidden, l.wOut, l.bOut, T, dMlp, d);
     hook(name("hook_mlp_out"), mlpOut);
     resid = add(mid, mlpOut);
@@ -78,6 +79,30 @@ export function referenceForward(
 export function geluNew(v: number): number {
   return 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
 }
+
+/** erf in float64: its Maclaurin series below 2.5, erfc's continued fraction above. */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 60; n++) {
+      term *= (-x * x) / n;
+      sum += term / (2 * n + 1);
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let f = ax;
+  for (let k = 80; k >= 1; k--) f = ax + k / 2 / f;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return Math.sign(x) * (1 - erfc);
+}
+
+const ACTIVATIONS: Record<Gpt2Activation, (v: number) => number> = {
+  gelu_new: geluNew,
+  gelu: (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
+  relu: (v) => Math.max(0, v),
+};
 
 function layerNorm(
   x: Float64Array,

@@ -97,6 +97,18 @@ describe("GpuGpt2 forward", () => {
     expect(compare(raw, got).worstLogit).toBeGreaterThan(1e-2);
   });
 
+  for (const activation of ["gelu", "relu"] as const) {
+    it(`matches the reference with a ${activation} MLP`, async () => {
+      const weights = randomGpt2Weights(tinyConfig({ activation }), 11);
+      const got = await gpuRun(weights);
+      const { worstHook, worstLogit } = compare(weights, got);
+      expect(worstHook).toBeLessThan(1e-4);
+      expect(worstLogit).toBeLessThan(1e-4);
+      // The activation matters: against the gelu_new model the outputs differ.
+      expect(compare(raw, got).worstLogit).toBeGreaterThan(1e-3);
+    });
+  }
+
   it("refuses token ids outside the vocabulary", async () => {
     const { device } = await testDevice();
     const model = new GpuGpt2(device, shaders, raw, 8);

@@ -3,7 +3,7 @@ import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { Gpt2Config } from "./gpt2Config.ts";
 import type { Gpt2Weights } from "./gpt2Weights.ts";
 import { HOOK_SITES, hookName, type HookSite } from "./hooks.ts";
-import { ACT_GELU_NEW, ACT_NONE, LinearKernels } from "./linearKernels.ts";
+import { activationCode, ACT_NONE, LinearKernels } from "./linearKernels.ts";
 import { uploadWeights, type GpuGpt2Weights } from "./gpuWeights.ts";
 
 /**
@@ -174,7 +174,7 @@ export class GpuGpt2 {
           hook_resid_mid: [step(add, [pre, a.attnOut, a.residMid], perEntry(d))],
           "ln2.hook_normalized": [step(ln, [a.residMid, w.ln2W, w.ln2B, a.ln2], perRow)],
           hook_mlp_out: [
-            lin(a.ln2, w.wIn, w.bIn, a.hidden, d, dMlp, ACT_GELU_NEW),
+            lin(a.ln2, w.wIn, w.bIn, a.hidden, d, dMlp, activationCode(cfg.activation)),
             lin(a.hidden, w.wOut, w.bOut, a.mlpOut, dMlp, d, ACT_NONE),
           ],
           hook_resid_post: [step(add, [a.residMid, a.mlpOut, post], perEntry(d))],

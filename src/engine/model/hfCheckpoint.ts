@@ -14,7 +14,7 @@ export function hfConfigJson(c: Gpt2Config): string {
       n_layer: c.nLayer,
       n_head: c.nHead,
       n_inner: c.dMlp,
-      activation_function: "gelu_new",
+      activation_function: c.activation,
       layer_norm_epsilon: c.lnEps,
       tie_word_embeddings: true,
     },

@@ -1,9 +1,16 @@
 import { createKernel } from "../gpu/kernel.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
+import type { Gpt2Activation } from "./gpt2Config.ts";
 
 export const ACT_NONE = 0;
 export const ACT_RELU = 1;
 export const ACT_GELU_NEW = 2;
+export const ACT_GELU_ERF = 3;
+
+/** The linear.wgsl ACT code of a GPT-2 MLP activation. */
+export function activationCode(a: Gpt2Activation): number {
+  return a === "relu" ? ACT_RELU : a === "gelu" ? ACT_GELU_ERF : ACT_GELU_NEW;
+}
 
 /** shaders/linear.wgsl pipelines, one per (K, N, activation), made once and reused. */
 export class LinearKernels {

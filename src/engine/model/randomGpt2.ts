@@ -52,6 +52,7 @@ export function tinyConfig(overrides: Partial<Gpt2Config> = {}): Gpt2Config {
     dHead: 4,
     dMlp: 64,
     lnEps: 1e-5,
+    activation: "gelu_new",
     ...overrides,
   };
 }
