@@ -52,15 +52,45 @@ describe("loading a Hugging Face GPT-2 checkpoint", () => {
     expect(largest).toBeLessThan(bytes.byteLength / 2);
   });
 
-  it("ignores lm_head.weight (tied to wte)", async () => {
-    const tensors = hfTensors(weights);
-    tensors.push({
-      name: "lm_head.weight",
-      dtype: "F32",
-      shape: [cfg.vocabSize, cfg.dModel],
-      data: weights.wte,
+  it("ignores lm_head.weight and the attention-mask buffers older HF files carry", async () => {
+    const P = cfg.nCtx;
+    const tensors = hfTensors(weights, { prefix: "transformer." });
+    tensors.push(
+      {
+        name: "lm_head.weight",
+        dtype: "F32",
+        shape: [cfg.vocabSize, cfg.dModel],
+        data: weights.wte,
+      },
+      {
+        name: "transformer.h.1.attn.bias",
+        dtype: "F32",
+        shape: [1, 1, P, P],
+        data: new Float32Array(P * P),
+      },
+      {
+        name: "transformer.h.1.attn.masked_bias",
+        dtype: "F32",
+        shape: [],
+        data: new Float32Array([-1e4]),
+      },
+    );
+    // config.json as transformers writes it: n_inner null, dropout and summary fields.
+    const hfStyle = JSON.stringify({
+      ...JSON.parse(config.text),
+      n_inner: null,
+      n_ctx: P,
+      attn_pdrop: 0.1,
+      resid_pdrop: 0.1,
+      summary_type: "cls_index",
+      scale_attn_weights: true,
+      scale_attn_by_inverse_layer_idx: false,
+      reorder_and_upcast_attn: false,
+      transformers_version: "4.46.0",
     });
-    await expect(load(writeSafetensors(tensors))).resolves.toBeDefined();
+    const w = await load(writeSafetensors(tensors), false, hfStyle);
+    expect(w.config.dMlp).toBe(4 * cfg.dModel);
+    expect(w.layers[1]!.wOut).toEqual(weights.layers[1]!.wOut);
   });
 });
 
