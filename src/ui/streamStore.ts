@@ -45,7 +45,7 @@ export const useStreamStore = create<StreamState>((set, get) => ({
       set({ model: m.info, modelError: undefined });
       return;
     }
-    if (m.type === "error" && m.runId === undefined) {
+    if (m.type === "model-error") {
       set({ modelError: m.message });
       return;
     }

@@ -162,7 +162,9 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     post({ type: "error", runId, message: (err as Error).message ?? String(err) });
   switch (msg.type) {
     case "load-model":
-      loadModel(msg.processing).catch(fail());
+      loadModel(msg.processing).catch((err: unknown) =>
+        post({ type: "model-error", message: (err as Error).message ?? String(err) }),
+      );
       break;
     case "train-stream":
       trainStream(msg.runId, msg.config).catch(fail(msg.runId));

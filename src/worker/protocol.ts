@@ -65,6 +65,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: "ready"; adapter: string }
   | { type: "model-ready"; info: ModelInfo }
+  | { type: "model-error"; message: string }
   | {
       type: "metrics";
       runId: string;

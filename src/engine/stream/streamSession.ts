@@ -242,13 +242,14 @@ export async function evaluateDictionary(
     model.maxRows,
   );
   try {
-    const source = new SequenceSource(
-      corpus,
-      corpus.heldOut,
-      options.contextSize,
-      options.prependBos,
+    const { contextSize, prependBos } = options;
+    const source = new SequenceSource(corpus, corpus.heldOut, contextSize, prependBos);
+    // Never more than the held-out slice holds: past it the sequences would repeat.
+    const available = Math.floor(
+      (corpus.heldOut.end - corpus.heldOut.start) / (contextSize - (prependBos ? 1 : 0)),
     );
-    return await evaluateSpliced(device, shaders, model, source, options.sequences, {
+    const sequences = Math.min(options.sequences, available);
+    return await evaluateSpliced(device, shaders, model, source, sequences, {
       handlers: apply.spliceHandlers(input.name, output.name),
       ablateHook: output.name,
     });
