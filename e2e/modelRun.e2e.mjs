@@ -54,3 +54,23 @@ test(
   },
   { timeoutMs: 300_000 },
 );
+
+test("a damaged built-in model file is reported in the page, naming the file", async ({
+  page,
+  baseUrl,
+}) => {
+  // Serve the model truncated by 1000 bytes: the worker fetches it, the loader refuses it.
+  await page.route("**/builtin/gpt2-brown/model.safetensors", async (route) => {
+    const response = await route.fetch();
+    const body = await response.body();
+    await route.fulfill({ response, body: body.subarray(0, body.length - 1000) });
+  });
+  await page.goto(baseUrl);
+  const alert = page.getByTestId("model-run").getByRole("alert");
+  await alert.waitFor({ timeout: 60_000 });
+  assert.match(
+    await alert.innerText(),
+    /^Could not load the model: gpt2-brown\/model\.safetensors: file is truncated: tensor "transformer\.wte\.weight" ends at byte \d+ but the file has only \d+ bytes$/,
+  );
+  assert.equal(await page.getByRole("button", { name: "Train", exact: true }).isDisabled(), true);
+});
