@@ -112,6 +112,10 @@ describe("npm run acts", () => {
     const t = await readTensors(out);
     expect(t.tokens).toEqual(tokens);
     expect(rowStats(t.y, 128).maxMean).toBeGreaterThan(1e-3);
+    // ln2.hook_normalized is (x - mean) / std either way (TransformerLens >= 3).
+    const x = rowStats(t.x, 128);
+    expect(x.maxMean).toBeLessThan(1e-5);
+    expect(x.minVar).toBeGreaterThan(0.99);
   }, 60_000);
 
   it("refuses bad input with one line", () => {

@@ -87,8 +87,8 @@ def write_golden(model_dir, out_path, prompts, extra_meta=None, with_params=Fals
         "modes": "processed = TransformerLens from_pretrained defaults (fold_ln, center_writing_weights, "
         "center_unembed, fold_value_biases; LayerNormPre); unprocessed = raw HF weights, LayerNorm with gain+bias",
         "hooks": json.dumps(list(ref.HOOKS)),
-        "ln2.hook_normalized": "processed: (x-mean)/sqrt(var+eps); unprocessed: that * ln_2.weight + ln_2.bias "
-        "(the MLP input, TransformerLens <= 2.x meaning)",
+        "ln2.hook_normalized": "(x-mean)/sqrt(var+eps) in both modes, before ln_2's gain and bias "
+        "(TransformerLens >= 3 meaning; the unprocessed MLP input is that * ln_2.weight + ln_2.bias)",
         "logits": "full [T, V]" if model.cfg["d_vocab"] <= LOGITS_HEAD else f"logits_head = first {LOGITS_HEAD} columns; logsumexp over all {model.cfg['d_vocab']}",
         "config": json.dumps(model.cfg, sort_keys=True),
         "self_checks": json.dumps({k: float(f"{v:.3e}") for k, v in checks.items()}, sort_keys=True),

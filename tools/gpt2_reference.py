@@ -55,10 +55,11 @@ and HEAD 4cd36aa of 2026-07 (the same functions moved to `transformer_lens/weigh
     layer_norm_epsilon (1e-5 for GPT-2).
   * ln2.hook_normalized with unprocessed LayerNorm is VERSION-DEPENDENT: TL <= 2.x (v2.18.0)
     hooks `x / scale * w + b` (gain and bias applied: the MLP input); TL >= 3.0 (commit ccf852b,
-    PR #770, 2025-02) hooks `x / scale` before gain and bias. This file uses the TL 2.x meaning
-    (the MLP input) for "unprocessed"; forward() also returns the 3.x value under
-    `blocks.L.ln2.hook_normalized_pre_affine` (not written to the goldens: it equals the
-    processed ln2.hook_normalized). With fold_ln both versions hook x / scale.
+    PR #770; released in v3.0.0, 2026-04, and current through v3.5.1) hooks `x / scale` before
+    gain and bias. This file follows the current releases (TL >= 3): ln2.hook_normalized is
+    x / scale in both modes, and the MLP applies ln2's gain and bias after the hook. forward()
+    also returns the 2.x value (the MLP's input) under `blocks.L.mlp_input` (not written to the
+    goldens). With fold_ln both versions hook x / scale.
   * Attention: scores = q.k / sqrt(d_head), causal mask with -inf (TL) / finfo.min (HF), softmax;
     out = sum_h z_h @ W_O[h] + b_O. gelu_new = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
   * TL does the processing in float32 (HEAD upcasts F16/BF16 to F32 first); this file does it in
@@ -358,8 +359,8 @@ def _check_tokens(cfg, tokens):
 
 def forward(model, tokens, mode):
     """TL-style float64 forward. Returns {hook name: [T, d] tensor, "logits": [T, vocab]}; hook
-    names are f"blocks.{L}.{h}" for h in HOOKS, plus blocks.L.ln2.hook_normalized_pre_affine
-    (TL >= 3.0's hook_normalized; the same as ln2.hook_normalized when processed)."""
+    names are f"blocks.{L}.{h}" for h in HOOKS (TL >= 3 meaning of ln2.hook_normalized: before
+    gain and bias), plus blocks.L.mlp_input (TL 2.x's ln2.hook_normalized: after them)."""
     cfg, sd = model.cfg, model.params(mode)
     t = _check_tokens(cfg, tokens)
     T, H, dh, eps = t.numel(), cfg["n_heads"], cfg["d_head"], cfg["eps"]
@@ -382,8 +383,8 @@ def forward(model, tokens, mode):
         resid = resid + attn_out
         out[b + "hook_resid_mid"] = resid
         x2, n2 = _ln(sd, b + "ln2", resid, eps)
-        out[b + "ln2.hook_normalized"] = x2
-        out[b + "ln2.hook_normalized_pre_affine"] = n2
+        out[b + "ln2.hook_normalized"] = n2
+        out[b + "mlp_input"] = x2
         mlp_out = gelu_new(x2 @ sd[b + "mlp.W_in"] + sd[b + "mlp.b_in"]) @ sd[b + "mlp.W_out"] + sd[b + "mlp.b_out"]
         out[b + "hook_mlp_out"] = mlp_out
         resid = resid + mlp_out
@@ -395,8 +396,7 @@ def forward(model, tokens, mode):
 
 def forward_hf(model, tokens):
     """Independent float64 forward straight from the HF tensors (HF GPT2LMHeadModel math), used to
-    check the TL conversion. Returns the same keys as forward(..., "unprocessed") except
-    *_pre_affine."""
+    check the TL conversion. Returns the same keys as forward(..., "unprocessed")."""
     cfg, p = model.cfg, model.hf
     t = _check_tokens(cfg, tokens)
     T, H, dh, d, eps = t.numel(), cfg["n_heads"], cfg["d_head"], cfg["d_model"], cfg["eps"]
@@ -417,7 +417,8 @@ def forward_hf(model, tokens):
         x = x + a
         out[b + "hook_resid_mid"] = x
         m_in = ln(x, h + "ln_2")
-        out[b + "ln2.hook_normalized"] = m_in
+        out[b + "ln2.hook_normalized"] = torch.nn.functional.layer_norm(x, (d,), None, None, eps)
+        out[b + "mlp_input"] = m_in
         m = gelu_new(m_in @ p[h + "mlp.c_fc.weight"] + p[h + "mlp.c_fc.bias"])
         m = m @ p[h + "mlp.c_proj.weight"] + p[h + "mlp.c_proj.bias"]
         out[b + "hook_mlp_out"] = m
@@ -457,12 +458,12 @@ def self_check(model, tokens, runs=None):
             # 4. processed = unprocessed minus its mean over d_model.
             u = U[b + h]
             centred = max(centred, _rel(x, u - u.mean(-1, keepdim=True)))
-        # 5. ln2.hook_normalized: processed = (x-mean)/sqrt(var+eps) of either mode's resid_mid;
-        #    unprocessed = that * ln2.w + ln2.b.
+        # 5. ln2.hook_normalized = (x-mean)/sqrt(var+eps) of either mode's resid_mid, in both
+        #    modes; the unprocessed MLP input is that * ln2.w + ln2.b.
         n = _center_scale(U[b + "hook_resid_mid"], eps)
-        norm = max(norm, _rel(P[b + "ln2.hook_normalized"], n), _rel(U[b + "ln2.hook_normalized_pre_affine"], n))
+        norm = max(norm, _rel(P[b + "ln2.hook_normalized"], n), _rel(U[b + "ln2.hook_normalized"], n))
         sd = model.tl
-        norm = max(norm, _rel(U[b + "ln2.hook_normalized"], n * sd[b + "ln2.w"] + sd[b + "ln2.b"]))
+        norm = max(norm, _rel(U[b + "mlp_input"], n * sd[b + "ln2.w"] + sd[b + "ln2.b"]))
     r["processed_zero_mean"] = zero_mean
     r["processed_vs_centred_unprocessed"] = centred
     r["ln2_normalized"] = norm

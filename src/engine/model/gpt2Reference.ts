@@ -64,9 +64,13 @@ export function referenceForward(
     hook(name("hook_attn_out"), attnOut);
     const mid = add(resid, attnOut);
     hook(name("hook_resid_mid"), mid);
-    const ln2 = layerNorm(mid, l.ln2W, l.ln2B, T, d, lnEps);
-    hook(name("ln2.hook_normalized"), ln2);
-    const hidden = linear(ln2, l.wIn, l.bIn, T, d, dMlp).map(ACTIVATIONS[w.config.activation]);
+    // TransformerLens >= 3: the hook sees LayerNorm's output before its gain and bias.
+    const normalized = layerNorm(mid, ONES(d), new Float32Array(d), T, d, lnEps);
+    hook(name("ln2.hook_normalized"), normalized);
+    const mlpIn = normalized.map(
+      (v, i) => v * (l.ln2W[i % d] as number) + (l.ln2B[i % d] as number),
+    );
+    const hidden = linear(mlpIn, l.wIn, l.bIn, T, d, dMlp).map(ACTIVATIONS[w.config.activation]);
     const mlpOut = linear(hidden, l.wOut, l.bOut, T, dMlp, d);
     hook(name("hook_mlp_out"), mlpOut);
     resid = add(mid, mlpOut);
@@ -75,6 +79,8 @@ export function referenceForward(
   const logits = linear(layerNorm(resid, w.lnFW, w.lnFB, T, d, lnEps), w.wU, w.bU, T, d, V);
   return { hooks, logits };
 }
+
+const ONES = (d: number) => new Float32Array(d).fill(1);
 
 export function geluNew(v: number): number {
   return 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));

@@ -1,4 +1,5 @@
 import type { Gpt2Weights } from "./gpt2Weights.ts";
+import { foldMlpInputAffine } from "./processWeights.ts";
 
 export interface GpuLayerWeights {
   ln1W: GPUBuffer;
@@ -64,7 +65,10 @@ export function uploadWeights(device: GPUDevice, w: Gpt2Weights): GpuGpt2Weights
   return {
     wte: upload("wte", w.wte),
     wpe: upload("wpe", w.wpe),
-    layers: w.layers.map((l, i) => {
+    // ln2.hook_normalized is LayerNorm's output before ln2's gain and bias (TransformerLens >= 3),
+    // so unprocessed weights carry them in the MLP's input weights instead.
+    layers: w.layers.map((raw, i) => {
+      const l = w.processed ? raw : foldMlpInputAffine(raw, d, w.config.dMlp);
       const u = (name: string, data: Float32Array) => upload(`h.${i}.${name}`, data);
       return {
         ln1W: u("ln_1.weight", l.ln1W),

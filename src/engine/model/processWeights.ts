@@ -59,8 +59,19 @@ export function processWeights(w: Gpt2Weights): Gpt2Weights {
 }
 
 /**
- * For y = (n * g + beta) @ W + b with W [d, cols]: W' = g[:, None] * W centred over its rows,
- * b' = b + beta @ W, so that y = n @ W' + b' for any n with zero mean.
+ * Moves ln2's gain and bias into the MLP's input weights without centring, so that
+ * ln2.hook_normalized can be LayerNorm's output before them, as TransformerLens >= 3 hooks it
+ * (and as it is after processing), while the MLP computes exactly what it did.
+ */
+export function foldMlpInputAffine(l: Gpt2LayerWeights, d: number, dMlp: number): Gpt2LayerWeights {
+  const mlpIn = foldLayerNorm(l.wIn, l.bIn, l.ln2W, l.ln2B, d, dMlp, false);
+  return { ...l, wIn: mlpIn.w, bIn: mlpIn.b, ln2W: ones(d), ln2B: new Float32Array(d) };
+}
+
+/**
+ * For y = (n * g + beta) @ W + b with W [d, cols]: W' = g[:, None] * W, b' = b + beta @ W, so
+ * that y = n @ W' + b'; with `centre`, W' is also centred over its rows, which leaves y unchanged
+ * for any n with zero mean.
  */
 function foldLayerNorm(
   w: Float32Array,
@@ -69,6 +80,7 @@ function foldLayerNorm(
   beta: Float32Array,
   d: number,
   cols: number,
+  centre = true,
 ): { w: Float32Array; b: Float32Array } {
   const bias = new Float64Array(b);
   const scaled = new Float64Array(d * cols);
@@ -82,7 +94,7 @@ function foldLayerNorm(
     }
   }
   const mean = new Float64Array(cols);
-  for (let r = 0; r < d; r++) {
+  for (let r = 0; centre && r < d; r++) {
     for (let c = 0; c < cols; c++) mean[c] = (mean[c] as number) + (scaled[r * cols + c] as number);
   }
   const out = new Float32Array(d * cols);
