@@ -21,8 +21,9 @@ const USAGE =
 const HELP = `${USAGE}
 
 Tokenizes FILE with GPT-2's BPE, runs the model over it in sequences of at most the context
-length, and writes tokens [T] (I32), x [T, d] (blocks.L.ln2.hook_normalized, the MLP input)
-and y [T, d] (blocks.L.hook_mlp_out), ready for npm run train -- --data.
+length, and writes tokens [T] (I32), x [T, d] (blocks.L.ln2.hook_normalized: (x - mean) / std
+of the residual stream, before ln2's gain and bias, as TransformerLens 3 hooks it) and
+y [T, d] (blocks.L.hook_mlp_out), ready for npm run train -- --data.
 
 ${MODEL_HELP}
   --layer L              the block whose MLP input and output are written
