@@ -156,23 +156,23 @@ async function trainStream(runId: string, c: StreamRunConfig): Promise<void> {
   }
 }
 
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
-  const fail = (runId?: string) => (err: unknown) =>
-    post({ type: "error", runId, message: (err as Error).message ?? String(err) });
+  const failRun = (runId: string) => (err: unknown) =>
+    post({ type: "error", runId, message: messageOf(err) });
   switch (msg.type) {
     case "load-model":
       loadModel(msg.processing).catch((err: unknown) =>
-        post({ type: "model-error", message: (err as Error).message ?? String(err) }),
+        post({ type: "model-error", message: messageOf(err) }),
       );
       break;
     case "train-stream":
-      trainStream(msg.runId, msg.config).catch(fail(msg.runId));
+      trainStream(msg.runId, msg.config).catch(failRun(msg.runId));
       break;
     case "train-synthetic":
-      trainSynthetic(msg.runId, msg.config).catch((err: unknown) =>
-        post({ type: "error", runId: msg.runId, message: (err as Error).message ?? String(err) }),
-      );
+      trainSynthetic(msg.runId, msg.config).catch(failRun(msg.runId));
       break;
     case "stop":
       stopped.add(msg.runId);
