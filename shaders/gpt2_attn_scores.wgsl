@@ -6,8 +6,21 @@ override H: u32;
 override DH: u32;
 
 @group(0) @binding(0) var<uniform> run: Run;
-@group(0) @binding(1) var<storage, read> qkv: array<f32>;
+@group(0) @binding(1) var<storage, read> qkv4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> pattern: array<f32>;
+
+// q . k for rows starting at float offsets a and b (multiples of 4 when DH is).
+fn dotHead(a: u32, b: u32) -> f32 {
+  var acc = 0.0;
+  if (DH % 4u == 0u) {
+    for (var i = 0u; i < DH / 4u; i++) { acc += dot(qkv4[a / 4u + i], qkv4[b / 4u + i]); }
+  } else {
+    for (var i = 0u; i < DH; i++) {
+      acc += qkv4[(a + i) / 4u][(a + i) % 4u] * qkv4[(b + i) / 4u][(b + i) % 4u];
+    }
+  }
+  return acc;
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -23,9 +36,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var m = -3.0e38;
   for (var k = 0u; k <= q; k++) {
     let kBase = (s * T + k) * 3u * D + D + h * DH;
-    var dot = 0.0;
-    for (var i = 0u; i < DH; i++) { dot += qkv[qBase + i] * qkv[kBase + i]; }
-    let score = dot * scale;
+    let score = dotHead(qBase, kBase) * scale;
     pattern[out + k] = score;
     m = max(m, score);
   }

@@ -23,9 +23,9 @@ const T = 7;
 async function gpuRun(weights: Gpt2Weights, extra: HookHandler[] = []) {
   const { device } = await testDevice();
   const model = new GpuGpt2(device, shaders, weights, 16);
-  const names = allHookNames(cfg.nLayer);
+  const names = allHookNames(weights.config.nLayer);
   const rows = sequences.length * T;
-  const d = cfg.dModel;
+  const d = weights.config.dModel;
   const captured = createBuffer(device, "captured", names.length * rows * d * 4);
   const logits = model.createLogitsBuffer();
   model.setTokens(sequences.flat());
@@ -46,8 +46,8 @@ async function gpuRun(weights: Gpt2Weights, extra: HookHandler[] = []) {
 }
 
 function compare(weights: Gpt2Weights, got: Awaited<ReturnType<typeof gpuRun>>, zeroed?: string) {
-  const d = cfg.dModel;
-  const V = cfg.vocabSize;
+  const d = weights.config.dModel;
+  const V = weights.config.vocabSize;
   let worstHook = 0;
   let worstLogit = 0;
   sequences.forEach((seq, s) => {
@@ -108,6 +108,14 @@ describe("GpuGpt2 forward", () => {
       expect(compare(raw, got).worstLogit).toBeGreaterThan(1e-3);
     });
   }
+
+  it("handles heads whose width is not a multiple of 4", async () => {
+    const weights = randomGpt2Weights(tinyConfig({ dModel: 12, nHead: 2, dHead: 6, dMlp: 48 }), 4);
+    const got = await gpuRun(weights);
+    const { worstHook, worstLogit } = compare(weights, got);
+    expect(worstHook).toBeLessThan(1e-4);
+    expect(worstLogit).toBeLessThan(1e-4);
+  });
 
   it("refuses token ids outside the vocabulary", async () => {
     const { device } = await testDevice();

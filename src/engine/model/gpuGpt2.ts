@@ -168,7 +168,7 @@ export class GpuGpt2 {
             step(ln, [pre, w.ln1W, w.ln1B, a.ln1], perRow),
             lin(a.ln1, w.wQkv, w.bQkv, a.qkv, d, 3 * d, ACT_NONE),
             step(scores, [a.qkv, pattern], (_r, nSeq, T) => grid1d(nSeq * H * T, 64)),
-            step(mix, [a.qkv, pattern, a.z], perEntry(d)),
+            step(mix, [a.qkv, pattern, a.z], perEntry(d / 4)),
             lin(a.z, w.wO, w.bO, a.attnOut, d, d, ACT_NONE),
           ],
           hook_resid_mid: [step(add, [pre, a.attnOut, a.residMid], perEntry(d))],
