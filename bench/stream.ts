@@ -162,7 +162,7 @@ process.stdout.write(
       stream_training_tokens_per_s: round(streamTraining),
       model_tokens_during_timed_training: modelTokensDuringTraining,
       host_batch_training_tokens_per_s: round(fileTraining),
-      stream_training_vs_host_batches: round((streamTraining / fileTraining) * 1000) / 1000,
+      stream_training_vs_host_batches: Number((streamTraining / fileTraining).toFixed(3)),
     },
     null,
     2,
