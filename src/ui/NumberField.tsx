@@ -18,13 +18,7 @@ export function NumberField(props: {
     setShown(props.value);
     setText(String(props.value));
   }
-  const parsed = Number(text);
-  const valid =
-    text.trim() !== "" &&
-    Number.isFinite(parsed) &&
-    parsed >= props.min &&
-    parsed <= props.max &&
-    (!props.integer || Number.isInteger(parsed));
+  const valid = parseField(text, props) !== undefined;
   return (
     <label
       style={{ display: "inline-flex", flexDirection: "column", marginRight: 12, fontSize: 13 }}
@@ -41,14 +35,8 @@ export function NumberField(props: {
         onChange={(e) => {
           const next = e.target.value;
           setText(next);
-          const n = Number(next);
-          const ok =
-            next.trim() !== "" &&
-            Number.isFinite(n) &&
-            n >= props.min &&
-            n <= props.max &&
-            (!props.integer || Number.isInteger(n));
-          if (ok) {
+          const n = parseField(next, props);
+          if (n !== undefined) {
             setShown(n);
             props.onChange(n);
           }
@@ -56,4 +44,19 @@ export function NumberField(props: {
       />
     </label>
   );
+}
+
+/** The number `text` holds when it is within the field's bounds, else undefined. */
+function parseField(
+  text: string,
+  bounds: { min: number; max: number; integer?: boolean },
+): number | undefined {
+  const n = Number(text);
+  const ok =
+    text.trim() !== "" &&
+    Number.isFinite(n) &&
+    n >= bounds.min &&
+    n <= bounds.max &&
+    (!bounds.integer || Number.isInteger(n));
+  return ok ? n : undefined;
 }

@@ -1,5 +1,4 @@
 import { bindBuffers, createBuffer, createKernel } from "../gpu/kernel.ts";
-import { readFloats } from "../gpu/readBuffer.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import { zeroHook, type GpuGpt2, type HookHandler } from "../model/gpuGpt2.ts";
 import type { SequenceSource } from "../stream/tokenCorpus.ts";
@@ -60,6 +59,11 @@ export async function evaluateSpliced(
   const targets = createBuffer(device, "eval targets", rows * 4);
   const outSpliced = createBuffer(device, "eval spliced", rows * 5 * 4);
   const outZero = createBuffer(device, "eval zero", rows * 5 * 4);
+  const staging = device.createBuffer({
+    label: "eval staging",
+    size: 2 * rows * 5 * 4,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
   const compare = createKernel(device, shaders, "gpt2_compare_logits", {
     prelude: "gpt2_common",
     constants: { V: model.config.vocabSize, VP },
@@ -93,9 +97,16 @@ export async function evaluateSpliced(
         pass.dispatchWorkgroups(Math.min(n * T, 65535), Math.ceil((n * T) / 65535));
       }
       pass.end();
+      // Both comparisons come back through one reused staging buffer, in one wait.
+      const bytes = n * T * 5 * 4;
+      encoder.copyBufferToBuffer(outSpliced, 0, staging, 0, bytes);
+      encoder.copyBufferToBuffer(outZero, 0, staging, rows * 5 * 4, bytes);
       device.queue.submit([encoder.finish()]);
-      const a = await readFloats(device, outSpliced, n * T * 5);
-      const b = await readFloats(device, outZero, n * T * 5);
+      await staging.mapAsync(GPUMapMode.READ);
+      const both = staging.getMappedRange();
+      const a = new Float32Array(both.slice(0, bytes));
+      const b = new Float32Array(both.slice(rows * 5 * 4, rows * 5 * 4 + bytes));
+      staging.unmap();
       for (let r = 0; r < n * T; r++) {
         sums.kl += a[r * 5 + 4] as number;
         sums.positions++;
@@ -107,7 +118,7 @@ export async function evaluateSpliced(
       }
     }
   } finally {
-    for (const b of [...logits, run, targets, outSpliced, outZero]) b.destroy();
+    for (const b of [...logits, run, targets, outSpliced, outZero, staging]) b.destroy();
   }
   const ceClean = sums.clean / sums.targets;
   const ceSpliced = sums.spliced / sums.targets;

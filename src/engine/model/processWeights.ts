@@ -83,14 +83,14 @@ function foldLayerNorm(
   centre = true,
 ): { w: Float32Array; b: Float32Array } {
   const bias = new Float64Array(b);
-  const scaled = new Float64Array(d * cols);
+  const scaled = new Float32Array(d * cols);
   for (let r = 0; r < d; r++) {
     const g = gain[r] as number;
     const be = beta[r] as number;
     for (let c = 0; c < cols; c++) {
       const v = w[r * cols + c] as number;
       bias[c] = (bias[c] as number) + be * v;
-      scaled[r * cols + c] = Math.fround(g * v);
+      scaled[r * cols + c] = g * v;
     }
   }
   const mean = new Float64Array(cols);

@@ -40,6 +40,8 @@ export class ActivationStore {
   private readonly lastLayer: number;
   /** Per site, two [capacity, d] buffers: the shuffle reads one and writes the other. */
   private buffers: Map<string, [GPUBuffer, GPUBuffer]>;
+  /** Per site, the shuffle's bind group for each direction, keyed by the buffer it reads. */
+  private readonly shuffleBinds = new Map<GPUBuffer, GPUBindGroup>();
   private readonly index: GPUBuffer;
   private readonly gather: GPUComputePipeline;
   private readonly random: () => number;
@@ -83,6 +85,10 @@ export class ActivationStore {
     this.gather = createKernel(device, shaders, "rows_gather", {
       constants: { N: this.capacity, W: this.d },
     });
+    for (const [a, b] of this.buffers.values()) {
+      this.shuffleBinds.set(a, bindBuffers(device, this.gather, [this.index, a, b]));
+      this.shuffleBinds.set(b, bindBuffers(device, this.gather, [this.index, b, a]));
+    }
     this.random = seededRandom(options.seed);
   }
 
@@ -142,7 +148,7 @@ export class ActivationStore {
     const pass = encoder.beginComputePass();
     pass.setPipeline(this.gather);
     for (const [site, [other, mixed]] of this.buffers) {
-      pass.setBindGroup(0, bindBuffers(this.device, this.gather, [this.index, mixed, other]));
+      pass.setBindGroup(0, this.shuffleBinds.get(mixed)!);
       const [x, y] = grid1d(this.capacity * this.d, 64);
       pass.dispatchWorkgroups(x, y);
       this.buffers.set(site, [mixed, other]);

@@ -55,6 +55,8 @@ export interface TrainedDictionary {
   id: string;
   spec: DictionarySpec;
   trainer: DictionaryTrainer;
+  /** Where the store copies this dictionary's batch: its input, and its target if separate. */
+  targets: BatchTarget[];
 }
 
 /** Rows sampled from the store to estimate expected_average_only_in scales. */
@@ -70,7 +72,6 @@ export class StreamSession {
     readonly model: GpuGpt2,
     readonly store: ActivationStore,
     readonly dictionaries: TrainedDictionary[],
-    private readonly targets: BatchTarget[],
     readonly options: StreamOptions,
   ) {}
 
@@ -108,7 +109,6 @@ export class StreamSession {
       seed: options.storeSeed,
     });
     const dictionaries: TrainedDictionary[] = [];
-    const targets: BatchTarget[] = [];
     for (const [i, plan] of plans.entries()) {
       const { input, output } = sites[i]!;
       const spec: DictionarySpec = {
@@ -144,11 +144,11 @@ export class StreamSession {
         sIn,
         sOut,
       });
-      dictionaries.push({ id: plan.id, spec, trainer });
-      targets.push({ site: input, buffer: gpu.batchInput });
+      const targets: BatchTarget[] = [{ site: input, buffer: gpu.batchInput }];
       if (plan.kind === "transcoder") targets.push({ site: output, buffer: gpu.batchTarget });
+      dictionaries.push({ id: plan.id, spec, trainer, targets });
     }
-    return new StreamSession(model, store, dictionaries, targets, options);
+    return new StreamSession(model, store, dictionaries, options);
   }
 
   get finished(): boolean {
@@ -158,10 +158,7 @@ export class StreamSession {
   /** Serves one batch to every unfinished dictionary and trains them on it. */
   async step(): Promise<{ id: string; metrics: TrainingMetrics }[]> {
     const active = this.dictionaries.filter((d) => !d.trainer.finished);
-    const buffers = new Set(
-      active.flatMap((d) => [d.trainer.gpu.batchInput, d.trainer.gpu.batchTarget]),
-    );
-    this.store.nextBatch(this.targets.filter((t) => buffers.has(t.buffer)));
+    this.store.nextBatch(active.flatMap((d) => d.targets));
     const out: { id: string; metrics: TrainingMetrics }[] = [];
     for (const d of active) {
       const metrics = await d.trainer.stepOnDeviceBatch();

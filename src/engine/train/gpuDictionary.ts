@@ -1,3 +1,4 @@
+import { readFloats } from "../gpu/readBuffer.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import { packParams, paramLayout, unpackParams, type ParamLayout } from "../dictionary/layout.ts";
 import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
@@ -204,20 +205,8 @@ export class GpuDictionary {
     return unpackParams(this.layout, await this.readFlat(this.b.grads));
   }
 
-  private async readFlat(source: GPUBuffer): Promise<Float32Array> {
-    const bytes = this.layout.total * 4;
-    const staging = this.device.createBuffer({
-      size: bytes,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    const encoder = this.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(source, 0, staging, 0, bytes);
-    this.device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const flat = new Float32Array(staging.getMappedRange().slice(0, bytes));
-    staging.unmap();
-    staging.destroy();
-    return flat;
+  private readFlat(source: GPUBuffer): Promise<Float32Array> {
+    return readFloats(this.device, source, this.layout.total);
   }
 
   async idle(): Promise<void> {
