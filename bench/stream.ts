@@ -75,7 +75,6 @@ const schedule = {
   lr: 3e-3,
   lrWarmUpSteps: 0,
   lrDecaySteps: 0,
-  lrEnd: 0,
   l1Coefficient: 0.3,
   l1WarmUpSteps: 0,
 };

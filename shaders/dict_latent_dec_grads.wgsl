@@ -21,7 +21,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let invB = 1.0 / f32(dims.B);
   let sumF = colSumF[i];
   var l1Scale = 0.0;
-  if (sumF > 0.0) {
+  // torch's norm backward is 0 at a zero vector: a zeroed decoder row gets no L1 gradient
+  if (sumF > 0.0 && norms[i] > 0.0) {
     l1Scale = sp.l1Coefficient * invB * sumF / norms[i];
   }
   let d4 = dims.dOutP / 4u;

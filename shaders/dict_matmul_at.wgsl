@@ -62,7 +62,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       var sumF: f32;
       if (r < 4u) { sumF = sumA0[r]; } else { sumF = sumA1[r - 4u]; }
       v = 2.0 * invB * v;
-      if (sumF > 0.0) {
+      // torch's norm backward is 0 at a zero vector
+      if (sumF > 0.0 && norms[row] > 0.0) {
         v += sp.l1Coefficient * invB * sumF / norms[row] * params4[dims.offWDec / 4u + row * G4 + c];
       }
     }

@@ -39,8 +39,8 @@ ${MODEL_HELP}
   --log-every N          metrics every N steps (default 10; always the last step)
   --shuffle              random row order
   --lr-warm-up-steps N   linear warm-up (default 0)
-  --lr-decay-steps N     linear decay to --lr-end over the last N steps (default 0)
-  --lr-end LR            (default 0)
+  --lr-decay-steps N     linear decay to 0 over the last N steps (default 0; SAELens's
+                         constant scheduler decays to 0 whatever its lr_end is)
   --l1-warm-up-steps N   linear L1 warm-up from 0 (default 0)
   --dead-feature-window N       steps without firing before a latent counts as dead (default 1000)
   --feature-sampling-window N   steps per feature-density window (default 2000)
@@ -73,7 +73,6 @@ export interface TrainCommand {
   shuffle: boolean;
   lrWarmUpSteps: number;
   lrDecaySteps: number;
-  lrEnd: number;
   l1WarmUpSteps: number;
   deadFeatureWindow: number;
   featureSamplingWindow: number;
@@ -105,7 +104,6 @@ const OPTIONS = {
   shuffle: { type: "boolean" },
   "lr-warm-up-steps": str,
   "lr-decay-steps": str,
-  "lr-end": str,
   "l1-warm-up-steps": str,
   "dead-feature-window": str,
   "feature-sampling-window": str,
@@ -144,7 +142,6 @@ export function parseTrainCommand(argv: string[]): TrainCommand | "help" {
     shuffle: v.shuffle === true,
     lrWarmUpSteps: intFlag(v, "lr-warm-up-steps", 0, 0),
     lrDecaySteps: intFlag(v, "lr-decay-steps", 0, 0),
-    lrEnd: numberFlag(v, "lr-end", 0, { min: 0 }),
     l1WarmUpSteps: intFlag(v, "l1-warm-up-steps", 0, 0),
     deadFeatureWindow: intFlag(v, "dead-feature-window", 1000),
     featureSamplingWindow: intFlag(v, "feature-sampling-window", 2000),
@@ -193,7 +190,6 @@ export function scheduleOf(cmd: TrainCommand): Schedule {
     lr: cmd.lr,
     lrWarmUpSteps: cmd.lrWarmUpSteps,
     lrDecaySteps: cmd.lrDecaySteps,
-    lrEnd: cmd.lrEnd,
     l1Coefficient: cmd.l1,
     l1WarmUpSteps: cmd.l1WarmUpSteps,
   };

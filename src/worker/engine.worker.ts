@@ -56,7 +56,6 @@ async function trainSynthetic(runId: string, c: SyntheticRunConfig): Promise<voi
         lr: c.lr,
         lrWarmUpSteps: 0,
         lrDecaySteps: 0,
-        lrEnd: 0,
         l1Coefficient: c.l1Coefficient,
         l1WarmUpSteps: 0,
       },

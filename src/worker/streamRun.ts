@@ -39,7 +39,6 @@ export async function runStream(
       lr: d.lr,
       lrWarmUpSteps: 0,
       lrDecaySteps: 0,
-      lrEnd: 0,
       l1Coefficient: d.l1Coefficient,
       l1WarmUpSteps: 0,
     },

@@ -32,7 +32,6 @@ const plan = (kind: DictionaryPlan["kind"], hook?: string): DictionaryPlan => ({
     lr: 1e-2,
     lrWarmUpSteps: 0,
     lrDecaySteps: 0,
-    lrEnd: 0,
     l1Coefficient: 0.05,
     l1WarmUpSteps: 0,
   },

@@ -139,3 +139,51 @@ describe("GpuDictionary shape limits", () => {
     );
   });
 });
+
+describe("GpuDictionary with zeroed decoder rows", () => {
+  // A checkpoint that zeroed its dead latents' decoder rows: those latents still fire, and
+  // the L1 term's gradient through ||W_dec[i]|| is 0 there, as torch's norm backward gives.
+  for (const path of ["sparse", "dense"] as const) {
+    it(`${path} path: firing latents with an all-zero decoder row keep every tensor finite`, async () => {
+      const { device } = await testDevice();
+      const s = spec("transcoder", 12, 40, 9);
+      const B = 16;
+      const params = randomParams(s, 3);
+      const zeroed = [0, 5, 17, 39];
+      for (const i of zeroed) {
+        params.wDec.fill(0, i * s.dOut, (i + 1) * s.dOut);
+        params.bEnc[i] = 5; // fires on every row
+      }
+      const gpu = new GpuDictionary(device, shaders, s, B);
+      gpu.setParams(params);
+      gpu.resetOptimizer();
+      const x = randomData(B * s.dIn, 11);
+      const y = randomData(B * s.dOut, 12);
+      gpu.uploadBatch(x, y);
+      const l1 = 0.5;
+      gpu.step(
+        { l1Coefficient: l1, lr: 1e-3, adamStep: 1, sIn: 1, sOut: 1, deadFeatureWindow: 1000 },
+        true,
+        path,
+      );
+      const sums = await gpu.readBatchSums();
+      const grads = await gpu.readGradients();
+      const p64 = to64(params);
+      const g64 = gradients(s, p64, x, y, B, l1);
+      expect(Number.isFinite(sums.gradNorm)).toBe(true);
+      for (const n of PARAM_NAMES) {
+        expect(grads[n].every(Number.isFinite), `gradient ${n} finite`).toBe(true);
+        expect(scaledError(grads[n], g64[n]), `gradient ${n}`).toBeLessThan(2e-5);
+      }
+      // The zeroed rows' decoder gradient is the reconstruction term alone.
+      for (const i of zeroed) {
+        for (let d = 0; d < s.dOut; d++) {
+          expect(g64.wDec[i * s.dOut + d]).not.toBeNaN();
+        }
+      }
+      const after = await gpu.readParams();
+      for (const n of PARAM_NAMES) expect(after[n].every(Number.isFinite), n).toBe(true);
+      gpu.destroy();
+    });
+  }
+});

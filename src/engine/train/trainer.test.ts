@@ -31,7 +31,6 @@ function options(over: Partial<TrainerOptions>): TrainerOptions {
       lr: 1e-3,
       lrWarmUpSteps: 0,
       lrDecaySteps: 0,
-      lrEnd: 0,
       l1Coefficient: 0.1,
       l1WarmUpSteps: 0,
     },
@@ -115,6 +114,63 @@ describe("DictionaryTrainer", () => {
     density!.forEach((d, i) => {
       expect(d).toBeCloseTo(Math.log10(firesPerBatch[i]! / B + 1e-10), 5);
     });
+    gpu.destroy();
+  });
+
+  it("density windows start before their step, as SAELens's: the saved density is never empty", async () => {
+    const { device } = await testDevice();
+    const gpu = new GpuDictionary(device, loadNodeShaders(), spec, B);
+    const params = initDictionary(spec, 4);
+    gpu.setParams(params);
+    gpu.resetOptimizer();
+    const steps = 6;
+    const window = 3;
+    const trainer = new DictionaryTrainer(
+      gpu,
+      options({
+        schedule: { ...options({}).schedule, lr: 1e-12, totalSteps: steps },
+        densityWindow: window,
+        logEvery: 100,
+      }),
+    );
+    const p64 = {
+      wEnc: Float64Array.from(params.wEnc),
+      bEnc: Float64Array.from(params.bEnc),
+      wDec: Float64Array.from(params.wDec),
+      bDec: Float64Array.from(params.bDec),
+    };
+    const fires: number[][] = [];
+    const logged = new Map<number, number[]>();
+    for (let i = 0; i < steps; i++) {
+      const x = batch(B * 6, 10 * i);
+      const y = batch(B * 5, 10 * i + 1);
+      const f = forward(spec, p64, x, y, B, 0.1).f;
+      fires.push(
+        Array.from({ length: spec.dSae }, (_, j) => {
+          let c = 0;
+          for (let b = 0; b < B; b++) if (f[b * spec.dSae + j]! > 0) c++;
+          return c;
+        }),
+      );
+      const m = await trainer.step(x, y);
+      if (m?.feature_density_log10) logged.set(m.step, m.feature_density_log10);
+    }
+    const expected = (from: number, to: number) =>
+      Array.from({ length: spec.dSae }, (_, j) => {
+        let c = 0;
+        for (let s = from; s < to; s++) c += fires[s]![j]!;
+        return Math.log10(c / ((to - from) * B) + 1e-10);
+      });
+    // Logged at the start of steps 3 and 6 (1-based): steps 1-2, then steps 3-5.
+    expect([...logged.keys()]).toEqual([3, 6]);
+    const check = (got: number[], want: number[]) =>
+      got.forEach((d, j) => expect(d).toBeCloseTo(want[j]!, 5));
+    check(logged.get(3)!, expected(0, 2));
+    check(logged.get(6)!, expected(2, 5));
+    // The step count is a multiple of the window: what is saved covers the last step.
+    const saved = await trainer.readFeatureDensity();
+    expect(saved.some((d) => d > -10)).toBe(true);
+    check(saved, expected(5, 6));
     gpu.destroy();
   });
 

@@ -81,7 +81,11 @@ export class DictionaryTrainer {
     const stepNumber = index + 1;
     const lr = learningRateAt(schedule, index);
     const l1 = l1CoefficientAt(schedule, index);
+    // SAELens logs and resets the density window at the start of the step, before counting
+    // it, so the window read here covers the steps before this one, and the density saved at
+    // the end always covers at least the last step.
     const density = densityWindow > 0 && stepNumber % densityWindow === 0;
+    const densityLog10 = density ? await this.readFeatureDensity() : undefined;
     const log = stepNumber % logEvery === 0 || stepNumber === schedule.totalSteps || density;
     this.gpu.step(
       {
@@ -109,11 +113,14 @@ export class DictionaryTrainer {
     const sums = await this.gpu.readBatchSums();
     const metrics = metricsFromSums(sums, this.gpu.batchSize, stepNumber, lr, l1);
     this.lastL0 = metrics.l0;
-    if (density) metrics.feature_density_log10 = await this.readFeatureDensity();
+    if (densityLog10) metrics.feature_density_log10 = densityLog10;
     return metrics;
   }
 
-  /** log10 firing frequency per latent since the last density read; starts a new window. */
+  /**
+   * log10 firing frequency per latent over the steps since the window last started (SAELens's
+   * act_freq_scores / n_frac_active_samples); starts a new window.
+   */
   async readFeatureDensity(): Promise<number[]> {
     const tokens = Math.max(1, this.stepsSinceDensity) * this.gpu.batchSize;
     this.stepsSinceDensity = 0;
