@@ -101,10 +101,11 @@ const session = await StreamSession.create(
   ],
   {
     batchSize: batch,
-    bufferBatches: 16,
+    bufferBatches: 20,
     seqsPerForward,
     contextSize: T,
     prependBos: false,
+    excludeSpecialTokens: true,
     storeSeed: 0,
     logEvery: 1_000_000,
     modelName: values.model,

@@ -86,7 +86,7 @@ class Attention(nn.Module):
         v = v.view(b, t, N_HEAD, dh).transpose(1, 2)
         w = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(dh)
         w = w.masked_fill(~self.mask[:, :, :t, :t], torch.finfo(w.dtype).min)
-        w = F.dropout(torch.softmax(w, dim=-1), self.dropout, self.training)
+        w = torch.softmax(w, dim=-1)
         y = torch.matmul(w, v).transpose(1, 2).reshape(b, t, d)
         return F.dropout(self.c_proj(y), self.dropout, self.training)
 
@@ -130,10 +130,11 @@ class GPT2LMHeadModel(nn.Module):
     """`n_rows` embedding rows. With `unseen_count` > 0 the last row stands for
     that many tokens at once (see the module docstring)."""
 
-    def __init__(self, n_rows=VOCAB, unseen_count=0, dropout=0.0):
+    def __init__(self, n_rows=VOCAB, unseen_count=0, dropout=0.0, bf16_unembed=False):
         super().__init__()
         self.transformer = Transformer(n_rows, dropout)
         self.dropout = dropout
+        self.bf16_unembed = bf16_unembed
         self.log_unseen = math.log(unseen_count) if unseen_count > 0 else None
 
     def init_weights(self, seed):
@@ -158,7 +159,12 @@ class GPT2LMHeadModel(nn.Module):
         for i, blk in enumerate(tr.h):
             x = blk(x, ablate_mlp=(i == ablate_layer))
         x = tr.ln_f(x)
-        logits = x @ tr.wte.weight.t()
+        if self.bf16_unembed and self.training:
+            # the unembedding is most of a step's cost; bfloat16 products (fp32 accumulation,
+            # as autocast does) halve it on CPUs with AVX512-BF16. Evaluation stays fp32.
+            logits = (x.to(torch.bfloat16) @ tr.wte.weight.to(torch.bfloat16).t()).float()
+        else:
+            logits = x @ tr.wte.weight.t()
         if self.log_unseen is not None:
             logits = torch.cat([logits[..., :-1], logits[..., -1:] + self.log_unseen], dim=-1)
         return logits
@@ -340,6 +346,7 @@ def parse_args():
     ap.add_argument("--dropout", type=float, default=0.1)
     ap.add_argument("--eval-every", type=int, default=100, help="held-out loss every N steps (and a checkpoint)")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--fp32", action="store_true", help="fp32 unembedding products (default: bfloat16 in training)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--resume", action="store_true", help=f"continue from {CKPT_DIR}/last.pt")
     ap.add_argument("--export-only", action="store_true", help="write the best checkpoint to public/builtin without training")
@@ -368,7 +375,7 @@ def make_optimizer(model, args):
 
 
 def train(args, vocab, train_c, held):
-    model = GPT2LMHeadModel(vocab.n_seen + 1, vocab.unseen_count, args.dropout)
+    model = GPT2LMHeadModel(vocab.n_seen + 1, vocab.unseen_count, args.dropout, not args.fp32)
     model.init_weights(args.seed)
     opt = make_optimizer(model, args)
     g = torch.Generator().manual_seed(args.seed)

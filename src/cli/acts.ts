@@ -11,7 +11,13 @@ import { acquireNodeDevice } from "../node/nodeGpu.ts";
 import { loadNodeShaders } from "../node/nodeShaders.ts";
 import { CliError, runCli } from "./cliError.ts";
 import { intFlag, parseCommandFlags, stringFlag } from "./flags.ts";
-import { MODEL_HELP, MODEL_OPTIONS, modelName, parseModelFlags } from "./modelFlags.ts";
+import {
+  MODEL_HELP,
+  MODEL_OPTIONS,
+  modelName,
+  parseModelFlags,
+  sequenceSettings,
+} from "./modelFlags.ts";
 
 const str = { type: "string" } as const;
 const USAGE =
@@ -52,20 +58,15 @@ runCli("acts", async () => {
   const cfg = weights.config;
   if (layer >= cfg.nLayer)
     throw new CliError(`--layer ${layer}: the model has layers 0..${cfg.nLayer - 1}`);
-  const contextSize = flags.contextSize ?? cfg.nCtx;
-  if (contextSize > cfg.nCtx) {
-    throw new CliError(
-      `--context-size ${contextSize} exceeds the model's n_positions (${cfg.nCtx})`,
-    );
-  }
+  const { prependBos, contextSize } = sequenceSettings(flags, cfg);
   const body = encodeText(text);
   if (body.length === 0) throw new CliError(`${textFile}: no tokens (the file is empty)`);
   // Sequences of at most contextSize tokens, each starting with BOS when asked.
-  const perSeq = contextSize - (flags.prependBos ? 1 : 0);
+  const perSeq = contextSize - (prependBos ? 1 : 0);
   const sequences: number[][] = [];
   for (let i = 0; i < body.length; i += perSeq) {
     const chunk = body.slice(i, i + perSeq);
-    sequences.push(flags.prependBos ? [GPT2_EOT, ...chunk] : chunk);
+    sequences.push(prependBos ? [GPT2_EOT, ...chunk] : chunk);
   }
   const { device, adapterName } = await acquireNodeDevice();
   const seqsPerForward = Math.max(1, Math.floor(2048 / contextSize));
@@ -116,7 +117,7 @@ runCli("acts", async () => {
       hook_name: input,
       hook_name_out: output,
       processing: flags.processing ? "transformer_lens" : "none",
-      prepend_bos: String(flags.prependBos),
+      prepend_bos: String(prependBos),
       context_size: String(contextSize),
       text_file: textFile,
     },

@@ -1,5 +1,5 @@
 import { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
-import { evaluateDictionary } from "../engine/stream/streamSession.ts";
+import { DEFAULT_EVAL_SEQUENCES, evaluateDictionary } from "../engine/stream/streamSession.ts";
 import { loadBuiltinCorpus } from "../node/builtinCorpus.ts";
 import { loadModelFolder } from "../node/modelFolder.ts";
 import { acquireNodeDevice } from "../node/nodeGpu.ts";
@@ -7,42 +7,47 @@ import { loadNodeShaders } from "../node/nodeShaders.ts";
 import { loadSaelensFolder } from "../node/saelensFolder.ts";
 import { CliError, runCli } from "./cliError.ts";
 import { intFlag, parseCommandFlags, stringFlag } from "./flags.ts";
-import { MODEL_HELP, MODEL_OPTIONS, parseModelFlags } from "./modelFlags.ts";
+import { MODEL_HELP, MODEL_OPTIONS, parseModelFlags, sequenceSettings } from "./modelFlags.ts";
+import { readModelQuality } from "./modelQuality.ts";
 
 const USAGE =
   "usage: npm run eval -- --model builtin|DIR --dict DIR [--sequences N] [--no-processing] " +
-  "[--prepend-bos] [--context-size N]";
+  "[--prepend-bos | --no-prepend-bos] [--context-size N] [--include-special-tokens]";
 
 const HELP = `${USAGE}
 
 Splices a SAELens dictionary (cfg.json + sae_weights.safetensors) into the model at its
-hook_name / hook_name_out and prints, as JSON, the CE loss on the built-in corpus's held-out
-slice for the clean model, with the dictionary spliced in, and with the site zero-ablated,
-ce_loss_score = (zero - spliced) / (zero - clean), and the mean KL(clean || spliced).
+hook_name / hook_name_out and prints, as JSON, sae_lens.evals's metrics on windows spread
+evenly over the built-in corpus's held-out slice: ce_loss_without_sae, ce_loss_with_sae,
+ce_loss_with_ablation (the site zero-ablated), ce_loss_score = (with_ablation - with_sae) /
+(with_ablation - without_sae), kl_div_with_sae, kl_div_with_ablation, kl_div_score, and
+eval_windows (the token offsets of the windows, context size, BOS and excluded tokens), and
+model_quality when the model folder's training.json measured it (held-out loss, and what
+zero-ablating each layer's MLP costs: the layers worth a transcoder).
 
 ${MODEL_HELP}
   --dict DIR             a SAELens folder (SAE or transcoder)
-  --sequences N          held-out sequences (default 16)`;
+  --sequences N          held-out windows (default ${DEFAULT_EVAL_SEQUENCES})
+  --include-special-tokens
+                         splice and average at <|endoftext|> positions too (default: as
+                         sae_lens.evals, keep the model's own activations there and leave
+                         those positions out of the means)`;
 
 runCli("eval", async () => {
   const str = { type: "string" } as const;
   const v = parseCommandFlags(
     process.argv.slice(2),
-    { ...MODEL_OPTIONS, dict: str, sequences: str },
+    { ...MODEL_OPTIONS, dict: str, sequences: str, "include-special-tokens": { type: "boolean" } },
     USAGE,
     HELP,
   );
   if (!v) return;
   const flags = parseModelFlags(v, stringFlag(v, "model"));
   const dictDir = stringFlag(v, "dict");
-  const sequences = intFlag(v, "sequences", 16);
+  const sequences = intFlag(v, "sequences", DEFAULT_EVAL_SEQUENCES);
   const dict = await loadSaelensFolder(dictDir);
   const weights = await loadModelFolder(flags.model, { processing: flags.processing });
-  const cfg = weights.config;
-  const contextSize = flags.contextSize ?? dict.spec.contextSize ?? cfg.nCtx;
-  if (contextSize > cfg.nCtx) {
-    throw new CliError(`context size ${contextSize} exceeds the model's n_positions (${cfg.nCtx})`);
-  }
+  const { prependBos, contextSize } = sequenceSettings(flags, weights.config, dict.spec);
   const { device } = await acquireNodeDevice();
   const shaders = loadNodeShaders();
   const model = new GpuGpt2(device, shaders, weights, 2 * contextSize, contextSize);
@@ -54,11 +59,18 @@ runCli("eval", async () => {
       await loadBuiltinCorpus(),
       dict.spec,
       dict.params,
-      { sequences, contextSize, prependBos: flags.prependBos },
+      {
+        sequences,
+        contextSize,
+        prependBos,
+        excludeSpecialTokens: v["include-special-tokens"] !== true,
+      },
     ).catch((e: unknown) => {
       throw new CliError(`--dict ${dictDir}: ${(e as Error).message}`);
     });
-    process.stdout.write(JSON.stringify(metrics, null, 2) + "\n");
+    const quality = await readModelQuality(flags.model);
+    const out = quality ? { ...metrics, model_quality: quality } : metrics;
+    process.stdout.write(JSON.stringify(out, null, 2) + "\n");
   } finally {
     model.destroy();
   }

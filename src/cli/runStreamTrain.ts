@@ -8,12 +8,12 @@ import { loadBuiltinCorpus } from "../node/builtinCorpus.ts";
 import { loadModelFolder } from "../node/modelFolder.ts";
 import { loadSaelensFolder } from "../node/saelensFolder.ts";
 import { CliError } from "./cliError.ts";
-import { modelName } from "./modelFlags.ts";
+import { modelName, sequenceSettings } from "./modelFlags.ts";
 import { progressLine, saveDictionaryRun, startMetricsLog } from "./runOutputs.ts";
 import type { TrainResult } from "./runTrain.ts";
 import { scheduleOf, type StreamFlags, type TrainCommand } from "./trainCommand.ts";
 
-/** Tokens per forward pass of the model while streaming (whole sequences). */
+/** Tokens per forward pass of the model while streaming (whole sequences): a store batch. */
 const ROWS_PER_FORWARD = 1024;
 
 /** `npm run train -- --model ...`: trains on the model's own activation stream, then evaluates. */
@@ -26,12 +26,6 @@ export async function runStreamTrain(
 ): Promise<TrainResult> {
   const weights = await loadModelFolder(flags.model, { processing: flags.processing });
   const cfg = weights.config;
-  const contextSize = flags.contextSize ?? cfg.nCtx;
-  if (contextSize > cfg.nCtx) {
-    throw new CliError(
-      `--context-size ${contextSize} exceeds the model's n_positions (${cfg.nCtx})`,
-    );
-  }
   if (flags.layer !== undefined && flags.layer >= cfg.nLayer) {
     throw new CliError(`--layer ${flags.layer}: the model has layers 0..${cfg.nLayer - 1}`);
   }
@@ -42,6 +36,17 @@ export async function runStreamTrain(
       `--init ${cmd.init}: cfg.json has d_in ${init.spec.dIn}, d_out ${init.spec.dOut} but the model's d_model is ${cfg.dModel}`,
     );
   }
+  // BOS, context size and special tokens as the --init folder was trained with, unless the
+  // flags say otherwise (SAELens's ActivationsStore.from_sae).
+  const { prependBos, contextSize } = sequenceSettings(flags, cfg, init?.spec);
+  const initExclude = init?.spec.excludeSpecialTokens;
+  const excludeSpecialTokens =
+    flags.excludeSpecialTokens ??
+    (initExclude === undefined
+      ? true
+      : Array.isArray(initExclude)
+        ? initExclude.length > 0
+        : initExclude);
   const corpus = await loadBuiltinCorpus();
   const seqsPerForward = Math.max(1, Math.floor(ROWS_PER_FORWARD / contextSize));
   const model = new GpuGpt2(device, shaders, weights, seqsPerForward * contextSize, contextSize);
@@ -64,7 +69,8 @@ export async function runStreamTrain(
     bufferBatches: flags.bufferBatches,
     seqsPerForward,
     contextSize,
-    prependBos: flags.prependBos,
+    prependBos,
+    excludeSpecialTokens,
     storeSeed: cmd.seed,
     logEvery: cmd.logEvery,
     modelName: cmd.modelName ?? modelName(flags.model),

@@ -3,6 +3,7 @@ import { choiceFlag, intFlag, numberFlag, parseFlags, stringFlag } from "./flags
 import { MODEL_HELP, MODEL_OPTIONS, parseModelFlags, type ModelFlags } from "./modelFlags.ts";
 import type { DictionaryKind, NormalizeActivations } from "../engine/dictionary/spec.ts";
 import type { Schedule } from "../engine/train/schedule.ts";
+import { DEFAULT_EVAL_SEQUENCES } from "../engine/stream/streamSession.ts";
 
 export const TRAIN_USAGE =
   "usage: npm run train -- (--data acts.safetensors | --model builtin|DIR --layer L [--hook H]) " +
@@ -25,8 +26,12 @@ spliced-in metrics on the held-out slice as JSON (also written to DIR/eval.json)
 ${MODEL_HELP}
   --layer L              transcoder: blocks.L.ln2.hook_normalized -> blocks.L.hook_mlp_out
   --hook H               SAE: the hook it reconstructs, e.g. blocks.1.hook_resid_pre
-  --buffer-batches N     activation store size in batches (default 16)
-  --eval-sequences N     held-out sequences for the spliced-in metrics (default 16; 0 = none)
+  --buffer-batches N     SAELens n_batches_in_buffer, in store batches of 1024 tokens (default
+                         20); each refill runs the model over half of them
+  --include-special-tokens
+                         train and evaluate on <|endoftext|> positions too (default: left out,
+                         SAELens exclude_special_tokens; an --init folder's setting wins)
+  --eval-sequences N     held-out windows for the spliced-in metrics (default 64; 0 = none)
   --kind sae|transcoder  (default: the --init folder's kind)
   --d-sae N              dictionary width (default: the --init folder's)
   --l1 C                 L1 coefficient (default 1)
@@ -54,6 +59,8 @@ export interface StreamFlags extends ModelFlags {
   hook?: string;
   bufferBatches: number;
   evalSequences: number;
+  /** undefined: the --init folder's exclude_special_tokens, else true. */
+  excludeSpecialTokens?: boolean;
 }
 
 export interface TrainCommand {
@@ -90,6 +97,7 @@ const OPTIONS = {
   layer: str,
   hook: str,
   "buffer-batches": str,
+  "include-special-tokens": { type: "boolean" },
   "eval-sequences": str,
   kind: str,
   "d-sae": str,
@@ -163,15 +171,26 @@ function dataOrStream(
     );
   }
   if (v.model === undefined) {
-    for (const flag of ["layer", "hook", "no-processing", "prepend-bos", "context-size"]) {
+    for (const flag of [
+      "layer",
+      "hook",
+      "no-processing",
+      "prepend-bos",
+      "no-prepend-bos",
+      "context-size",
+      "buffer-batches",
+      "eval-sequences",
+      "include-special-tokens",
+    ]) {
       if (v[flag] !== undefined) throw new CliError(`--${flag} needs --model`);
     }
     return { data: stringFlag(v, "data") };
   }
   const stream: StreamFlags = {
     ...parseModelFlags(v, stringFlag(v, "model")),
-    bufferBatches: intFlag(v, "buffer-batches", 16, 2),
-    evalSequences: intFlag(v, "eval-sequences", 16, 0),
+    bufferBatches: intFlag(v, "buffer-batches", 20, 2),
+    evalSequences: intFlag(v, "eval-sequences", DEFAULT_EVAL_SEQUENCES, 0),
+    excludeSpecialTokens: v["include-special-tokens"] === true ? false : undefined,
   };
   if (kind === "transcoder" || (kind === undefined && v.hook === undefined)) {
     if (v.hook !== undefined)

@@ -69,15 +69,19 @@ export function DictionaryCard(props: {
             fontSize: 14,
           }}
         >
-          <dt>CE loss: clean / spliced / zero-ablated</dt>
+          <dt>ce_loss_without_sae / with_sae / with_ablation</dt>
           <dd>
-            {evaluation.ce_loss_clean.toFixed(3)} / {evaluation.ce_loss_spliced.toFixed(3)} /{" "}
-            {evaluation.ce_loss_zero_ablated.toFixed(3)}
+            {evaluation.ce_loss_without_sae.toFixed(3)} / {evaluation.ce_loss_with_sae.toFixed(3)}{" "}
+            / {evaluation.ce_loss_with_ablation.toFixed(3)}
           </dd>
           <dt>ce_loss_score</dt>
           <dd data-testid={`${props.id}-ce-score`}>{evaluation.ce_loss_score.toFixed(4)}</dd>
-          <dt>KL (clean ‖ spliced)</dt>
-          <dd data-testid={`${props.id}-kl`}>{evaluation.kl_div.toFixed(4)}</dd>
+          <dt>kl_div_with_sae / with_ablation</dt>
+          <dd data-testid={`${props.id}-kl`}>
+            {evaluation.kl_div_with_sae.toFixed(4)} / {evaluation.kl_div_with_ablation.toFixed(4)}
+          </dd>
+          <dt>kl_div_score</dt>
+          <dd>{evaluation.kl_div_score.toFixed(4)}</dd>
           <dt>Held-out tokens</dt>
           <dd>{evaluation.tokens}</dd>
         </dl>

@@ -48,10 +48,11 @@ export async function runStream(
   post({ type: "status", runId, message: "filling the activation store…" });
   const session = await StreamSession.create(device, shaders, model, corpus, plans, {
     batchSize: c.batchSize,
-    bufferBatches: 16,
+    bufferBatches: 20,
     seqsPerForward: Math.max(1, Math.floor(STREAM_ROWS_PER_FORWARD / contextSize)),
     contextSize,
     prependBos: false,
+    excludeSpecialTokens: true,
     storeSeed: c.seed,
     logEvery: c.logEvery,
     modelName,

@@ -22,6 +22,8 @@ export interface DictionarySpec {
   normalizeActivations: NormalizeActivations;
   contextSize?: number;
   prependBos?: boolean;
+  /** SAELens exclude_special_tokens: true (the tokenizer's), false, or token ids. */
+  excludeSpecialTokens?: boolean | number[];
   datasetPath?: string;
 }
 

@@ -98,9 +98,15 @@ export class GpuDictionaryApply {
 
   /**
    * Hook handlers that splice this dictionary into a forward pass: read `inputHook`, and
-   * replace `outputHook`'s activations with the reconstruction (they may be the same hook).
+   * replace `outputHook`'s activations with the reconstruction (they may be the same hook) at
+   * `replaceRows` (default: every row); other rows keep their activations.
    */
-  spliceHandlers(inputHook: string, outputHook: string): HookHandler[] {
+  spliceHandlers(
+    inputHook: string,
+    outputHook: string,
+    replaceRows?: readonly (readonly [number, number])[],
+  ): HookHandler[] {
+    const rowBytes = this.spec.dOut * 4;
     return [
       {
         hook: inputHook,
@@ -108,8 +114,20 @@ export class GpuDictionaryApply {
       },
       {
         hook: outputHook,
-        run: (encoder, site) =>
-          encoder.copyBufferToBuffer(this.output, 0, site.buffer, 0, site.bytes),
+        run: (encoder, site) => {
+          for (const [start, end] of replaceRows ?? [[0, site.rows] as const]) {
+            const bytes = (Math.min(end, site.rows) - start) * rowBytes;
+            if (bytes > 0) {
+              encoder.copyBufferToBuffer(
+                this.output,
+                start * rowBytes,
+                site.buffer,
+                start * rowBytes,
+                bytes,
+              );
+            }
+          }
+        },
       },
     ];
   }

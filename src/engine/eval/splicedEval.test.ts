@@ -18,9 +18,13 @@ const shaders = loadNodeShaders();
 const cfg = tinyConfig();
 const weights = processWeights(randomGpt2Weights(cfg, 5));
 const rand = seededRandom(9);
+/** A token the tests treat as special; it appears every 13 tokens. */
+const SPECIAL = 7;
 const corpus = corpusFromTokens(
   "random tokens",
-  Int32Array.from({ length: 200 }, () => Math.floor(rand() * cfg.vocabSize)),
+  Int32Array.from({ length: 200 }, (_, i) =>
+    i % 13 === 5 ? SPECIAL : 8 + Math.floor(rand() * (cfg.vocabSize - 8)),
+  ),
   0,
 );
 const SEQUENCES = 5;
@@ -46,8 +50,12 @@ function dictionary(kind: DictionarySpec["kind"], hook: string, hookOut: string)
   return { spec, params };
 }
 
-/** The same metrics from the float64 references of the model and the dictionary. */
-function referenceMetrics(spec: DictionarySpec, params: DictionaryParams) {
+/**
+ * The same metrics from the float64 references of the model and the dictionary, as
+ * sae_lens.evals computes them: at excluded tokens the site keeps its activations, and those
+ * positions are left out of the CE and KL means.
+ */
+function referenceMetrics(spec: DictionarySpec, params: DictionaryParams, exclude: number[]) {
   const source = new SequenceSource(corpus, corpus.heldOut, T, false);
   const p = {
     wEnc: Float64Array.from(params.wEnc),
@@ -56,11 +64,14 @@ function referenceMetrics(spec: DictionarySpec, params: DictionaryParams) {
     bDec: Float64Array.from(params.bDec),
   };
   const V = cfg.vocabSize;
+  const d = cfg.dModel;
   let clean = 0;
   let spliced = 0;
   let zero = 0;
-  let kl = 0;
+  let klSae = 0;
+  let klZero = 0;
   let targets = 0;
+  let positions = 0;
   for (let s = 0; s < SEQUENCES; s++) {
     const seq = Array.from(source.next(1));
     let input: Float64Array | undefined;
@@ -68,7 +79,12 @@ function referenceMetrics(spec: DictionarySpec, params: DictionaryParams) {
       referenceForward(weights, seq),
       referenceForward(weights, seq, (name, a) => {
         if (name === spec.hookName) input = Float64Array.from(a);
-        if (name === spec.hookNameOut) a.set(dictionaryForward(spec, p, input!, a, T, 0).yHat);
+        if (name === spec.hookNameOut) {
+          const yHat = dictionaryForward(spec, p, input!, a, T, 0).yHat;
+          for (let t = 0; t < T; t++) {
+            if (!exclude.includes(seq[t]!)) a.set(yHat.subarray(t * d, (t + 1) * d), t * d);
+          }
+        }
       }),
       referenceForward(weights, seq, (name, a) => {
         if (name === spec.hookNameOut) a.fill(0);
@@ -76,9 +92,13 @@ function referenceMetrics(spec: DictionarySpec, params: DictionaryParams) {
     ].map((r) => logSoftmaxRows(r.logits, V));
     const [c, sp, z] = runs as [Float64Array, Float64Array, Float64Array];
     for (let t = 0; t < T; t++) {
+      if (exclude.includes(seq[t]!)) continue;
       for (let v = 0; v < V; v++) {
-        kl += Math.exp(c[t * V + v]!) * (c[t * V + v]! - sp[t * V + v]!);
+        const pc = Math.exp(c[t * V + v]!);
+        klSae += pc * (c[t * V + v]! - sp[t * V + v]!);
+        klZero += pc * (c[t * V + v]! - z[t * V + v]!);
       }
+      positions++;
       if (t === T - 1) continue;
       const next = seq[t + 1]!;
       clean -= c[t * V + next]!;
@@ -88,10 +108,12 @@ function referenceMetrics(spec: DictionarySpec, params: DictionaryParams) {
     }
   }
   return {
-    ce_loss_clean: clean / targets,
-    ce_loss_spliced: spliced / targets,
-    ce_loss_zero_ablated: zero / targets,
-    kl_div: kl / (SEQUENCES * T),
+    ce_loss_without_sae: clean / targets,
+    ce_loss_with_sae: spliced / targets,
+    ce_loss_with_ablation: zero / targets,
+    kl_div_with_sae: klSae / positions,
+    kl_div_with_ablation: klZero / positions,
+    targets,
   };
 }
 
@@ -100,44 +122,58 @@ describe("spliced-in evaluation", () => {
     ["transcoder", transcoderSites(0).input, transcoderSites(0).output],
     ["sae", "blocks.1.hook_resid_pre", "blocks.1.hook_resid_pre"],
   ] as const;
-  for (const [kind, hook, hookOut] of cases) {
-    it(`matches the float64 reference for a ${kind} on ${hookOut}`, async () => {
-      const { device } = await testDevice();
-      // 2 sequences per forward pass: the 5 sequences take three chunks, the last one partial.
-      const model = new GpuGpt2(device, shaders, weights, 2 * T);
-      const { spec, params } = dictionary(kind, hook, hookOut);
-      const apply = new GpuDictionaryApply(
-        device,
-        new LinearKernels(device, shaders),
-        spec,
-        params,
-        2 * T,
-      );
-      const source = new SequenceSource(corpus, corpus.heldOut, T, false);
-      const got = await evaluateSpliced(device, shaders, model, source, SEQUENCES, {
-        handlers: apply.spliceHandlers(hook, hookOut),
-        ablateHook: hookOut,
+  for (const [kind, hook, hookOut] of cases)
+    for (const exclude of [[], [SPECIAL]]) {
+      it(`matches the float64 reference for a ${kind} on ${hookOut}, excluding [${exclude}]`, async () => {
+        const { device } = await testDevice();
+        // 2 sequences per forward pass: the 5 sequences take three chunks, the last one partial.
+        const model = new GpuGpt2(device, shaders, weights, 2 * T);
+        const { spec, params } = dictionary(kind, hook, hookOut);
+        const apply = new GpuDictionaryApply(
+          device,
+          new LinearKernels(device, shaders),
+          spec,
+          params,
+          2 * T,
+        );
+        const source = new SequenceSource(corpus, corpus.heldOut, T, false);
+        const got = await evaluateSpliced(
+          device,
+          shaders,
+          model,
+          source,
+          SEQUENCES,
+          { handlers: (rows) => apply.spliceHandlers(hook, hookOut, rows), ablateHook: hookOut },
+          exclude,
+        );
+        const want = referenceMetrics(spec, params, exclude);
+        for (const key of [
+          "ce_loss_without_sae",
+          "ce_loss_with_sae",
+          "ce_loss_with_ablation",
+          "kl_div_with_sae",
+          "kl_div_with_ablation",
+        ] as const) {
+          expect(Math.abs(got[key] - want[key]), key).toBeLessThan(1e-4);
+        }
+        // The three losses differ, so the scores are real ratios.
+        expect(Math.abs(want.ce_loss_with_sae - want.ce_loss_without_sae)).toBeGreaterThan(1e-3);
+        expect(Math.abs(want.ce_loss_with_ablation - want.ce_loss_without_sae)).toBeGreaterThan(
+          1e-3,
+        );
+        expect(want.kl_div_with_sae).toBeGreaterThan(1e-4);
+        const score =
+          (want.ce_loss_with_ablation - want.ce_loss_with_sae) /
+          (want.ce_loss_with_ablation - want.ce_loss_without_sae);
+        expect(Math.abs(got.ce_loss_score - score)).toBeLessThan(1e-3);
+        const klScore =
+          (want.kl_div_with_ablation - want.kl_div_with_sae) / want.kl_div_with_ablation;
+        expect(Math.abs(got.kl_div_score - klScore)).toBeLessThan(1e-3);
+        expect(got.tokens).toBe(want.targets);
+        expect(got.tokens).toBe(exclude.length === 0 ? SEQUENCES * (T - 1) : want.targets);
+        if (exclude.length > 0) expect(want.targets).toBeLessThan(SEQUENCES * (T - 1));
+        apply.destroy();
+        model.destroy();
       });
-      const want = referenceMetrics(spec, params);
-      for (const key of [
-        "ce_loss_clean",
-        "ce_loss_spliced",
-        "ce_loss_zero_ablated",
-        "kl_div",
-      ] as const) {
-        expect(Math.abs(got[key] - want[key]), key).toBeLessThan(1e-4);
-      }
-      // The three losses differ, so the score is a real ratio.
-      expect(Math.abs(want.ce_loss_spliced - want.ce_loss_clean)).toBeGreaterThan(1e-3);
-      expect(Math.abs(want.ce_loss_zero_ablated - want.ce_loss_clean)).toBeGreaterThan(1e-3);
-      expect(want.kl_div).toBeGreaterThan(1e-4);
-      const score =
-        (want.ce_loss_zero_ablated - want.ce_loss_spliced) /
-        (want.ce_loss_zero_ablated - want.ce_loss_clean);
-      expect(Math.abs(got.ce_loss_score - score)).toBeLessThan(1e-3);
-      expect(got.tokens).toBe(SEQUENCES * T);
-      apply.destroy();
-      model.destroy();
-    });
-  }
+    }
 });

@@ -3,32 +3,84 @@ import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import { zeroHook, type GpuGpt2, type HookHandler } from "../model/gpuGpt2.ts";
 import type { SequenceSource } from "../stream/tokenCorpus.ts";
 
-/** Spliced-in evaluation, with SAELens's metric names (training-math.md). */
+/** Spliced-in evaluation, with sae_lens.evals's metric names. */
 export interface SplicedMetrics {
-  ce_loss_clean: number;
-  ce_loss_spliced: number;
-  ce_loss_zero_ablated: number;
-  /** (L_zero - L_spliced) / (L_zero - L_clean) */
+  ce_loss_without_sae: number;
+  ce_loss_with_sae: number;
+  ce_loss_with_ablation: number;
+  /** (with_ablation - with_sae) / (with_ablation - without_sae) */
   ce_loss_score: number;
-  /** Mean over positions of KL(clean next-token distribution || spliced distribution). */
-  kl_div: number;
+  /** Mean over positions of KL(clean next-token distribution || with the dictionary). */
+  kl_div_with_sae: number;
+  /** Mean over positions of KL(clean || with the site zero-ablated). */
+  kl_div_with_ablation: number;
+  /** (kl_div_with_ablation - kl_div_with_sae) / kl_div_with_ablation */
+  kl_div_score: number;
   sequences: number;
+  /** Positions in the CE averages (those with a next token and not a special token). */
   tokens: number;
 }
 
-/** What to splice: handlers that replace the site, and the hook that zero-ablating clears. */
+/** The evaluation's windows, recorded so that anyone can run the same tokens. */
+export interface EvalWindows {
+  corpus: string;
+  /** Token offsets in the corpus where each sequence's corpus tokens start. */
+  token_offsets: number[];
+  context_size: number;
+  prepend_bos: boolean;
+  /** Token ids whose positions keep their original activations and are left out of the means. */
+  exclude_special_tokens: number[];
+}
+
+/** Rows [start, end) of a chunk that the dictionary replaces. */
+export type RowRange = readonly [number, number];
+
+/** What to splice: handlers that replace the site at the given rows, and the hook to ablate. */
 export interface SpliceSpec {
-  handlers: HookHandler[];
+  handlers(replaceRows: readonly RowRange[]): HookHandler[];
   ablateHook: string;
 }
 
 /** Logits buffers of about this many bytes each, three at a time. */
 const LOGITS_CHUNK_BYTES = 64 * 2 ** 20;
 
+/** Old eval.json names (before SAELens's), mapped to SAELens's. */
+const LEGACY_NAMES: Record<string, keyof SplicedMetrics> = {
+  ce_loss_clean: "ce_loss_without_sae",
+  ce_loss_spliced: "ce_loss_with_sae",
+  ce_loss_zero_ablated: "ce_loss_with_ablation",
+  kl_div: "kl_div_with_sae",
+};
+
+/** Reads spliced-in metrics saved under SAELens's names or the playground's earlier ones. */
+export function readSplicedMetrics(json: Record<string, unknown>): Partial<SplicedMetrics> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json)) out[LEGACY_NAMES[k] ?? k] = v;
+  return out as Partial<SplicedMetrics>;
+}
+
+/** Maximal runs of rows whose token is not excluded. */
+export function replacedRows(tokens: Uint32Array, exclude: ReadonlySet<number>): RowRange[] {
+  const runs: RowRange[] = [];
+  let start = -1;
+  for (let r = 0; r <= tokens.length; r++) {
+    const keep = r < tokens.length && !exclude.has(tokens[r]!);
+    if (keep && start < 0) start = r;
+    if (!keep && start >= 0) {
+      runs.push([start, r]);
+      start = -1;
+    }
+  }
+  return runs;
+}
+
 /**
  * CE loss of the clean model, with the dictionary spliced in, and with its site zero-ablated,
- * over `sequences` sequences from `source` (the held-out slice), computed chunk by chunk on the
- * GPU; only five floats per token come back.
+ * and the KL of the last two from the first, over `sequences` sequences from `source`,
+ * computed chunk by chunk on the GPU; only five floats per token per comparison come back.
+ * As sae_lens.evals does with exclude_special_tokens: at positions whose token is excluded
+ * the dictionary leaves the activations as they were, and those positions are left out of
+ * the CE and KL means (zero-ablation still clears every position).
  */
 export async function evaluateSpliced(
   device: GPUDevice,
@@ -37,9 +89,11 @@ export async function evaluateSpliced(
   source: SequenceSource,
   sequences: number,
   splice: SpliceSpec,
+  excludeTokens: readonly number[] = [],
 ): Promise<SplicedMetrics> {
   const T = source.seqLen;
   const VP = model.vocabPadded;
+  const exclude = new Set(excludeTokens);
   const chunk = Math.max(
     1,
     Math.min(
@@ -71,7 +125,7 @@ export async function evaluateSpliced(
   const [clean, spliced, zero] = logits as [GPUBuffer, GPUBuffer, GPUBuffer];
   const bindSpliced = bindBuffers(device, compare, [run, clean, spliced, targets, outSpliced]);
   const bindZero = bindBuffers(device, compare, [run, clean, zero, targets, outZero]);
-  const sums = { clean: 0, spliced: 0, zero: 0, kl: 0, targets: 0, positions: 0 };
+  const sums = { clean: 0, spliced: 0, zero: 0, klSae: 0, klZero: 0, targets: 0, positions: 0 };
   try {
     for (let done = 0; done < sequences; done += chunk) {
       const n = Math.min(chunk, sequences - done);
@@ -84,7 +138,11 @@ export async function evaluateSpliced(
       const encoder = device.createCommandEncoder({ label: "spliced eval" });
       const forward = { nSeq: n, seqLen: T };
       model.encodeForward(encoder, { ...forward, logits: clean });
-      model.encodeForward(encoder, { ...forward, logits: spliced, handlers: splice.handlers });
+      model.encodeForward(encoder, {
+        ...forward,
+        logits: spliced,
+        handlers: splice.handlers(replacedRows(tokens, exclude)),
+      });
       model.encodeForward(encoder, {
         ...forward,
         logits: zero,
@@ -108,7 +166,9 @@ export async function evaluateSpliced(
       const b = new Float32Array(both.slice(rows * 5 * 4, rows * 5 * 4 + bytes));
       staging.unmap();
       for (let r = 0; r < n * T; r++) {
-        sums.kl += a[r * 5 + 4] as number;
+        if (exclude.has(tokens[r]!)) continue;
+        sums.klSae += a[r * 5 + 4] as number;
+        sums.klZero += b[r * 5 + 4] as number;
         sums.positions++;
         if ((t[r] as number) < 0) continue;
         sums.clean += a[r * 5 + 1] as number;
@@ -120,16 +180,20 @@ export async function evaluateSpliced(
   } finally {
     for (const b of [...logits, run, targets, outSpliced, outZero, staging]) b.destroy();
   }
-  const ceClean = sums.clean / sums.targets;
-  const ceSpliced = sums.spliced / sums.targets;
-  const ceZero = sums.zero / sums.targets;
+  const without = sums.clean / sums.targets;
+  const withSae = sums.spliced / sums.targets;
+  const withAblation = sums.zero / sums.targets;
+  const klSae = sums.klSae / sums.positions;
+  const klAblation = sums.klZero / sums.positions;
   return {
-    ce_loss_clean: ceClean,
-    ce_loss_spliced: ceSpliced,
-    ce_loss_zero_ablated: ceZero,
-    ce_loss_score: (ceZero - ceSpliced) / (ceZero - ceClean),
-    kl_div: sums.kl / sums.positions,
+    ce_loss_without_sae: without,
+    ce_loss_with_sae: withSae,
+    ce_loss_with_ablation: withAblation,
+    ce_loss_score: (withAblation - withSae) / (withAblation - without),
+    kl_div_with_sae: klSae,
+    kl_div_with_ablation: klAblation,
+    kl_div_score: (klAblation - klSae) / klAblation,
     sequences,
-    tokens: sequences * T,
+    tokens: sums.targets,
   };
 }

@@ -53,6 +53,9 @@ export function toSaelensCfg(
     ...(transcoder ? { hook_name_out: spec.hookNameOut, hook_head_index_out: null } : {}),
     context_size: spec.contextSize ?? null,
     prepend_bos: spec.prependBos ?? null,
+    ...(spec.excludeSpecialTokens === undefined
+      ? {}
+      : { exclude_special_tokens: spec.excludeSpecialTokens }),
     dataset_path: spec.datasetPath ?? null,
     training_normalize_activations: spec.normalizeActivations,
   };
@@ -134,6 +137,16 @@ export function parseSaelensCfg(json: unknown, file: string): DictionarySpec {
   if (prependBos !== undefined) spec.prependBos = prependBos;
   const datasetPath = r.metaOptional("dataset_path", "string");
   if (datasetPath !== undefined) spec.datasetPath = datasetPath;
+  const exclude = r.metaValue("exclude_special_tokens");
+  if (typeof exclude === "boolean") spec.excludeSpecialTokens = exclude;
+  else if (Array.isArray(exclude) && exclude.every((t) => Number.isSafeInteger(t) && t >= 0)) {
+    spec.excludeSpecialTokens = exclude as number[];
+  } else if (exclude !== undefined && exclude !== null) {
+    r.fail(
+      r.metaField("exclude_special_tokens"),
+      `is ${describe(exclude)}; expected true, false or a list of token ids`,
+    );
+  }
   return spec;
 }
 

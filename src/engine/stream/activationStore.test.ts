@@ -10,7 +10,7 @@ import { transcoderSites } from "../model/hooks.ts";
 import { processWeights } from "../model/processWeights.ts";
 import { randomGpt2Weights, tinyConfig } from "../model/randomGpt2.ts";
 import { ActivationStore } from "./activationStore.ts";
-import { corpusFromTokens, SequenceSource } from "./tokenCorpus.ts";
+import { corpusFromTokens, SequenceSource, shuffledWindows } from "./tokenCorpus.ts";
 
 const shaders = loadNodeShaders();
 const cfg = tinyConfig();
@@ -18,49 +18,73 @@ const d = cfg.dModel;
 const T = cfg.nCtx;
 const weights = processWeights(randomGpt2Weights(cfg, 2));
 const rand = seededRandom(4);
+/** BOS (0) starts every sequence; token 5 also appears inside them. Both are "special". */
+const SPECIAL = [0, 5];
 const corpus = corpusFromTokens(
   "random tokens",
-  Int32Array.from({ length: 500 }, () => Math.floor(rand() * cfg.vocabSize)),
+  Int32Array.from({ length: 500 }, (_, i) =>
+    i % 11 === 3 ? 5 : 6 + Math.floor(rand() * (cfg.vocabSize - 6)),
+  ),
   0,
 );
 const { input, output } = transcoderSites(0);
 const B = 8;
 
-/** Serves `batches` batches of both sites; returns them with the rows the model produced. */
-async function serve(seed: number, batches: number) {
+const sourceFor = (seed: number) =>
+  new SequenceSource(corpus, corpus.train, T, true, (range, body) =>
+    shuffledWindows(range, body, seed),
+  );
+
+/** Serves `batches` batches of both sites, with the row ids and round sizes the store reports. */
+async function serve(seed: number, batches: number, excludeTokens: number[] = SPECIAL) {
   const { device } = await testDevice();
   const model = new GpuGpt2(device, shaders, weights, 2 * T);
-  const source = new SequenceSource(corpus, corpus.train, T, true);
-  const store = new ActivationStore(device, shaders, model, source, {
+  const store = new ActivationStore(device, shaders, model, sourceFor(seed), {
     sites: [input, output],
     batchSize: B,
     bufferBatches: 4,
     seqsPerForward: 2,
     seed,
+    excludeTokens,
   });
   const x = createBuffer(device, "x", B * d * 4);
   const y = createBuffer(device, "y", B * d * 4);
-  const served: { x: Float32Array; y: Float32Array }[] = [];
+  const served: { x: Float32Array; y: Float32Array; ids: Float64Array }[] = [];
+  const rounds: number[] = [];
   for (let i = 0; i < batches; i++) {
-    store.nextBatch([
+    const ids = store.nextBatch([
       { site: input, buffer: x },
       { site: output, buffer: y },
     ]);
-    served.push({ x: await readFloats(device, x, B * d), y: await readFloats(device, y, B * d) });
+    if (store.round.served === 1) rounds.push(store.round.batches);
+    served.push({
+      x: await readFloats(device, x, B * d),
+      y: await readFloats(device, y, B * d),
+      ids,
+    });
   }
   // Every row the model produced, from the float64 reference over the same sequences.
-  const replay = new SequenceSource(corpus, corpus.train, T, true);
-  const produced: { x: Float64Array; y: Float64Array }[] = [];
+  const replay = sourceFor(seed);
+  const produced: { token: number; x: Float64Array; y: Float64Array }[] = [];
   for (let s = 0; s < store.tokensGenerated / T; s++) {
-    const ref = referenceForward(weights, Array.from(replay.next(1)));
+    const seq = Array.from(replay.next(1));
+    const ref = referenceForward(weights, seq);
     for (let t = 0; t < T; t++) {
       produced.push({
+        token: seq[t]!,
         x: ref.hooks.get(input)!.subarray(t * d, (t + 1) * d),
         y: ref.hooks.get(output)!.subarray(t * d, (t + 1) * d),
       });
     }
   }
-  const info = { half: store.half, capacity: store.capacity, perRound: store.batchesPerRound };
+  const info = {
+    half: store.half,
+    capacity: store.capacity,
+    held: store.rowsHeld,
+    excluded: store.tokensExcluded,
+    generated: store.tokensGenerated,
+    rounds,
+  };
   store.destroy();
   model.destroy();
   return { served, produced, info };
@@ -72,41 +96,60 @@ function distance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(s);
 }
 
+/** SAELens 6 mixing_buffer's batch counts: per refill, floor(rows / 2B) of the rows it holds. */
+function saelensRounds(newRowsPerRefill: number[], batch: number): number[] {
+  let stored = 0;
+  return newRowsPerRefill.map((n) => {
+    stored += n;
+    const batches = Math.max(1, Math.floor(stored / (2 * batch)));
+    stored -= batches * batch;
+    return batches;
+  });
+}
+
 describe("ActivationStore", () => {
-  it("serves aligned (input, target) pairs, each produced row at most once, mixed across rounds", async () => {
-    const batches = 7;
+  it("serves aligned (input, target) pairs of the rows it names, each once, never a special token", async () => {
+    const batches = 12;
     const { served, produced, info } = await serve(1, batches);
-    // rows per forward = 2 x 9 = 18; half = 18 rows, 2 batches of 8 per round.
-    expect(info).toEqual({ half: 18, capacity: 36, perRound: 2 });
-    const seen = new Map<number, number>();
-    const roundOf: number[][] = [];
-    served.forEach((batch, i) => {
-      const round = Math.floor(i / info.perRound);
+    // 2 sequences x 9 tokens per forward; bufferBatches 4 -> 2 forwards per refill.
+    expect(info.half).toBe(36);
+    expect(info.capacity).toBe(2 * 36 + 2 * B);
+    const seen = new Set<number>();
+    for (const batch of served) {
       for (let r = 0; r < B; r++) {
-        const x = batch.x.subarray(r * d, (r + 1) * d);
-        const y = batch.y.subarray(r * d, (r + 1) * d);
-        let best = -1;
-        let bestDistance = Infinity;
-        produced.forEach((p, j) => {
-          const dist = distance(x, p.x);
-          if (dist < bestDistance) [best, bestDistance] = [j, dist];
-        });
-        expect(bestDistance).toBeLessThan(1e-4);
-        expect(distance(y, produced[best]!.y)).toBeLessThan(1e-4);
-        // Position 0 is BOS in every sequence, so those rows are all equal.
-        if (best % T !== 0) seen.set(best, (seen.get(best) ?? 0) + 1);
-        (roundOf[round] ??= []).push(best);
+        const id = batch.ids[r]!;
+        expect(seen.has(id), `row ${id} served twice`).toBe(false);
+        seen.add(id);
+        const p = produced[id]!;
+        expect(SPECIAL).not.toContain(p.token);
+        expect(distance(batch.x.subarray(r * d, (r + 1) * d), p.x)).toBeLessThan(1e-4);
+        expect(distance(batch.y.subarray(r * d, (r + 1) * d), p.y)).toBeLessThan(1e-4);
       }
-    });
-    expect(Math.max(...seen.values())).toBe(1);
-    // Round 0 serves from the first fill (rows 0..35); later rounds mix in newer rows while
-    // still serving some older rows kept back from earlier rounds.
-    expect(Math.max(...roundOf[0]!)).toBeLessThan(info.capacity);
-    const lastRound = roundOf[roundOf.length - 1]!;
-    expect(Math.max(...lastRound)).toBeGreaterThanOrEqual(info.capacity);
-    expect(served.length * B).toBe(batches * B);
-    const producedRowsInLast = lastRound.filter((j) => j >= produced.length - info.half).length;
-    expect(producedRowsInLast).toBeLessThan(lastRound.length);
+    }
+    // Nothing is lost: every non-special row produced was served or is still held.
+    const usable = produced.filter((p) => !SPECIAL.includes(p.token)).length;
+    expect(info.excluded).toBe(produced.length - usable);
+    expect(info.excluded).toBeGreaterThan(0);
+    expect(seen.size + info.held).toBe(usable);
+  });
+
+  it("serves floor(rows / 2B) batches per refill and carries the remainder over, as SAELens", async () => {
+    const { info, produced } = await serve(2, 20, []);
+    // With no exclusions each refill adds exactly `half` rows: 36 is not a multiple of 8.
+    const refills = info.generated / info.half;
+    expect(info.rounds).toEqual(saelensRounds(Array(refills).fill(info.half), B));
+    expect(produced.length).toBe(info.generated);
+    // Rounds grow from half a buffer's worth (the first refill) towards a whole one.
+    expect(info.rounds[0]).toBe(2);
+    expect(Math.max(...info.rounds)).toBeGreaterThan(info.rounds[0]!);
+  });
+
+  it("mixes rows from different refills in one batch", async () => {
+    const { served } = await serve(3, 12, []);
+    const half = 36;
+    const refillOf = (id: number) => Math.floor(id / half);
+    const mixed = served.filter((b) => new Set(Array.from(b.ids, refillOf)).size > 1);
+    expect(mixed.length).toBeGreaterThan(0);
   });
 
   it("is reproducible from the seed, and the seed changes the order", async () => {
@@ -115,5 +158,21 @@ describe("ActivationStore", () => {
     const c = await serve(4, 3);
     expect(a.served.map((s) => Array.from(s.x))).toEqual(b.served.map((s) => Array.from(s.x)));
     expect(distance(a.served[0]!.x, c.served[0]!.x)).toBeGreaterThan(1e-3);
+  });
+});
+
+describe("shuffledWindows", () => {
+  it("visits every window once per epoch, in a new seeded order each epoch", () => {
+    const range = { start: 10, end: 10 + 7 * 5 + 3 };
+    const order = shuffledWindows(range, 5, 1);
+    const epoch1 = Array.from({ length: 7 }, () => order.next());
+    const epoch2 = Array.from({ length: 7 }, () => order.next());
+    const all = Array.from({ length: 7 }, (_, i) => 10 + 5 * i);
+    expect([...epoch1].sort((a, b) => a - b)).toEqual(all);
+    expect([...epoch2].sort((a, b) => a - b)).toEqual(all);
+    expect(epoch1).not.toEqual(epoch2);
+    expect(epoch1).not.toEqual(all);
+    const again = shuffledWindows(range, 5, 1);
+    expect(Array.from({ length: 7 }, () => again.next())).toEqual(epoch1);
   });
 });

@@ -55,6 +55,7 @@ describe("StreamSession", () => {
         seqsPerForward: 4,
         contextSize: cfg.nCtx,
         prependBos: false,
+        excludeSpecialTokens: true,
         storeSeed: 0,
         logEvery: 10,
         modelName: "tiny",

@@ -6,18 +6,27 @@ import type {
   NormalizeActivations,
 } from "../dictionary/spec.ts";
 import { GpuDictionaryApply } from "../eval/gpuDictionaryApply.ts";
-import { evaluateSpliced, type SplicedMetrics } from "../eval/splicedEval.ts";
+import { evaluateSpliced, type EvalWindows, type SplicedMetrics } from "../eval/splicedEval.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { GpuGpt2 } from "../model/gpuGpt2.ts";
 import { parseHookName, transcoderSites } from "../model/hooks.ts";
 import { LinearKernels } from "../model/linearKernels.ts";
 import { GpuDictionary } from "../train/gpuDictionary.ts";
 import type { TrainingMetrics } from "../train/metrics.ts";
-import { foldNormalization, NormScaleEstimator } from "../train/normalization.ts";
+import { foldNormalization } from "../train/normalization.ts";
 import type { Schedule } from "../train/schedule.ts";
 import { DictionaryTrainer } from "../train/trainer.ts";
 import { ActivationStore, type BatchTarget } from "./activationStore.ts";
-import { SequenceSource, type TokenCorpus } from "./tokenCorpus.ts";
+import { estimateNormScales } from "./normScales.ts";
+import {
+  evenlySpacedWindows,
+  GPT2_SPECIAL_TOKENS,
+  listedWindows,
+  SequenceSource,
+  shuffledWindows,
+  windowCount,
+  type TokenCorpus,
+} from "./tokenCorpus.ts";
 
 /** One dictionary to train on the model's stream. */
 export interface DictionaryPlan {
@@ -41,10 +50,17 @@ export interface DictionaryPlan {
 
 export interface StreamOptions {
   batchSize: number;
+  /** SAELens n_batches_in_buffer, in store batches of seqsPerForward sequences. */
   bufferBatches: number;
+  /** Sequences per forward pass (SAELens store_batch_size_prompts). */
   seqsPerForward: number;
   contextSize: number;
   prependBos: boolean;
+  /**
+   * SAELens exclude_special_tokens (GPT-2's <|endoftext|>): left out of the stream, the
+   * normalization estimate and the evaluation's means.
+   */
+  excludeSpecialTokens: boolean;
   storeSeed: number;
   logEvery: number;
   modelName: string;
@@ -59,8 +75,11 @@ export interface TrainedDictionary {
   targets: BatchTarget[];
 }
 
-/** Rows sampled from the store to estimate expected_average_only_in scales. */
-const NORM_SAMPLE_ROWS = 4096;
+/** Spliced-in metrics with the windows they were measured on. */
+export type DictionaryEvaluation = SplicedMetrics & { eval_windows: EvalWindows };
+
+/** Held-out sequences evaluated by default: see the README's "What the evaluation measures". */
+export const DEFAULT_EVAL_SEQUENCES = 64;
 
 /**
  * Trains several dictionaries at once on one model's activation stream: one ActivationStore
@@ -100,14 +119,26 @@ export class StreamSession {
       corpus.train,
       options.contextSize,
       options.prependBos,
+      (range, body) => shuffledWindows(range, body, options.storeSeed),
     );
+    const excludeTokens = options.excludeSpecialTokens ? GPT2_SPECIAL_TOKENS : [];
+    const allSites = [...new Set(sites.flatMap((s) => [s.input, s.output]))];
     const store = new ActivationStore(device, shaders, model, source, {
-      sites: [...new Set(sites.flatMap((s) => [s.input, s.output]))],
+      sites: allSites,
       batchSize: options.batchSize,
       bufferBatches: options.bufferBatches,
       seqsPerForward: options.seqsPerForward,
       seed: options.storeSeed,
+      excludeTokens,
     });
+    const needScales = plans.some((p) => p.normalize === "expected_average_only_in");
+    const scales = needScales
+      ? await estimateNormScales(device, model, corpus, allSites, {
+          contextSize: options.contextSize,
+          prependBos: options.prependBos,
+          excludeTokens,
+        })
+      : new Map<string, number>();
     const dictionaries: TrainedDictionary[] = [];
     for (const [i, plan] of plans.entries()) {
       const { input, output } = sites[i]!;
@@ -123,14 +154,12 @@ export class StreamSession {
         normalizeActivations: plan.normalize,
         contextSize: options.contextSize,
         prependBos: options.prependBos,
+        excludeSpecialTokens: options.excludeSpecialTokens,
         datasetPath: options.datasetPath,
       };
-      let sIn = 1;
-      let sOut = 1;
-      if (plan.normalize === "expected_average_only_in") {
-        sIn = await estimateScale(store, input, d);
-        sOut = plan.kind === "transcoder" ? await estimateScale(store, output, d) : sIn;
-      }
+      const normalized = plan.normalize === "expected_average_only_in";
+      const sIn = normalized ? scales.get(input)! : 1;
+      const sOut = normalized ? scales.get(output)! : 1;
       const gpu = new GpuDictionary(device, shaders, spec, options.batchSize);
       const start = plan.init ?? initDictionary(spec, plan.seed);
       // Fresh weights act on normalized activations already; imported ones on raw ones.
@@ -176,16 +205,13 @@ export class StreamSession {
     return out;
   }
 
-  /**
-   * Spliced-in metrics of every dictionary on the first `sequences` sequences of the held-out
-   * slice (the same sequences every time).
-   */
+  /** Spliced-in metrics of every dictionary on held-out windows spread over the slice. */
   async evaluate(
     device: GPUDevice,
     shaders: ShaderLibrary,
     corpus: TokenCorpus,
     sequences: number,
-  ): Promise<{ id: string; metrics: SplicedMetrics }[]> {
+  ): Promise<{ id: string; metrics: DictionaryEvaluation }[]> {
     const out = [];
     for (const d of await this.export()) {
       const metrics = await evaluateDictionary(
@@ -199,6 +225,7 @@ export class StreamSession {
           sequences,
           contextSize: this.options.contextSize,
           prependBos: this.options.prependBos,
+          excludeSpecialTokens: this.options.excludeSpecialTokens,
         },
       );
       out.push({ id: d.id, metrics });
@@ -212,7 +239,17 @@ export class StreamSession {
   }
 }
 
-/** Spliced-in metrics of one dictionary (raw-activation weights) on held-out sequences. */
+export interface EvaluationOptions {
+  sequences: number;
+  contextSize: number;
+  prependBos: boolean;
+  excludeSpecialTokens: boolean;
+}
+
+/**
+ * Spliced-in metrics of one dictionary (raw-activation weights) on `sequences` windows of the
+ * held-out slice, spread evenly over all of it (never more than it holds).
+ */
 export async function evaluateDictionary(
   device: GPUDevice,
   shaders: ShaderLibrary,
@@ -220,8 +257,8 @@ export async function evaluateDictionary(
   corpus: TokenCorpus,
   spec: DictionarySpec,
   params: DictionaryParams,
-  options: { sequences: number; contextSize: number; prependBos: boolean },
-): Promise<SplicedMetrics> {
+  options: EvaluationOptions,
+): Promise<DictionaryEvaluation> {
   const d = model.config.dModel;
   if (spec.dIn !== d || spec.dOut !== d) {
     throw new Error(
@@ -240,24 +277,43 @@ export async function evaluateDictionary(
   );
   try {
     const { contextSize, prependBos } = options;
-    const source = new SequenceSource(corpus, corpus.heldOut, contextSize, prependBos);
-    // Never more than the held-out slice holds: past it the sequences would repeat.
-    const available = Math.floor(
-      (corpus.heldOut.end - corpus.heldOut.start) / (contextSize - (prependBos ? 1 : 0)),
+    const body = contextSize - (prependBos ? 1 : 0);
+    const starts = evenlySpacedWindows(corpus.heldOut, body, options.sequences);
+    if (starts.length === 0) {
+      throw new Error(`the held-out slice is shorter than one sequence of ${body} tokens`);
+    }
+    const source = new SequenceSource(corpus, corpus.heldOut, contextSize, prependBos, () =>
+      listedWindows(starts),
     );
-    const sequences = Math.min(options.sequences, available);
-    return await evaluateSpliced(device, shaders, model, source, sequences, {
-      handlers: apply.spliceHandlers(input.name, output.name),
-      ablateHook: output.name,
-    });
+    const excludeTokens = options.excludeSpecialTokens ? GPT2_SPECIAL_TOKENS : [];
+    const metrics = await evaluateSpliced(
+      device,
+      shaders,
+      model,
+      source,
+      starts.length,
+      {
+        handlers: (rows) => apply.spliceHandlers(input.name, output.name, rows),
+        ablateHook: output.name,
+      },
+      excludeTokens,
+    );
+    return {
+      ...metrics,
+      eval_windows: {
+        corpus: corpus.name,
+        token_offsets: starts,
+        context_size: contextSize,
+        prepend_bos: prependBos,
+        exclude_special_tokens: [...excludeTokens],
+      },
+    };
   } finally {
     apply.destroy();
   }
 }
 
-async function estimateScale(store: ActivationStore, site: string, d: number): Promise<number> {
-  const rows = Math.min(NORM_SAMPLE_ROWS, store.capacity);
-  const estimator = new NormScaleEstimator(d);
-  estimator.add(await store.sample(site, rows), rows);
-  return estimator.scale;
+/** How many windows of the held-out slice an evaluation can use. */
+export function heldOutWindows(corpus: TokenCorpus, contextSize: number, prependBos: boolean) {
+  return windowCount(corpus.heldOut, contextSize - (prependBos ? 1 : 0));
 }

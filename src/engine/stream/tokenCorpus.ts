@@ -1,3 +1,4 @@
+import { seededRandom } from "../dictionary/init.ts";
 import { FormatError } from "../formats/formatError.ts";
 
 /** A tokenized corpus with a training range and a held-out range, [start, end) in tokens. */
@@ -47,28 +48,115 @@ export function corpusFromTokens(name: string, tokens: Int32Array, bos = 50256):
   return { name, tokens, train: all, heldOut: all, bos };
 }
 
+/** GPT-2's special tokens (SAELens's get_special_token_ids: bos, eos, pad, unk are all this). */
+export const GPT2_SPECIAL_TOKENS: readonly number[] = [50256];
+
+/** A token range cut into windows of `body` tokens, [start, end) in tokens. */
+export function windowCount(range: { start: number; end: number }, body: number): number {
+  return Math.floor((range.end - range.start) / body);
+}
+
 /**
- * Consecutive windows of a token range as model input: seqLen tokens each (the first being BOS
- * when prependBos, then seqLen - 1 corpus tokens), wrapping around at the end of the range.
+ * `n` of the range's non-overlapping `body`-token windows, spread evenly over all of it (every
+ * genre of the held-out slice, not just the first): the token offsets where they start.
+ */
+export function evenlySpacedWindows(
+  range: { start: number; end: number },
+  body: number,
+  n: number,
+): number[] {
+  const total = windowCount(range, body);
+  const count = Math.min(n, total);
+  return Array.from(
+    { length: count },
+    (_, i) => range.start + Math.floor((i * total) / count) * body,
+  );
+}
+
+/** Where the next window starts: an order over a range's windows. */
+export interface WindowOrder {
+  next(): number;
+}
+
+/**
+ * The range's non-overlapping windows in a seeded random order, a new order each epoch, as a
+ * shuffled pretokenized dataset serves them (SAELens reads its dataset shuffled). Reading the
+ * built-in Brown slice contiguously would walk through it genre by genre.
+ */
+export function shuffledWindows(
+  range: { start: number; end: number },
+  body: number,
+  seed: number,
+): WindowOrder {
+  const n = windowCount(range, body);
+  const random = seededRandom(seed);
+  const order = new Uint32Array(n);
+  let i = n;
+  return {
+    next() {
+      if (i >= n) {
+        for (let k = 0; k < n; k++) order[k] = k;
+        for (let k = n - 1; k > 0; k--) {
+          const j = Math.floor(random() * (k + 1));
+          [order[k], order[j]] = [order[j]!, order[k]!];
+        }
+        i = 0;
+      }
+      return range.start + order[i++]! * body;
+    },
+  };
+}
+
+/** The listed window starts in turn, from the first again after the last. */
+export function listedWindows(starts: readonly number[]): WindowOrder {
+  let i = 0;
+  return {
+    next() {
+      const s = starts[i % starts.length]!;
+      i++;
+      return s;
+    },
+  };
+}
+
+/** Consecutive windows from the range's start, wrapping around at its end. */
+export function consecutiveWindows(range: { start: number; end: number }, body: number): WindowOrder {
+  let cursor = range.start;
+  return {
+    next() {
+      if (cursor + body > range.end) cursor = range.start;
+      const s = cursor;
+      cursor += body;
+      return s;
+    },
+  };
+}
+
+/**
+ * Model input: seqLen tokens per sequence, the first being BOS when prependBos, then
+ * seqLen - 1 corpus tokens from the window the order gives (default: consecutive windows).
  */
 export class SequenceSource {
-  private cursor: number;
   private served = 0;
+  private readonly order: WindowOrder;
+  /** Corpus tokens per sequence (seqLen minus the BOS). */
+  readonly body: number;
 
   constructor(
     private readonly corpus: TokenCorpus,
-    private readonly range: { start: number; end: number },
+    range: { start: number; end: number },
     readonly seqLen: number,
     readonly prependBos: boolean,
+    order?: (range: { start: number; end: number }, body: number) => WindowOrder,
   ) {
-    const body = seqLen - (prependBos ? 1 : 0);
-    if (body < 1) throw new RangeError(`sequence length ${seqLen} leaves no room for tokens`);
-    if (range.end - range.start < body) {
+    this.body = seqLen - (prependBos ? 1 : 0);
+    if (this.body < 1) throw new RangeError(`sequence length ${seqLen} leaves no room for tokens`);
+    if (range.end - range.start < this.body) {
       throw new RangeError(
-        `${corpus.name}: the range [${range.start}, ${range.end}) is shorter than one sequence (${body} tokens)`,
+        `${corpus.name}: the range [${range.start}, ${range.end}) is shorter than one sequence (${this.body} tokens)`,
       );
     }
-    this.cursor = range.start;
+    this.order = (order ?? consecutiveWindows)(range, this.body);
   }
 
   /** Tokens handed out so far (BOS included). */
@@ -79,13 +167,11 @@ export class SequenceSource {
   /** The next nSeq sequences, row-major [nSeq, seqLen]. */
   next(nSeq: number): Uint32Array {
     const out = new Uint32Array(nSeq * this.seqLen);
-    const body = this.seqLen - (this.prependBos ? 1 : 0);
     for (let s = 0; s < nSeq; s++) {
       let o = s * this.seqLen;
       if (this.prependBos) out[o++] = this.corpus.bos;
-      if (this.cursor + body > this.range.end) this.cursor = this.range.start;
-      out.set(this.corpus.tokens.subarray(this.cursor, this.cursor + body), o);
-      this.cursor += body;
+      const start = this.order.next();
+      out.set(this.corpus.tokens.subarray(start, start + this.body), o);
     }
     this.served += out.length;
     return out;
