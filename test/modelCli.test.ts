@@ -22,6 +22,11 @@ import { loadNodeShaders } from "../src/node/nodeShaders.ts";
 import { testDevice } from "../src/node/testDevice.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "model-cli-"));
+const corpusIndex = JSON.parse(
+  readFileSync(join(import.meta.dirname, "..", "public", "builtin", "brown.json"), "utf8"),
+) as { heldOut: { start: number; end: number } };
+const heldOutStart = corpusIndex.heldOut.start;
+const heldOutEnd = corpusIndex.heldOut.end;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const root = join(import.meta.dirname, "..");
 const TEXT =
@@ -178,7 +183,7 @@ describe("npm run train --model and npm run eval", () => {
       result.metrics[0]!.explained_variance,
     );
     const ev = result.eval!;
-    expect(ev.ce_loss_zero_ablated).toBeGreaterThan(ev.ce_loss_clean);
+    expect(ev.ce_loss_with_ablation).toBeGreaterThan(ev.ce_loss_without_sae);
     expect(ev.ce_loss_score).toBeGreaterThan(0.3);
     expect(ev.ce_loss_score).toBeLessThan(1.05);
     const saved = JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as typeof ev;
@@ -197,8 +202,54 @@ describe("npm run train --model and npm run eval", () => {
     expect(r.stderr).toBe("");
     const again = JSON.parse(r.stdout) as typeof ev;
     expect(again.ce_loss_score).toBeCloseTo(ev.ce_loss_score, 4);
-    expect(again.kl_div).toBeCloseTo(ev.kl_div, 4);
-  }, 180_000);
+    expect(again.kl_div_with_sae).toBeCloseTo(ev.kl_div_with_sae, 4);
+    expect(again.eval_windows).toEqual(saved.eval_windows);
+    expect(saved.eval_windows).toEqual({
+      corpus: expect.stringMatching(/brown\.tokens\.u16$/),
+      token_offsets: [heldOutStart],
+      context_size: 128,
+      prepend_bos: false,
+      exclude_special_tokens: [GPT2_EOT],
+    });
+
+    // BOS and context size come from the dictionary's cfg.json, and flags override them.
+    const withBos = join(dir, "tc-bos");
+    cpSync(out, withBos, { recursive: true });
+    const cfgBos = {
+      ...cfg,
+      metadata: { ...(cfg.metadata as object), prepend_bos: true, context_size: 64 },
+    };
+    writeFileSync(join(withBos, "cfg.json"), JSON.stringify(cfgBos));
+    const fromCfg = JSON.parse(
+      cli("eval.ts", ["--model", "builtin", "--dict", withBos, "--sequences", "3"]).stdout,
+    ) as typeof ev;
+    expect(fromCfg.eval_windows).toMatchObject({ context_size: 64, prepend_bos: true });
+    // Three windows of 63 tokens spread over the whole held-out slice.
+    const heldOut = heldOutEnd - heldOutStart;
+    const n = Math.floor(heldOut / 63);
+    expect(fromCfg.eval_windows.token_offsets).toEqual(
+      [0, 1, 2].map((i) => heldOutStart + Math.floor((i * n) / 3) * 63),
+    );
+    const overridden = JSON.parse(
+      cli("eval.ts", [
+        "--model",
+        "builtin",
+        "--dict",
+        withBos,
+        "--sequences",
+        "1",
+        "--no-prepend-bos",
+        "--context-size",
+        "32",
+        "--include-special-tokens",
+      ]).stdout,
+    ) as typeof ev;
+    expect(overridden.eval_windows).toMatchObject({
+      context_size: 32,
+      prepend_bos: false,
+      exclude_special_tokens: [],
+    });
+  }, 240_000);
 
   it("trains an SAE on any hook", async () => {
     const out = join(dir, "sae");

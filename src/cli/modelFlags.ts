@@ -64,7 +64,8 @@ export function sequenceSettings(
     dict?.contextSize ??
     (builtin ? config.nCtx : Math.min(SAELENS_CONTEXT_SIZE, config.nCtx));
   if (contextSize > config.nCtx) {
-    const from = flags.contextSize !== undefined ? "--context-size" : "the dictionary's context_size";
+    const from =
+      flags.contextSize !== undefined ? "--context-size" : "the dictionary's context_size";
     throw new CliError(`${from} ${contextSize} exceeds the model's n_positions (${config.nCtx})`);
   }
   if (contextSize < (prependBos ? 2 : 1)) {

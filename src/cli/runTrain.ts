@@ -5,7 +5,7 @@ import type { ShaderLibrary } from "../engine/gpu/shaderLibrary.ts";
 import { ActivationFile } from "../engine/train/activationFile.ts";
 import { GpuDictionary } from "../engine/train/gpuDictionary.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
-import type { SplicedMetrics } from "../engine/eval/splicedEval.ts";
+import type { DictionaryEvaluation } from "../engine/stream/streamSession.ts";
 import { foldNormalization, NormScaleEstimator } from "../engine/train/normalization.ts";
 import { DictionaryTrainer } from "../engine/train/trainer.ts";
 import { openFileByteSource } from "../node/fileByteSource.ts";
@@ -25,7 +25,7 @@ export interface TrainResult {
   sIn: number;
   sOut: number;
   /** Training on a model's stream: spliced-in metrics on the held-out slice. */
-  eval?: SplicedMetrics;
+  eval?: DictionaryEvaluation;
 }
 
 /** `npm run train`, minus argument parsing: reads, checks, trains, writes DIR. */

@@ -71,8 +71,8 @@ export function DictionaryCard(props: {
         >
           <dt>ce_loss_without_sae / with_sae / with_ablation</dt>
           <dd>
-            {evaluation.ce_loss_without_sae.toFixed(3)} / {evaluation.ce_loss_with_sae.toFixed(3)}{" "}
-            / {evaluation.ce_loss_with_ablation.toFixed(3)}
+            {evaluation.ce_loss_without_sae.toFixed(3)} / {evaluation.ce_loss_with_sae.toFixed(3)} /{" "}
+            {evaluation.ce_loss_with_ablation.toFixed(3)}
           </dd>
           <dt>ce_loss_score</dt>
           <dd data-testid={`${props.id}-ce-score`}>{evaluation.ce_loss_score.toFixed(4)}</dd>

@@ -12,7 +12,7 @@ import { randomGpt2Weights, tinyConfig } from "../model/randomGpt2.ts";
 import { forward as dictionaryForward } from "../reference/dictionaryReference.ts";
 import { corpusFromTokens, SequenceSource } from "../stream/tokenCorpus.ts";
 import { GpuDictionaryApply } from "./gpuDictionaryApply.ts";
-import { evaluateSpliced } from "./splicedEval.ts";
+import { evaluateSpliced, readSplicedMetrics, replacedRows } from "./splicedEval.ts";
 
 const shaders = loadNodeShaders();
 const cfg = tinyConfig();
@@ -176,4 +176,37 @@ describe("spliced-in evaluation", () => {
         model.destroy();
       });
     }
+});
+
+describe("spliced-in metric files", () => {
+  it("reads eval.json written under the playground's earlier names as SAELens's names", () => {
+    const old = {
+      ce_loss_clean: 6.3,
+      ce_loss_spliced: 6.4,
+      ce_loss_zero_ablated: 6.7,
+      ce_loss_score: 0.75,
+      kl_div: 0.13,
+      sequences: 16,
+      tokens: 2048,
+    };
+    expect(readSplicedMetrics(old)).toEqual({
+      ce_loss_without_sae: 6.3,
+      ce_loss_with_sae: 6.4,
+      ce_loss_with_ablation: 6.7,
+      ce_loss_score: 0.75,
+      kl_div_with_sae: 0.13,
+      sequences: 16,
+      tokens: 2048,
+    });
+    const current = { ce_loss_with_sae: 1, kl_div_score: 0.5 };
+    expect(readSplicedMetrics(current)).toEqual(current);
+  });
+
+  it("replaces every row but the excluded tokens' runs", () => {
+    expect(replacedRows(Uint32Array.from([9, 1, 2, 9, 9, 3]), new Set([9]))).toEqual([
+      [1, 3],
+      [5, 6],
+    ]);
+    expect(replacedRows(Uint32Array.from([1, 2]), new Set())).toEqual([[0, 2]]);
+  });
 });

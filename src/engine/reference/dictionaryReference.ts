@@ -137,7 +137,8 @@ export function gradients(
       let t = 0;
       for (let b = 0; b < batch; b++) t += fw.f[b * F + i]! * g[b * dOut + d]!;
       const norm = fw.decoderNorms[i]!;
-      wDec[i * dOut + d] = t + (sumF > 0 && norm > 0 ? (c * sumF * p.wDec[i * dOut + d]!) / norm : 0);
+      wDec[i * dOut + d] =
+        t + (sumF > 0 && norm > 0 ? (c * sumF * p.wDec[i * dOut + d]!) / norm : 0);
     }
   }
   for (let d = 0; d < dOut; d++) {

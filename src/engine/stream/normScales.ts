@@ -51,7 +51,10 @@ export async function estimateNormScales(
   const exclude = new Set(options.excludeTokens ?? []);
   const estimators = new Map(sites.map((s) => [s, new NormScaleEstimator(d)]));
   const buffers = new Map(
-    sites.map((s) => [s, createBuffer(device, `norm sample ${s}`, perForward * contextSize * d * 4)]),
+    sites.map((s) => [
+      s,
+      createBuffer(device, `norm sample ${s}`, perForward * contextSize * d * 4),
+    ]),
   );
   try {
     for (let done = 0; done < starts.length; done += perForward) {

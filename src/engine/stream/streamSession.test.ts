@@ -88,7 +88,8 @@ describe("StreamSession", () => {
     const evaluated = await session.evaluate(device, shaders, corpus, 2);
     for (const { metrics } of evaluated) {
       expect(metrics.ce_loss_score).toBeGreaterThan(0);
-      expect(metrics.tokens).toBe(2 * cfg.nCtx);
+      expect(metrics.tokens).toBe(2 * (cfg.nCtx - 1));
+      expect(metrics.eval_windows.token_offsets).toHaveLength(2);
     }
     session.destroy();
     model.destroy();

@@ -24,7 +24,6 @@ import {
   listedWindows,
   SequenceSource,
   shuffledWindows,
-  windowCount,
   type TokenCorpus,
 } from "./tokenCorpus.ts";
 
@@ -311,9 +310,4 @@ export async function evaluateDictionary(
   } finally {
     apply.destroy();
   }
-}
-
-/** How many windows of the held-out slice an evaluation can use. */
-export function heldOutWindows(corpus: TokenCorpus, contextSize: number, prependBos: boolean) {
-  return windowCount(corpus.heldOut, contextSize - (prependBos ? 1 : 0));
 }

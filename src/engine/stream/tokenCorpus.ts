@@ -120,7 +120,10 @@ export function listedWindows(starts: readonly number[]): WindowOrder {
 }
 
 /** Consecutive windows from the range's start, wrapping around at its end. */
-export function consecutiveWindows(range: { start: number; end: number }, body: number): WindowOrder {
+export function consecutiveWindows(
+  range: { start: number; end: number },
+  body: number,
+): WindowOrder {
   let cursor = range.start;
   return {
     next() {

@@ -85,9 +85,9 @@ describe("schedules", () => {
       expect(ours[0]).toBe(0);
       for (let k = 0; k < 20; k++) expect(ours[k]).toBeCloseTo(theirs[k]!, 12);
     }
-    expect([0, 1, 2, 3, 4].map((t) => l1CoefficientAt({ ...base, l1WarmUpSteps: 4 }, t))).toEqual(
-      [0, 1.25, 2.5, 3.75, 5],
-    );
+    expect([0, 1, 2, 3, 4].map((t) => l1CoefficientAt({ ...base, l1WarmUpSteps: 4 }, t))).toEqual([
+      0, 1.25, 2.5, 3.75, 5,
+    ]);
   });
 
   it("learning rate: warm-up and decay to 0 as SAELens's constant scheduler, for every step", () => {
