@@ -205,7 +205,7 @@ describe("npm run train --model and npm run eval", () => {
     expect(again.kl_div_with_sae).toBeCloseTo(ev.kl_div_with_sae, 4);
     expect(again.eval_windows).toEqual(saved.eval_windows);
     expect(saved.eval_windows).toEqual({
-      corpus: expect.stringMatching(/brown\.tokens\.u16$/),
+      corpus: "builtin:brown",
       token_offsets: [heldOutStart],
       context_size: 128,
       prepend_bos: false,

@@ -76,10 +76,10 @@ export function DictionaryCard(props: {
           </dd>
           <dt>ce_loss_score</dt>
           <dd data-testid={`${props.id}-ce-score`}>{evaluation.ce_loss_score.toFixed(4)}</dd>
-          <dt>kl_div_with_sae / with_ablation</dt>
-          <dd data-testid={`${props.id}-kl`}>
-            {evaluation.kl_div_with_sae.toFixed(4)} / {evaluation.kl_div_with_ablation.toFixed(4)}
-          </dd>
+          <dt>kl_div_with_sae</dt>
+          <dd data-testid={`${props.id}-kl`}>{evaluation.kl_div_with_sae.toFixed(4)}</dd>
+          <dt>kl_div_with_ablation</dt>
+          <dd>{evaluation.kl_div_with_ablation.toFixed(4)}</dd>
           <dt>kl_div_score</dt>
           <dd>{evaluation.kl_div_score.toFixed(4)}</dd>
           <dt>Held-out tokens</dt>

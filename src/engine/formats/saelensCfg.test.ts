@@ -161,7 +161,10 @@ describe("parseSaelensCfg", () => {
   });
 
   it("reads what SAELens 6 writes", () => {
-    expect(parseSaelensCfg(savedBySaelens6, "cfg.json")).toEqual(sae);
+    expect(parseSaelensCfg(savedBySaelens6, "cfg.json")).toEqual({
+      ...sae,
+      excludeSpecialTokens: false,
+    });
   });
 
   it("reads pre-6 configs with top-level fields and old names", () => {

@@ -240,6 +240,8 @@ export class StreamSession {
 
 export interface EvaluationOptions {
   sequences: number;
+  /** Window starts to use instead of `sequences` windows spread evenly over the slice. */
+  starts?: readonly number[];
   contextSize: number;
   prependBos: boolean;
   excludeSpecialTokens: boolean;
@@ -277,7 +279,9 @@ export async function evaluateDictionary(
   try {
     const { contextSize, prependBos } = options;
     const body = contextSize - (prependBos ? 1 : 0);
-    const starts = evenlySpacedWindows(corpus.heldOut, body, options.sequences);
+    const starts = options.starts
+      ? [...options.starts]
+      : evenlySpacedWindows(corpus.heldOut, body, options.sequences);
     if (starts.length === 0) {
       throw new Error(`the held-out slice is shorter than one sequence of ${body} tokens`);
     }

@@ -34,7 +34,7 @@ export function parseBuiltinCorpus(
   const view = new DataView(tokenBytes.buffer, tokenBytes.byteOffset, tokenBytes.byteLength);
   for (let i = 0; i < tokens.length; i++) tokens[i] = view.getUint16(i * 2, true);
   return {
-    name: names.tokens,
+    name: "builtin:brown",
     tokens,
     train: index.train,
     heldOut: index.heldOut,
