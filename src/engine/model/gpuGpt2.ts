@@ -82,7 +82,7 @@ export class GpuGpt2 {
   private readonly all: GPUBuffer[] = [];
 
   constructor(
-    private readonly device: GPUDevice,
+    readonly device: GPUDevice,
     shaders: ShaderLibrary,
     weights: Gpt2Weights,
     readonly maxRows: number,

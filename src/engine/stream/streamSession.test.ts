@@ -94,4 +94,65 @@ describe("StreamSession", () => {
     session.destroy();
     model.destroy();
   });
+
+  it("a run resumed from a checkpoint ends with the same weights as one never stopped", async () => {
+    const { device } = await testDevice();
+    const options = {
+      batchSize: 16,
+      bufferBatches: 4,
+      seqsPerForward: 2,
+      contextSize: cfg.nCtx,
+      prependBos: false,
+      excludeSpecialTokens: true,
+      storeSeed: 3,
+      logEvery: 4,
+      modelName: "tiny",
+      datasetPath: "random",
+    };
+    const plans = [plan("sae", "blocks.0.hook_resid_post"), plan("transcoder")].map((p) => ({
+      ...p,
+      schedule: { ...p.schedule, totalSteps: 15 },
+    }));
+    const make = async () => {
+      const model = new GpuGpt2(device, shaders, weights, 32);
+      return {
+        model,
+        session: await StreamSession.create(device, shaders, model, corpus, plans, options),
+      };
+    };
+    const weightsOf = async (session: StreamSession) =>
+      (await session.export()).map((d) => [
+        ...d.params.wEnc,
+        ...d.params.bEnc,
+        ...d.params.wDec,
+        ...d.params.bDec,
+      ]);
+
+    const a = await make();
+    let checkpoint;
+    while (!a.session.finished) {
+      await a.session.step();
+      // A checkpoint between logging steps, in the middle of a store round.
+      if (a.session.batchesServed === 7) checkpoint = structuredClone(await a.session.checkpoint());
+    }
+    const uninterrupted = await weightsOf(a.session);
+    const finalState = await a.session.checkpoint();
+    a.session.destroy();
+    a.model.destroy();
+
+    const b = await make();
+    await b.session.restore(checkpoint!);
+    expect(b.session.batchesServed).toBe(7);
+    while (!b.session.finished) await b.session.step();
+    const resumed = await weightsOf(b.session);
+    b.session.destroy();
+    b.model.destroy();
+    expect(resumed).toHaveLength(2);
+    for (let i = 0; i < 2; i++) expect(resumed[i]).toEqual(uninterrupted[i]);
+    // And the checkpoint really was mid-run: training after it changed the weights.
+    const atCheckpoint = checkpoint!.dictionaries[0]!.gpu.params;
+    const atEnd = finalState.dictionaries[0]!.gpu.params;
+    expect(atCheckpoint.length).toBe(atEnd.length);
+    expect(atCheckpoint.some((v, k) => v !== atEnd[k])).toBe(true);
+  });
 });

@@ -15,7 +15,8 @@ import { GpuDictionary } from "../train/gpuDictionary.ts";
 import type { TrainingMetrics } from "../train/metrics.ts";
 import { foldNormalization } from "../train/normalization.ts";
 import type { Schedule } from "../train/schedule.ts";
-import { DictionaryTrainer } from "../train/trainer.ts";
+import { DictionaryTrainer, type TrainerState } from "../train/trainer.ts";
+import type { DictionaryState } from "../train/gpuDictionary.ts";
 import { ActivationStore, type BatchTarget } from "./activationStore.ts";
 import { estimateNormScales } from "./normScales.ts";
 import {
@@ -74,6 +75,16 @@ export interface TrainedDictionary {
   targets: BatchTarget[];
 }
 
+/**
+ * A session's state after `batches` steps: every dictionary's GPU and host state. The stream
+ * itself is not stored; restoring replays it (the model runs over the same windows again), so a
+ * resumed run sees exactly the batches an uninterrupted one would.
+ */
+export interface SessionCheckpoint {
+  batches: number;
+  dictionaries: { id: string; gpu: DictionaryState; trainer: TrainerState }[];
+}
+
 /** Spliced-in metrics with the windows they were measured on. */
 export type DictionaryEvaluation = SplicedMetrics & { eval_windows: EvalWindows };
 
@@ -86,6 +97,8 @@ export const DEFAULT_EVAL_SEQUENCES = 64;
  * worker and on the command line.
  */
 export class StreamSession {
+  private batches = 0;
+
   private constructor(
     readonly model: GpuGpt2,
     readonly store: ActivationStore,
@@ -183,16 +196,66 @@ export class StreamSession {
     return this.dictionaries.every((d) => d.trainer.finished);
   }
 
+  /** Batches served so far (steps taken). */
+  get batchesServed(): number {
+    return this.batches;
+  }
+
   /** Serves one batch to every unfinished dictionary and trains them on it. */
   async step(): Promise<{ id: string; metrics: TrainingMetrics }[]> {
     const active = this.dictionaries.filter((d) => !d.trainer.finished);
     this.store.nextBatch(active.flatMap((d) => d.targets));
+    this.batches++;
     const out: { id: string; metrics: TrainingMetrics }[] = [];
     for (const d of active) {
       const metrics = await d.trainer.stepOnDeviceBatch();
       if (metrics) out.push({ id: d.id, metrics });
     }
     return out;
+  }
+
+  async checkpoint(): Promise<SessionCheckpoint> {
+    const dictionaries = [];
+    for (const d of this.dictionaries) {
+      dictionaries.push({
+        id: d.id,
+        gpu: await d.trainer.gpu.readState(),
+        trainer: d.trainer.state,
+      });
+    }
+    return { batches: this.batches, dictionaries };
+  }
+
+  /**
+   * Continues from a checkpoint of a session made with the same plans and options: replays the
+   * stream up to it (nothing is trained on the replayed batches), then restores every
+   * dictionary. `onProgress` hears how many batches were replayed.
+   */
+  async restore(
+    checkpoint: SessionCheckpoint,
+    onProgress: (batches: number) => void = () => {},
+  ): Promise<void> {
+    if (this.batches !== 0) throw new Error("restore a checkpoint into a new session");
+    for (const saved of checkpoint.dictionaries) {
+      if (!this.dictionaries.some((d) => d.id === saved.id)) {
+        throw new Error(`the checkpoint has a dictionary "${saved.id}" this run does not`);
+      }
+    }
+    while (this.batches < checkpoint.batches) {
+      this.store.nextBatch([]);
+      this.batches++;
+      if (this.batches % 16 === 0) {
+        await this.model.device.queue.onSubmittedWorkDone();
+        onProgress(this.batches);
+      }
+    }
+    for (const d of this.dictionaries) {
+      const saved = checkpoint.dictionaries.find((c) => c.id === d.id);
+      if (!saved) throw new Error(`the checkpoint has no state for "${d.id}"`);
+      d.trainer.gpu.writeState(saved.gpu);
+      d.trainer.restore(saved.trainer);
+    }
+    await this.model.device.queue.onSubmittedWorkDone();
   }
 
   /** The dictionaries' weights acting on raw activations (SAELens export). */

@@ -30,6 +30,18 @@ export interface BatchSums {
   gradNorm: number;
 }
 
+/**
+ * Everything a training step reads from one step to the next, packed as on the GPU: enough to
+ * continue training with the same numbers (a checkpoint).
+ */
+export interface DictionaryState {
+  params: Float32Array<ArrayBuffer>;
+  adamM: Float32Array<ArrayBuffer>;
+  adamV: Float32Array<ArrayBuffer>;
+  /** Per latent: fires in the density window, then steps since it last fired. */
+  firing: Uint32Array<ArrayBuffer>;
+}
+
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 
@@ -196,6 +208,32 @@ export class GpuDictionary {
     return counts;
   }
 
+  async readState(): Promise<DictionaryState> {
+    const firing = await readFloats(this.device, this.b.firing, 2 * this.layout.fp);
+    return {
+      params: await this.readFlat(this.b.params),
+      adamM: await this.readFlat(this.b.adamM),
+      adamV: await this.readFlat(this.b.adamV),
+      firing: new Uint32Array(firing.buffer),
+    };
+  }
+
+  writeState(state: DictionaryState): void {
+    const { total, fp } = this.layout;
+    const check = (name: string, a: ArrayLike<number>, n: number) => {
+      if (a.length !== n)
+        throw new Error(`checkpoint ${name} has ${a.length} values; expected ${n}`);
+    };
+    check("params", state.params, total);
+    check("adamM", state.adamM, total);
+    check("adamV", state.adamV, total);
+    check("firing", state.firing, 2 * fp);
+    this.device.queue.writeBuffer(this.b.params, 0, state.params);
+    this.device.queue.writeBuffer(this.b.adamM, 0, state.adamM);
+    this.device.queue.writeBuffer(this.b.adamV, 0, state.adamV);
+    this.device.queue.writeBuffer(this.b.firing, 0, state.firing);
+  }
+
   async readParams(): Promise<DictionaryParams> {
     return unpackParams(this.layout, await this.readFlat(this.b.params));
   }
@@ -205,7 +243,7 @@ export class GpuDictionary {
     return unpackParams(this.layout, await this.readFlat(this.b.grads));
   }
 
-  private readFlat(source: GPUBuffer): Promise<Float32Array> {
+  private readFlat(source: GPUBuffer): Promise<Float32Array<ArrayBuffer>> {
     return readFloats(this.device, source, this.layout.total);
   }
 

@@ -5,6 +5,7 @@ import { foldNormalization } from "./normalization.ts";
 import { l1CoefficientAt, learningRateAt, type Schedule } from "./schedule.ts";
 
 export interface TrainerOptions {
+  /** Replaced, not mutated, when the learning rate or L1 coefficient changes. */
   schedule: Schedule;
   /** Read metrics back every N steps (and on the last step). */
   logEvery: number;
@@ -29,6 +30,14 @@ export interface TrainerOptions {
  */
 export const DENSE_ABOVE_L0_FRACTION = 0.2;
 
+/** The host side of a trainer's state, for checkpoints (the GPU side is DictionaryState). */
+export interface TrainerState {
+  stepIndex: number;
+  stepsSinceDensity: number;
+  lastL0?: number;
+  schedule: Schedule;
+}
+
 /** Submitted steps allowed ahead of the GPU before the host waits (bounds queued uploads). */
 const MAX_STEPS_IN_FLIGHT = 4;
 
@@ -49,6 +58,28 @@ export class DictionaryTrainer {
 
   get stepsDone(): number {
     return this.stepIndex;
+  }
+
+  get state(): TrainerState {
+    return {
+      stepIndex: this.stepIndex,
+      stepsSinceDensity: this.stepsSinceDensity,
+      lastL0: this.lastL0,
+      schedule: { ...this.options.schedule },
+    };
+  }
+
+  /** Continues from a checkpoint's host state (with its schedule, which may have changed). */
+  restore(state: TrainerState): void {
+    this.stepIndex = state.stepIndex;
+    this.stepsSinceDensity = state.stepsSinceDensity;
+    this.lastL0 = state.lastL0;
+    this.options.schedule = { ...state.schedule };
+  }
+
+  /** Changes the learning rate or L1 coefficient from the next step on (e.g. while paused). */
+  setHyperparameters(change: { lr?: number; l1Coefficient?: number }): void {
+    this.options.schedule = { ...this.options.schedule, ...change };
   }
 
   /** The kernels the next step will use, chosen from the last L0 read back. */
