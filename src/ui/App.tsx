@@ -1,59 +1,67 @@
 import { useEffect, useState } from "react";
-import { probeWebGpu, type WebGpuStatus } from "./webgpuStatus.ts";
-import { ModelRunPanel } from "./ModelRunPanel.tsx";
-import { SyntheticRunPanel } from "./SyntheticRunPanel.tsx";
+import type { InjectedFault } from "../worker/protocol.ts";
+import { onEngineDeath, onEngineMessage, sendToEngine } from "./engine.ts";
+import { FaultBanner } from "./shell/FaultBanner.tsx";
+import { TopBar, type View } from "./shell/TopBar.tsx";
+import { useConfigStore } from "./state/configStore.ts";
+import { useEngineStore } from "./state/engineStore.ts";
+import { useRunsStore } from "./state/runsStore.ts";
+import { InspectView } from "./inspect/InspectView.tsx";
+import { receiveDownload } from "./runs/download.ts";
+import { RunsView } from "./runs/RunsView.tsx";
+import { TrainView } from "./train/TrainView.tsx";
+import { useSpaceTogglesPause } from "./shell/useSpaceTogglesPause.ts";
+import "./styles/tokens.css";
+import "./App.css";
 
+/** The app shell: a top bar with the run controls, and the Train, Runs and Inspect views. */
 export function App() {
-  return (
-    <main style={{ fontFamily: "system-ui, sans-serif", maxWidth: 960, margin: "2rem auto" }}>
-      <h1>Transcoder Playground</h1>
-      <p>
-        Train sparse autoencoders and MLP transcoders in your browser with WebGPU: a small GPT-2
-        runs over a text corpus in a worker and streams its activations into the training kernels.
-      </p>
-      <AdapterStatus />
-      <ModelRunPanel />
-      <SyntheticRunPanel />
-    </main>
-  );
-}
-
-function AdapterStatus() {
-  const [status, setStatus] = useState<WebGpuStatus>({ state: "checking" });
+  const [view, setView] = useState<View>("train");
+  const processing = useConfigStore((s) => s.config.processing);
 
   useEffect(() => {
-    let cancelled = false;
-    void probeWebGpu().then((s) => {
-      if (!cancelled) setStatus(s);
+    const offMessage = onEngineMessage((m) => {
+      useEngineStore.getState().receive(m);
+      useRunsStore.getState().receive(m);
+      receiveDownload(m);
+      if (m.type === "ready") useConfigStore.getState().useDefaultsFor(m.adapter.software);
     });
+    const offDeath = onEngineDeath((message) => {
+      useEngineStore.getState().workerDied(message);
+      useRunsStore.getState().engineDied(message);
+    });
+    void useRunsStore.getState().load();
+    if (!navigator.gpu) {
+      useEngineStore.setState({ noDevice: "this browser has no navigator.gpu" });
+    }
+    // Test-only: faults are injected through the worker protocol (see e2e/faults.spec.ts).
+    (window as unknown as { __injectFault: (f: InjectedFault) => void }).__injectFault = (fault) =>
+      sendToEngine({ type: "inject-fault", fault });
     return () => {
-      cancelled = true;
+      offMessage();
+      offDeath();
     };
   }, []);
+  useEffect(() => {
+    // Without WebGPU on the page there is none in a worker either: say so, start nothing.
+    if (navigator.gpu) sendToEngine({ type: "load-model", processing });
+  }, [processing]);
+  useSpaceTogglesPause();
 
   return (
-    <section data-testid="adapter-status" data-state={status.state} aria-live="polite">
-      <h2>WebGPU</h2>
-      {status.state === "checking" && <p>Checking for a WebGPU adapter…</p>}
-      {(status.state === "unavailable" || status.state === "error") && (
-        <p role="alert">{status.message}</p>
-      )}
-      {status.state === "ready" && (
-        <dl>
-          <dt>Vendor</dt>
-          <dd data-testid="adapter-vendor">{status.vendor || "(not reported)"}</dd>
-          <dt>Architecture</dt>
-          <dd data-testid="adapter-architecture">{status.architecture || "(not reported)"}</dd>
-          {status.description && (
-            <>
-              <dt>Description</dt>
-              <dd>{status.description}</dd>
-            </>
-          )}
-          <dt>Fallback (software) adapter</dt>
-          <dd>{status.isFallbackAdapter ? "yes" : "no"}</dd>
-        </dl>
-      )}
-    </section>
+    <div className="app">
+      <TopBar view={view} onView={setView} />
+      <FaultBanner />
+      {/* Views stay mounted: switching never stops a run or loses a chart. */}
+      <main className="view" hidden={view !== "train"}>
+        <TrainView />
+      </main>
+      <main className="view" hidden={view !== "runs"}>
+        <RunsView active={view === "runs"} />
+      </main>
+      <main className="view" hidden={view !== "inspect"}>
+        <InspectView />
+      </main>
+    </div>
   );
 }

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import "./NumberField.css";
 
 /** A labelled number input that only commits valid values (min..max, integer if asked). */
 export function NumberField(props: {
@@ -20,10 +21,8 @@ export function NumberField(props: {
   }
   const valid = parseField(text, props) !== undefined;
   return (
-    <label
-      style={{ display: "inline-flex", flexDirection: "column", marginRight: 12, fontSize: 13 }}
-    >
-      {props.label}
+    <label className="number-field">
+      <span>{props.label}</span>
       <input
         type="text"
         inputMode="decimal"
@@ -31,7 +30,6 @@ export function NumberField(props: {
         disabled={props.disabled}
         data-testid={props.testId}
         aria-invalid={!valid}
-        style={{ width: 90, borderColor: valid ? undefined : "#c00" }}
         onChange={(e) => {
           const next = e.target.value;
           setText(next);

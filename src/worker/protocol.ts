@@ -1,21 +1,9 @@
 /** The one typed message protocol between the UI thread and the engine worker. */
 import type { DictionaryKind, NormalizeActivations } from "../engine/dictionary/spec.ts";
-import type { SplicedMetrics } from "../engine/eval/splicedEval.ts";
 import type { HookSite } from "../engine/model/hooks.ts";
+import type { ModelQuality } from "../engine/model/modelQuality.ts";
+import type { DictionaryEvaluation } from "../engine/stream/streamSession.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
-
-export interface SyntheticRunConfig {
-  kind: DictionaryKind;
-  dIn: number;
-  dOut: number;
-  dSae: number;
-  batchSize: number;
-  steps: number;
-  l1Coefficient: number;
-  lr: number;
-  seed: number;
-  logEvery: number;
-}
 
 /** One dictionary of a run on the model's stream. */
 export interface StreamDictionaryConfig {
@@ -41,6 +29,8 @@ export interface StreamRunConfig {
   normalize: NormalizeActivations;
   /** Held-out sequences for the spliced-in metrics at the end (0 = none). */
   evalSequences: number;
+  /** ce_loss_score while training every N steps; 0 = chosen to cost about 10% of training. */
+  liveEvalEvery: number;
 }
 
 export interface ModelInfo {
@@ -54,30 +44,107 @@ export interface ModelInfo {
   corpus: string;
   trainTokens: number;
   heldOutTokens: number;
+  quality?: ModelQuality;
 }
 
+export interface AdapterInfo {
+  name: string;
+  /** A CPU implementation (SwiftShader, or the adapter says it is a fallback). */
+  software: boolean;
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
+/** A learning-rate or L1 change made while paused: it applies after `step` steps. */
+export interface HyperparameterChange {
+  step: number;
+  dictionary: string;
+  lr: number;
+  l1Coefficient: number;
+  /** What they were before (absent when the page recorded the change itself). */
+  previous?: { lr: number; l1Coefficient: number };
+}
+
+/** Faults the tests inject through the protocol (never sent by the page itself). */
+export type InjectedFault = "device-lost" | "nan" | "worker-crash";
+
+export type FaultKind = "nan" | "device-lost" | "limits" | "storage" | "worker";
+
 export type ToWorker =
-  | { type: "train-synthetic"; runId: string; config: SyntheticRunConfig }
   | { type: "load-model"; processing: boolean }
-  | { type: "train-stream"; runId: string; config: StreamRunConfig }
-  | { type: "stop"; runId: string };
+  /** Start a run, or with `resume`, continue it from its checkpoint in IndexedDB. */
+  | { type: "train"; runId: string; config: StreamRunConfig; resume?: boolean }
+  | { type: "pause"; runId: string }
+  | { type: "resume"; runId: string }
+  /** One training step while paused. */
+  | { type: "step"; runId: string }
+  | { type: "stop"; runId: string }
+  | {
+      type: "set-hyperparameters";
+      runId: string;
+      change: Omit<HyperparameterChange, "step" | "previous">;
+    }
+  /** Zip a run's final weights as SAELens folders (answered with export-ready). */
+  | { type: "export-run"; runId: string; fileName: string }
+  | { type: "inject-fault"; fault: InjectedFault };
+
+export type RunPhase = "preparing" | "running" | "paused" | "evaluating";
 
 export type FromWorker =
-  | { type: "ready"; adapter: string }
+  | { type: "ready"; adapter: AdapterInfo }
+  | { type: "no-device"; message: string }
   | { type: "model-ready"; info: ModelInfo }
   | { type: "model-error"; message: string }
   | {
+      type: "run-state";
+      runId: string;
+      phase: RunPhase;
+      step: number;
+      totalSteps: number;
+      message?: string;
+    }
+  | {
       type: "metrics";
       runId: string;
-      /** Which dictionary of the run ("sae", "transcoder"). */
-      dictionary: string;
-      metrics: TrainingMetrics;
+      /** Every dictionary logged at this step ("sae", "transcoder"), in one message. */
+      entries: { dictionary: string; metrics: TrainingMetrics }[];
+      /** Training tokens so far. */
+      tokens: number;
       /** Training tokens per second since the last report. */
       tokensPerSecond: number;
       /** Tokens per second the model produced for the activation stream, over the run. */
       streamTokensPerSecond?: number;
     }
-  | { type: "status"; runId: string; message: string }
-  | { type: "eval"; runId: string; dictionary: string; metrics: SplicedMetrics }
+  | {
+      type: "live-eval";
+      runId: string;
+      dictionary: string;
+      step: number;
+      tokens: number;
+      ce_loss_score: number;
+      /** Steps between live evaluations, as chosen. */
+      every: number;
+    }
+  | { type: "checkpoint"; runId: string; step: number }
+  | { type: "hyperparameters"; runId: string; change: HyperparameterChange }
+  | { type: "eval"; runId: string; dictionary: string; metrics: DictionaryEvaluation }
   | { type: "done"; runId: string; steps: number }
+  /** Stopped by the user: the checkpoint and weights so far are saved. */
+  | { type: "stopped"; runId: string; steps: number }
+  /**
+   * Something went wrong that the user can act on; the run (if any) keeps what was trained
+   * up to its last checkpoint. `resumable`: Resume continues it from there.
+   */
+  | {
+      type: "fault";
+      runId?: string;
+      kind: FaultKind;
+      message: string;
+      step?: number;
+      dictionary?: string;
+      hint?: string;
+      resumable: boolean;
+    }
+  | { type: "export-ready"; runId: string; fileName: string; bytes: ArrayBuffer }
+  | { type: "export-error"; runId: string; message: string }
   | { type: "error"; runId?: string; message: string };

@@ -1,31 +1,53 @@
+import { paramLayout } from "../engine/dictionary/layout.ts";
+import type { DictionarySpec } from "../engine/dictionary/spec.ts";
 import type { ShaderLibrary } from "../engine/gpu/shaderLibrary.ts";
 import type { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
 import { hookName } from "../engine/model/hooks.ts";
-import { StreamSession, type DictionaryPlan } from "../engine/stream/streamSession.ts";
+import {
+  evaluateDictionary,
+  StreamSession,
+  type DictionaryPlan,
+  type SessionCheckpoint,
+} from "../engine/stream/streamSession.ts";
 import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
-import type { FromWorker, StreamRunConfig } from "./protocol.ts";
+import { checkFits } from "../engine/train/dictionaryBuffers.ts";
+import { runDb } from "../storage/runDb.ts";
+import type { FromWorker, HyperparameterChange, RunPhase, StreamRunConfig } from "./protocol.ts";
 
-/** Tokens per forward pass of the model while streaming (whole sequences). */
+/** Tokens per forward pass of the model while streaming (whole sequences): a store batch. */
 export const STREAM_ROWS_PER_FORWARD = 1024;
 
-/**
- * Trains the run's dictionaries together on the model's activation stream, posting metrics on
- * logging steps (the only read-backs), then the spliced-in metrics of each.
- */
-export async function runStream(
-  device: GPUDevice,
-  shaders: ShaderLibrary,
-  model: GpuGpt2,
-  corpus: TokenCorpus,
-  modelName: string,
-  runId: string,
-  c: StreamRunConfig,
-  post: (m: FromWorker) => void,
-  stopped: () => boolean,
-): Promise<void> {
-  if (c.dictionaries.length === 0) throw new Error("choose at least one dictionary to train");
-  const contextSize = model.config.nCtx;
-  const plans: DictionaryPlan[] = c.dictionaries.map((d) => ({
+/** Save a checkpoint when this long has passed since the last one (and on pause and stop). */
+const CHECKPOINT_EVERY_MS = 10_000;
+/** Held-out windows for the ce_loss_score measured while training. */
+const LIVE_EVAL_SEQUENCES = 2;
+/** The share of training time the live evaluation may take when its period is automatic. */
+const LIVE_EVAL_SHARE = 0.1;
+
+export interface RunContext {
+  device: GPUDevice;
+  shaders: ShaderLibrary;
+  model: GpuGpt2;
+  corpus: TokenCorpus;
+  modelName: string;
+  post: (m: FromWorker) => void;
+}
+
+/** A fault that ends the live run but leaves it resumable from its last checkpoint. */
+export class RunFault extends Error {
+  constructor(
+    readonly kind: "nan",
+    message: string,
+    readonly step: number,
+    readonly dictionary: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+function plansOf(c: StreamRunConfig): DictionaryPlan[] {
+  return c.dictionaries.map((d) => ({
     id: d.kind,
     kind: d.kind,
     layer: c.layer,
@@ -45,59 +67,331 @@ export async function runStream(
     deadFeatureWindow: 1000,
     featureSamplingWindow: 0,
   }));
-  post({ type: "status", runId, message: "filling the activation store…" });
-  const session = await StreamSession.create(device, shaders, model, corpus, plans, {
-    batchSize: c.batchSize,
-    bufferBatches: 20,
-    seqsPerForward: Math.max(1, Math.floor(STREAM_ROWS_PER_FORWARD / contextSize)),
-    contextSize,
-    prependBos: false,
-    excludeSpecialTokens: true,
-    storeSeed: c.seed,
-    logEvery: c.logEvery,
-    modelName,
-    datasetPath: "builtin:brown (train slice)",
-  });
-  try {
-    post({ type: "status", runId, message: "training" });
+}
+
+/**
+ * Refuses, before anything is allocated, a run whose buffers the adapter cannot hold, naming
+ * the size and the limit.
+ */
+export function checkRunFits(device: GPUDevice, model: GpuGpt2, c: StreamRunConfig): void {
+  const d = model.config.dModel;
+  for (const dict of c.dictionaries) {
+    const spec = { kind: dict.kind, dIn: d, dSae: dict.dSae, dOut: d } as DictionarySpec;
+    try {
+      checkFits(device, paramLayout(spec), c.batchSize);
+    } catch (err) {
+      throw new Error(`${dict.kind === "sae" ? "SAE" : "transcoder"}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+}
+
+/**
+ * One run of the page: trains its dictionaries together on the model's stream, posting metrics
+ * on logging steps (the only read-backs), a ce_loss_score now and then, and saving checkpoints
+ * to IndexedDB; it can pause, step, resume with new hyperparameters, and stop.
+ */
+export class StreamRun {
+  private pauseRequested = false;
+  private stepsRequested = 0;
+  private stopRequested = false;
+  private nanRequested = false;
+  private deviceLost = false;
+  private wake: (() => void) | undefined;
+  private pending: Omit<HyperparameterChange, "step" | "previous">[] = [];
+  private phase: RunPhase = "preparing";
+  private checkpointStep = -1;
+
+  constructor(
+    private readonly ctx: RunContext,
+    readonly runId: string,
+    readonly config: StreamRunConfig,
+  ) {}
+
+  pause(): void {
+    this.pauseRequested = true;
+  }
+
+  resume(): void {
+    this.pauseRequested = false;
+    this.wake?.();
+  }
+
+  step(): void {
+    this.pauseRequested = true;
+    this.stepsRequested++;
+    this.wake?.();
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+    this.wake?.();
+  }
+
+  setHyperparameters(change: Omit<HyperparameterChange, "step" | "previous">): void {
+    this.pending.push(change);
+  }
+
+  /** The device is gone: the loop ends (the run resumes later from its last checkpoint). */
+  abortDeviceLost(): void {
+    this.deviceLost = true;
+    this.wake?.();
+  }
+
+  /** Test-only: the next step trains on NaN weights. */
+  injectNaN(): void {
+    this.nanRequested = true;
+  }
+
+  private state(step: number, message?: string): void {
+    this.ctx.post({
+      type: "run-state",
+      runId: this.runId,
+      phase: this.phase,
+      step,
+      totalSteps: this.config.steps,
+      message,
+    });
+  }
+
+  async run(resume: boolean): Promise<void> {
+    const { device, shaders, model, corpus, post } = this.ctx;
+    const c = this.config;
+    if (c.dictionaries.length === 0) throw new Error("choose at least one dictionary to train");
+    checkRunFits(device, model, c);
+    const contextSize = model.config.nCtx;
+    const seqsPerForward = Math.max(1, Math.floor(STREAM_ROWS_PER_FORWARD / contextSize));
+    this.state(0, "filling the activation store…");
+    const session = await StreamSession.create(device, shaders, model, corpus, plansOf(c), {
+      batchSize: c.batchSize,
+      // SAELens's n_batches_in_buffer (20), or more when a batch needs it.
+      bufferBatches: Math.max(20, 2 * Math.ceil(c.batchSize / (seqsPerForward * contextSize))),
+      seqsPerForward,
+      contextSize,
+      prependBos: false,
+      excludeSpecialTokens: true,
+      storeSeed: c.seed,
+      logEvery: c.logEvery,
+      modelName: this.ctx.modelName,
+      datasetPath: "builtin:brown (train slice)",
+    });
+    try {
+      if (resume) await this.restore(session);
+      await this.train(session);
+      if (this.stopRequested) {
+        await this.saveCheckpoint(session);
+        await this.saveWeights(session);
+        post({ type: "stopped", runId: this.runId, steps: session.batchesServed });
+        return;
+      }
+      await this.finish(session);
+      post({ type: "done", runId: this.runId, steps: session.batchesServed });
+    } finally {
+      session.destroy();
+    }
+  }
+
+  private async restore(session: StreamSession): Promise<void> {
+    const saved = await runDb.checkpoint(this.runId);
+    if (!saved) throw new Error("this run has no checkpoint to resume from");
+    this.state(0, `replaying the stream to step ${saved.step}…`);
+    await session.restore(saved.session, (batches) =>
+      this.state(batches, `replaying the stream to step ${saved.step}… ${batches}`),
+    );
+  }
+
+  private async train(session: StreamSession): Promise<void> {
+    const { post } = this.ctx;
+    const c = this.config;
     const started = performance.now();
     let since = started;
     let stepsSince = 0;
-    let steps = 0;
-    while (!session.finished && !stopped()) {
+    let trainingMs = 0;
+    let lastCheckpoint = performance.now();
+    let liveEvery = c.liveEvalEvery;
+    let nextLiveEval = liveEvery > 0 ? liveEvery : c.logEvery;
+    const generatedAtStart = session.store.tokensGenerated;
+    const resumedAt = session.batchesServed;
+    this.phase = "running";
+    this.state(session.batchesServed);
+    while (!session.finished && !this.stopRequested) {
+      if (this.deviceLost) throw new Error("the GPU device was lost");
+      if (this.pauseRequested && this.stepsRequested === 0) {
+        if (this.phase !== "paused") {
+          this.phase = "paused";
+          this.state(session.batchesServed);
+        }
+        if (this.checkpointStep !== session.batchesServed) {
+          await this.saveCheckpoint(session);
+          lastCheckpoint = performance.now();
+        }
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        since = performance.now();
+        stepsSince = 0;
+        continue;
+      }
+      if (this.stepsRequested > 0) this.stepsRequested--;
+      if (this.phase !== "running" && !this.pauseRequested) {
+        this.phase = "running";
+        this.state(session.batchesServed);
+      }
+      this.applyPending(session);
+      if (this.nanRequested) await this.poison(session);
+      const t0 = performance.now();
       const logged = await session.step();
-      steps++;
       stepsSince++;
-      if (logged.length === 0) continue;
-      const now = performance.now();
-      const tokensPerSecond = (stepsSince * c.batchSize) / ((now - since) / 1000);
-      const streamTokensPerSecond = session.store.tokensGenerated / ((now - started) / 1000);
-      for (const { id, metrics } of logged) {
+      const step = session.batchesServed;
+      const tokens = step * c.batchSize;
+      if (logged.length > 0) {
+        const now = performance.now();
+        trainingMs += now - t0;
+        const tokensPerSecond = (stepsSince * c.batchSize) / ((now - since) / 1000);
+        const generated = session.store.tokensGenerated - generatedAtStart;
+        const streamTokensPerSecond = generated / ((now - started) / 1000);
+        for (const { id, metrics } of logged) {
+          if (!Number.isFinite(metrics.loss)) {
+            throw new RunFault(
+              "nan",
+              `the ${id === "sae" ? "SAE" : "transcoder"}'s loss became ${metrics.loss} at step ${metrics.step}`,
+              metrics.step,
+              id,
+              "lower its learning rate, then resume from the last checkpoint",
+            );
+          }
+        }
         post({
           type: "metrics",
-          runId,
-          dictionary: id,
-          metrics,
+          runId: this.runId,
+          entries: logged.map(({ id, metrics }) => ({ dictionary: id, metrics })),
+          tokens,
           tokensPerSecond,
           streamTokensPerSecond,
         });
+        since = now;
+        stepsSince = 0;
+      } else {
+        trainingMs += performance.now() - t0;
       }
-      since = now;
-      stepsSince = 0;
-    }
-    if (c.evalSequences > 0 && !stopped()) {
-      post({ type: "status", runId, message: "evaluating with the dictionaries spliced in…" });
-      for (const { id, metrics } of await session.evaluate(
-        device,
-        shaders,
-        corpus,
-        c.evalSequences,
-      )) {
-        post({ type: "eval", runId, dictionary: id, metrics });
+      if (step >= nextLiveEval && !session.finished) {
+        const results = await this.liveEval(session);
+        if (c.liveEvalEvery <= 0) {
+          // Chosen so that evaluating costs about a tenth of the training time.
+          const stepMs = trainingMs / Math.max(1, step - resumedAt);
+          liveEvery = Math.max(c.logEvery, Math.ceil(results.ms / (LIVE_EVAL_SHARE * stepMs)));
+        }
+        for (const [dictionary, ce] of results.scores) {
+          post({
+            type: "live-eval",
+            runId: this.runId,
+            dictionary,
+            step,
+            tokens,
+            ce_loss_score: ce,
+            every: liveEvery,
+          });
+        }
+        nextLiveEval = step + liveEvery;
+      }
+      if (this.phase === "paused") this.state(step);
+      if (performance.now() - lastCheckpoint > CHECKPOINT_EVERY_MS) {
+        await this.saveCheckpoint(session);
+        lastCheckpoint = performance.now();
       }
     }
-    post({ type: "done", runId, steps });
-  } finally {
-    session.destroy();
+  }
+
+  private applyPending(session: StreamSession): void {
+    // Only the last change to each dictionary counts (typing a value sends several).
+    const last = new Map(this.pending.splice(0).map((c) => [c.dictionary, c]));
+    for (const change of last.values()) {
+      const d = session.dictionaries.find((x) => x.id === change.dictionary);
+      if (!d) continue;
+      const { lr, l1Coefficient } = d.trainer.options.schedule;
+      if (lr === change.lr && l1Coefficient === change.l1Coefficient) continue;
+      d.trainer.setHyperparameters({ lr: change.lr, l1Coefficient: change.l1Coefficient });
+      this.ctx.post({
+        type: "hyperparameters",
+        runId: this.runId,
+        change: { ...change, step: session.batchesServed, previous: { lr, l1Coefficient } },
+      });
+    }
+  }
+
+  private async poison(session: StreamSession): Promise<void> {
+    this.nanRequested = false;
+    const gpu = session.dictionaries[0]!.trainer.gpu;
+    const p = await gpu.readParams();
+    p.wEnc[0] = NaN;
+    gpu.setParams(p);
+  }
+
+  /** ce_loss_score of every dictionary on a few held-out windows, and what it cost. */
+  private async liveEval(
+    session: StreamSession,
+  ): Promise<{ scores: [string, number][]; ms: number }> {
+    const t0 = performance.now();
+    const scores: [string, number][] = [];
+    for (const d of await session.export()) {
+      const m = await evaluateDictionary(
+        this.ctx.device,
+        this.ctx.shaders,
+        session.model,
+        this.ctx.corpus,
+        d.spec,
+        d.params,
+        {
+          sequences: LIVE_EVAL_SEQUENCES,
+          contextSize: session.options.contextSize,
+          prependBos: session.options.prependBos,
+          excludeSpecialTokens: true,
+        },
+      );
+      scores.push([d.id, m.ce_loss_score]);
+    }
+    return { scores, ms: performance.now() - t0 };
+  }
+
+  private async saveCheckpoint(session: StreamSession): Promise<void> {
+    const checkpoint: SessionCheckpoint = await session.checkpoint();
+    const finite = checkpoint.dictionaries.every((d) => d.gpu.params.every(Number.isFinite));
+    if (!finite) return; // keep the last good one
+    const step = checkpoint.batches;
+    this.checkpointStep = step;
+    await runDb.putCheckpoint({
+      runId: this.runId,
+      step,
+      session: checkpoint,
+      savedAt: Date.now(),
+    });
+    this.ctx.post({ type: "checkpoint", runId: this.runId, step });
+  }
+
+  private async saveWeights(session: StreamSession): Promise<void> {
+    const exported = await session.export();
+    const dictionaries = [];
+    for (const [i, d] of exported.entries()) {
+      const density = await session.dictionaries[i]!.trainer.readFeatureDensity();
+      dictionaries.push({ ...d, sparsity: Float32Array.from(density) });
+    }
+    await runDb.putWeights({ runId: this.runId, dictionaries });
+  }
+
+  private async finish(session: StreamSession): Promise<void> {
+    const c = this.config;
+    this.phase = "evaluating";
+    this.state(session.batchesServed, "evaluating with the dictionaries spliced in…");
+    await this.saveCheckpoint(session);
+    await this.saveWeights(session);
+    if (c.evalSequences <= 0) return;
+    for (const { id, metrics } of await session.evaluate(
+      this.ctx.device,
+      this.ctx.shaders,
+      this.ctx.corpus,
+      c.evalSequences,
+    )) {
+      this.ctx.post({ type: "eval", runId: this.runId, dictionary: id, metrics });
+    }
   }
 }

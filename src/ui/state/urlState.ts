@@ -1,22 +1,7 @@
-import type { HookSite } from "../engine/model/hooks.ts";
-import { HOOK_SITES } from "../engine/model/hooks.ts";
-import type { StreamDictionaryConfig, StreamRunConfig } from "../worker/protocol.ts";
-
-/** Defaults sized for a real GPU; the query string can change every one (shareable runs). */
-export const DEFAULT_STREAM_CONFIG: StreamRunConfig = {
-  layer: 1,
-  dictionaries: [
-    { kind: "sae", site: "hook_mlp_out", dSae: 1024, l1Coefficient: 0.3, lr: 3e-3 },
-    { kind: "transcoder", dSae: 1024, l1Coefficient: 0.3, lr: 3e-3 },
-  ],
-  batchSize: 512,
-  steps: 400,
-  seed: 0,
-  logEvery: 10,
-  processing: true,
-  normalize: "expected_average_only_in",
-  evalSequences: 4,
-};
+import type { HookSite } from "../../engine/model/hooks.ts";
+import { HOOK_SITES } from "../../engine/model/hooks.ts";
+import type { StreamDictionaryConfig, StreamRunConfig } from "../../worker/protocol.ts";
+import { GPU_DEFAULTS } from "./defaults.ts";
 
 function num(
   params: URLSearchParams,
@@ -33,10 +18,9 @@ function num(
   return Math.min(max, Math.max(min, n));
 }
 
-/** Reads a run configuration from a query string, ignoring anything malformed. */
-export function configFromUrl(search: string): StreamRunConfig {
+/** Reads a run configuration from a query string over `d`, ignoring anything malformed. */
+export function configFromUrl(search: string, d: StreamRunConfig = GPU_DEFAULTS): StreamRunConfig {
   const p = new URLSearchParams(search);
-  const d = DEFAULT_STREAM_CONFIG;
   const dict = (
     prefix: string,
     base: StreamDictionaryConfig,
@@ -65,6 +49,7 @@ export function configFromUrl(search: string): StreamRunConfig {
     processing: p.get("processing") !== "0",
     normalize: p.get("normalize") === "none" ? "none" : d.normalize,
     evalSequences: num(p, "eval", d.evalSequences, 0, 1000),
+    liveEvalEvery: num(p, "live", d.liveEvalEvery, 0, 1e6),
   };
 }
 
@@ -90,5 +75,6 @@ export function configToUrl(c: StreamRunConfig): string {
   if (!c.processing) p.set("processing", "0");
   p.set("normalize", c.normalize);
   p.set("eval", String(c.evalSequences));
+  if (c.liveEvalEvery > 0) p.set("live", String(c.liveEvalEvery));
   return `?${p.toString()}`;
 }

@@ -1,0 +1,104 @@
+import type { Page } from "@playwright/test";
+import type { InjectedFault } from "../src/worker/protocol.ts";
+import { expect, openApp, small, test, waitForPhase, waitForStatus } from "./fixtures.ts";
+
+const inject = (page: Page, fault: InjectedFault) =>
+  page.evaluate(
+    (f) => (window as unknown as { __injectFault: (f: string) => void }).__injectFault(f),
+    fault,
+  );
+
+async function trainUntilStep(page: Page, query: string, step: number) {
+  await openApp(page, query);
+  await page.getByRole("button", { name: "Train", exact: true }).click();
+  await expect
+    .poll(async () => Number(await page.getByTestId("transcoder-step").textContent()), {
+      timeout: 90_000,
+    })
+    .toBeGreaterThanOrEqual(step);
+}
+
+test("no WebGPU: the page says which browsers and flags work, and stays usable", async ({
+  page,
+}) => {
+  await page.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, "gpu", { get: () => undefined });
+  });
+  await page.goto("");
+  const alert = page.getByTestId("fault-no-webgpu");
+  await expect(alert).toContainText("Chrome or Edge 113");
+  await expect(alert).toContainText("--enable-unsafe-webgpu");
+  await expect(page.getByTestId("adapter-badge")).toHaveText("No WebGPU");
+  await page.getByRole("tab", { name: "Runs" }).click();
+  await expect(page.getByText("No runs yet")).toBeVisible();
+});
+
+test("device lost: the run stops at its last checkpoint and Resume continues on a new device", async ({
+  page,
+}) => {
+  await trainUntilStep(page, small({ steps: 40 }), 10);
+  await page.getByRole("button", { name: "Pause" }).click();
+  await waitForPhase(page, "paused");
+  await inject(page, "device-lost");
+  await expect(page.getByTestId("fault-device-lost")).toContainText("GPU device lost");
+  await waitForStatus(page, "interrupted");
+  await page.getByRole("button", { name: "Resume" }).click();
+  await waitForStatus(page, "done");
+  await expect(page.getByTestId("transcoder-step")).toHaveText("40");
+});
+
+test("NaN in the loss: paused with the step, the dictionary and a hint; resumes from the checkpoint", async ({
+  page,
+}) => {
+  await trainUntilStep(page, small({ steps: 40, log: 1 }), 8);
+  await inject(page, "nan");
+  const alert = page.getByTestId("fault-nan");
+  await expect(alert).toContainText("Training diverged");
+  await expect(alert).toContainText("SAE's loss became NaN");
+  await expect(alert).toContainText("lower its learning rate");
+  await waitForStatus(page, "interrupted");
+  await page.getByRole("button", { name: "Resume" }).click();
+  await waitForStatus(page, "done");
+});
+
+test("a run too large for the adapter is refused with the size and the limit", async ({ page }) => {
+  await openApp(page, small({ steps: 5, batch: 65536, sae: 0, "transcoder.dsae": 65536 }));
+  await page.getByRole("button", { name: "Train", exact: true }).click();
+  const alert = page.getByTestId("run-error");
+  await expect(alert).toContainText(
+    /transcoder: batch 65536 x d_sae 65536 needs \d+ MiB buffers, over this adapter's \d+ MiB per binding/,
+  );
+  // Still usable: a smaller run trains.
+  await page.getByTestId("batch").fill("64");
+  await page.getByTestId("transcoder-dsae").fill("64");
+  await page.getByRole("button", { name: "Train", exact: true }).click();
+  await waitForStatus(page, "done");
+});
+
+test("the worker dies: a message, a new engine, and the run resumes", async ({ page }) => {
+  await trainUntilStep(page, small({ steps: 40 }), 10);
+  await page.getByRole("button", { name: "Pause" }).click();
+  await waitForPhase(page, "paused");
+  await inject(page, "worker-crash");
+  await expect(page.getByTestId("fault-worker")).toContainText("The engine stopped");
+  await waitForStatus(page, "interrupted");
+  await page.getByRole("button", { name: "Start a new engine" }).click();
+  await expect(page.getByTestId("fault-worker")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Resume" })).toBeEnabled({ timeout: 90_000 });
+  await page.getByRole("button", { name: "Resume" }).click();
+  await waitForStatus(page, "done");
+});
+
+test("a damaged built-in model file is reported, naming the file", async ({ page }) => {
+  await page.route("**/builtin/gpt2-brown/model.safetensors", async (route) => {
+    const response = await route.fetch();
+    const body = await response.body();
+    await route.fulfill({ response, body: body.subarray(0, body.length - 1000) });
+  });
+  await page.goto("");
+  await expect(page.getByTestId("fault-model")).toHaveText(
+    /^Could not load the model: gpt2-brown\/model\.safetensors: file is truncated: tensor "transformer\.wte\.weight" ends at byte \d+ but the file has only \d+ bytes$/,
+    { timeout: 60_000 },
+  );
+  await expect(page.getByRole("button", { name: "Train", exact: true })).toBeDisabled();
+});

@@ -1,0 +1,41 @@
+import { expect, longTasks, openApp, recordLongTasks, test, waitForStatus } from "./fixtures.ts";
+
+test("a newcomer presses Train with the defaults: both curves within 30 s, a scored run within 3 minutes", async ({
+  page,
+}) => {
+  await openApp(page);
+  // On SwiftShader the page says so and sizes its defaults for it.
+  await expect(page.getByTestId("adapter-badge")).toHaveAttribute("data-state", "software");
+  await expect(page.getByTestId("adapter-badge")).toContainText("~100× slower than a GPU");
+  await expect(page.getByTestId("steps")).toHaveValue("150");
+  // The Train view fits 1280x800 without scrolling.
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollHeight,
+    client: document.documentElement.clientHeight,
+  }));
+  expect(scroll).toBeLessThanOrEqual(client);
+
+  await recordLongTasks(page);
+  const started = Date.now();
+  await page.getByRole("button", { name: "Train", exact: true }).click();
+  // Both dictionaries on the same axes: each chart's caption names both latest values.
+  await expect(page.getByTestId("chart-fvu-latest")).toContainText("SAE", { timeout: 30_000 });
+  await expect(page.getByTestId("chart-fvu-latest")).toContainText("Transcoder");
+  const firstCurves = (Date.now() - started) / 1000;
+
+  await waitForStatus(page, "done", 180_000 - (Date.now() - started));
+  const finished = (Date.now() - started) / 1000;
+  for (const kind of ["sae", "transcoder"]) {
+    const score = Number(await page.getByTestId(`${kind}-ce_loss_score`).textContent());
+    expect(score, `${kind} ce_loss_score`).toBeGreaterThan(0);
+    expect(score).toBeLessThan(1.1);
+    await expect(page.getByTestId(`${kind}-step`)).toHaveText("150");
+  }
+  const tasks = await longTasks(page);
+  const longest = Math.max(0, ...tasks);
+  console.log(
+    `newcomer: first curves after ${firstCurves.toFixed(1)} s, finished and scored after ` +
+      `${finished.toFixed(1)} s; main-thread long tasks: ${tasks.length}, longest ${longest.toFixed(0)} ms`,
+  );
+  expect(longest, "longest main-thread task while training (ms)").toBeLessThan(50);
+});

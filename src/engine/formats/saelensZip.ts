@@ -1,0 +1,70 @@
+import { strToU8, unzipSync, zipSync } from "fflate";
+import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
+import { FormatError } from "./formatError.ts";
+import { bytesByteSource } from "./byteSource.ts";
+import { openSafetensors, writeSafetensors } from "./safetensors.ts";
+import {
+  parseSaelensCfg,
+  SAELENS_CFG_FILENAME,
+  SAELENS_WEIGHTS_FILENAME,
+  toSaelensCfg,
+} from "./saelensCfg.ts";
+import { readSaelensWeights, writeSaelensWeights } from "./saelensWeights.ts";
+
+export const SPARSITY_FILENAME = "sparsity.safetensors";
+
+export interface DictionaryFiles {
+  /** The folder inside the zip, e.g. "transcoder". */
+  folder: string;
+  spec: DictionarySpec;
+  params: DictionaryParams;
+  /** log10 feature density per latent, saved as SAELens's sparsity.safetensors. */
+  sparsity?: Float32Array<ArrayBuffer>;
+}
+
+/**
+ * A zip of SAELens folders, one per dictionary: cfg.json, sae_weights.safetensors and
+ * sparsity.safetensors, as SAELens's SAE.load_from_disk reads them after unzipping.
+ */
+export function saelensZip(dictionaries: readonly DictionaryFiles[]): Uint8Array {
+  const files: Record<string, Uint8Array> = {};
+  for (const d of dictionaries) {
+    files[`${d.folder}/${SAELENS_CFG_FILENAME}`] = strToU8(
+      JSON.stringify(toSaelensCfg(d.spec), null, 2) + "\n",
+    );
+    files[`${d.folder}/${SAELENS_WEIGHTS_FILENAME}`] = writeSaelensWeights(d.params, d.spec);
+    if (d.sparsity) {
+      files[`${d.folder}/${SPARSITY_FILENAME}`] = writeSafetensors([
+        { name: "sparsity", dtype: "F32", shape: [d.spec.dSae], data: d.sparsity },
+      ]);
+    }
+  }
+  // Safetensors of random floats do not compress; store them, deflate the JSON.
+  return zipSync(files, { level: 0 });
+}
+
+/** Reads back the dictionaries of a zip made by saelensZip (for tests and round trips). */
+export async function readSaelensZip(
+  bytes: Uint8Array,
+  name = "download.zip",
+): Promise<{ folder: string; spec: DictionarySpec; params: DictionaryParams }[]> {
+  const files = unzipSync(bytes);
+  const folders = Object.keys(files)
+    .filter((f) => f.endsWith(`/${SAELENS_CFG_FILENAME}`))
+    .map((f) => f.slice(0, -SAELENS_CFG_FILENAME.length - 1));
+  const out = [];
+  for (const folder of folders) {
+    const cfgName = `${name}:${folder}/${SAELENS_CFG_FILENAME}`;
+    const spec = parseSaelensCfg(
+      JSON.parse(new TextDecoder().decode(files[`${folder}/${SAELENS_CFG_FILENAME}`])),
+      cfgName,
+    );
+    const weights = files[`${folder}/${SAELENS_WEIGHTS_FILENAME}`];
+    if (!weights) throw new FormatError(name, `${folder} has no ${SAELENS_WEIGHTS_FILENAME}`);
+    const file = await openSafetensors(
+      bytesByteSource(weights, `${name}:${folder}/${SAELENS_WEIGHTS_FILENAME}`),
+    );
+    out.push({ folder, spec, params: await readSaelensWeights(file, spec) });
+  }
+  return out;
+}

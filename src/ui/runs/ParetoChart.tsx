@@ -1,0 +1,104 @@
+import { useMemo } from "react";
+import {
+  CartesianGrid,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+import type { RunRecord } from "../../storage/runRecord.ts";
+import { metric, si } from "../format.ts";
+import { useRunsStore } from "../state/runsStore.ts";
+import { KIND_COLORS, KIND_LABELS } from "../train/seriesColors.ts";
+
+interface ParetoPoint {
+  run: string;
+  kind: string;
+  l0: number;
+  ce: number | undefined;
+  fvu: number;
+}
+
+/** Each run's final point per dictionary: L0, FVU, and ce_loss_score (final eval, else live). */
+export function paretoPoints(runs: RunRecord[]): ParetoPoint[] {
+  return runs.flatMap((run) =>
+    Object.entries(run.histories).flatMap(([kind, h]) => {
+      const last = h[h.length - 1];
+      if (!last || !(last.l0 > 0)) return [];
+      const live = run.liveEvals[kind];
+      const ce = run.evals[kind]?.ce_loss_score ?? live?.[live.length - 1]?.ce_loss_score;
+      return [{ run: run.label, kind, l0: last.l0, ce, fvu: last.fvu }];
+    }),
+  );
+}
+
+/** The sparsity/fidelity plot every SAE paper shows: L0 (log x) against CE score and FVU. */
+export function ParetoChart() {
+  const runs = useRunsStore((s) => s.runs);
+  const points = useMemo(() => paretoPoints(runs), [runs]);
+  const kinds = ["sae", "transcoder"];
+  const panel = (title: string, y: "ce" | "fvu", testId: string) => (
+    <figure className="chart" data-testid={testId}>
+      <figcaption>
+        <span className="chart-title">{title}</span>
+        <span className="muted">{points.length} points</span>
+      </figcaption>
+      <div className="chart-body" role="img" aria-label={`${title}: ${points.length} runs`}>
+        <ResponsiveContainer width="100%" height="100%">
+          <ScatterChart margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+            <CartesianGrid stroke="var(--grid)" strokeDasharray="2 3" />
+            <XAxis
+              type="number"
+              dataKey="l0"
+              name="L0"
+              scale="log"
+              domain={["auto", "auto"]}
+              tickFormatter={(v: number) => si(v, 2)}
+              tick={{ fontSize: 10 }}
+            />
+            <YAxis
+              type="number"
+              dataKey={y}
+              name={y === "ce" ? "ce_loss_score" : "FVU"}
+              tickFormatter={(v: number) => si(v, 2)}
+              tick={{ fontSize: 10 }}
+              width={42}
+            />
+            <Tooltip
+              cursor={{ strokeDasharray: "3 3" }}
+              content={({ payload }) => {
+                const p = payload?.[0]?.payload as ParetoPoint | undefined;
+                if (!p) return null;
+                return (
+                  <div className="chart-tooltip">
+                    <strong>{KIND_LABELS[p.kind]}</strong> · {p.run}
+                    <br />
+                    L0 {metric(p.l0)} · FVU {metric(p.fvu)} · CE score {metric(p.ce)}
+                  </div>
+                );
+              }}
+            />
+            {kinds.map((k) => (
+              <Scatter
+                key={k}
+                name={KIND_LABELS[k]}
+                data={points.filter((p) => p.kind === k && (y === "fvu" || p.ce !== undefined))}
+                fill={KIND_COLORS[k]}
+                shape={k === "sae" ? "circle" : "triangle"}
+                isAnimationActive={false}
+              />
+            ))}
+          </ScatterChart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+  return (
+    <section className="pareto" aria-label="Pareto">
+      {panel("L0 (log) vs ce_loss_score", "ce", "pareto-ce")}
+      {panel("L0 (log) vs FVU", "fvu", "pareto-fvu")}
+    </section>
+  );
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { GPU_DEFAULTS } from "../state/defaults.ts";
+import { configDiffLabel } from "./configDiff.ts";
+
+describe("configDiffLabel", () => {
+  it("names what changed from the previous run, old → new", () => {
+    const next = {
+      ...GPU_DEFAULTS,
+      batchSize: 256,
+      dictionaries: GPU_DEFAULTS.dictionaries.map((d) =>
+        d.kind === "transcoder" ? { ...d, l1Coefficient: 1 } : d,
+      ),
+    };
+    expect(configDiffLabel(GPU_DEFAULTS, next)).toBe("batch 1024 → 256, transcoder l1 0.3 → 1");
+  });
+
+  it("says when a dictionary is dropped, and labels a first run by its settings", () => {
+    const noSae = { ...GPU_DEFAULTS, dictionaries: GPU_DEFAULTS.dictionaries.slice(1) };
+    expect(configDiffLabel(GPU_DEFAULTS, noSae)).toBe("SAE on → off");
+    expect(configDiffLabel(undefined, noSae)).toBe("layer 1, batch 1024, transcoder 2048 l1 0.3");
+    expect(configDiffLabel(GPU_DEFAULTS, GPU_DEFAULTS)).toBe("same config");
+  });
+});

@@ -1,0 +1,32 @@
+import type { FromWorker } from "../../worker/protocol.ts";
+import { sendToEngine } from "../engine.ts";
+
+const waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+
+/** Asks the worker to zip a run's weights as SAELens folders, then saves the file. */
+export function downloadRun(runId: string, fileName: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    waiting.set(runId, { resolve, reject });
+    sendToEngine({ type: "export-run", runId, fileName });
+  });
+}
+
+/** Feeds worker messages to pending downloads. */
+export function receiveDownload(m: FromWorker): void {
+  if (m.type !== "export-ready" && m.type !== "export-error") return;
+  const w = waiting.get(m.runId);
+  waiting.delete(m.runId);
+  if (m.type === "export-error") {
+    w?.reject(new Error(m.message));
+    return;
+  }
+  const url = URL.createObjectURL(new Blob([m.bytes], { type: "application/zip" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = m.fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  w?.resolve();
+}

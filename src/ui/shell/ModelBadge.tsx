@@ -1,0 +1,51 @@
+import { useEngineStore } from "../state/engineStore.ts";
+
+/** The model in use, with its measured quality in the details: which layers matter. */
+export function ModelBadge() {
+  const model = useEngineStore((s) => s.model);
+  const error = useEngineStore((s) => s.modelError);
+  if (error) return <span className="badge warn">Model failed to load</span>;
+  if (!model) return <span className="badge">Loading the model…</span>;
+  const q = model.quality;
+  return (
+    <details className="badge model-details" data-testid="model-badge">
+      <summary>
+        {model.name} · {model.nLayer} layers · d {model.dModel}
+      </summary>
+      <div className="model-details-body" data-testid="model-info">
+        <p>
+          {model.name}: {model.nLayer} layers, d_model {model.dModel}, {model.nHead} heads, context{" "}
+          {model.nCtx}, vocabulary {model.vocabSize.toLocaleString()}
+          {model.processed ? " (TransformerLens processing)" : " (raw weights)"}. Corpus:{" "}
+          {model.corpus}, {model.trainTokens.toLocaleString()} training and{" "}
+          {model.heldOutTokens.toLocaleString()} held-out tokens.
+        </p>
+        {q && (
+          <>
+            <p>
+              Held-out loss: <span className="mono">{q.heldOutLoss.toFixed(3)}</span> nats/token.
+              Zero-ablating a layer's MLP costs (nats/token; the larger, the more a transcoder there
+              matters):
+            </p>
+            <table data-testid="model-quality">
+              <thead>
+                <tr>
+                  <th>Layer</th>
+                  <th>MLP ablation cost</th>
+                </tr>
+              </thead>
+              <tbody>
+                {q.layers.map((l) => (
+                  <tr key={l.layer}>
+                    <td>{l.layer}</td>
+                    <td className="mono">+{l.mlpZeroAblationCost.toFixed(3)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </div>
+    </details>
+  );
+}

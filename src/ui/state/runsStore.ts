@@ -1,0 +1,304 @@
+import { create } from "zustand";
+import { runDb } from "../../storage/runDb.ts";
+import type { RunRecord } from "../../storage/runRecord.ts";
+import type { FromWorker, RunPhase, StreamRunConfig } from "../../worker/protocol.ts";
+import { sendToEngine } from "../engine.ts";
+import { configDiffLabel } from "../runs/configDiff.ts";
+
+export interface RunFaultInfo {
+  kind: string;
+  message: string;
+  hint?: string;
+  step?: number;
+  dictionary?: string;
+}
+
+interface LiveRun {
+  runId: string;
+  /** The worker holds the run (it can pause, step, resume without replaying). */
+  attached: boolean;
+  phase: RunPhase | "idle";
+  message?: string;
+  startedAt: number;
+  /** Elapsed training time before this session of the run. */
+  elapsedBefore: number;
+  tokensPerSecond?: number;
+  streamTokensPerSecond?: number;
+  /** Steps between live ce_loss_score measurements. */
+  liveEvery?: number;
+}
+
+interface RunsState {
+  runs: RunRecord[];
+  loaded: boolean;
+  live?: LiveRun;
+  fault?: RunFaultInfo;
+  storageError?: string;
+  load: () => Promise<void>;
+  train: (config: StreamRunConfig) => void;
+  pause: () => void;
+  resume: () => void;
+  step: () => void;
+  stop: () => void;
+  reset: () => void;
+  setHyperparameters: (dictionary: string, lr: number, l1Coefficient: number) => void;
+  resumeRun: (id: string) => void;
+  toggleVisible: (id: string) => void;
+  deleteRun: (id: string) => Promise<void>;
+  receive: (m: FromWorker) => void;
+  engineDied: (message: string) => void;
+}
+
+/** How often a running run's record is written to IndexedDB (and on every status change). */
+const SAVE_EVERY_MS = 2000;
+const pendingSave = new Map<string, ReturnType<typeof setTimeout>>();
+
+export const useRunsStore = create<RunsState>((set, get) => {
+  const patchRun = (id: string, patch: (r: RunRecord) => Partial<RunRecord>, now = false) => {
+    let updated: RunRecord | undefined;
+    set({
+      runs: get().runs.map((r) => {
+        if (r.id !== id) return r;
+        updated = { ...r, ...patch(r) };
+        return updated;
+      }),
+    });
+    if (updated) save(updated.id, now);
+  };
+  const save = (id: string, now: boolean) => {
+    const write = () => {
+      pendingSave.delete(id);
+      const run = get().runs.find((r) => r.id === id);
+      if (!run) return;
+      runDb.putRun(run).catch((err: unknown) => set({ storageError: (err as Error).message }));
+    };
+    const timer = pendingSave.get(id);
+    if (now) {
+      if (timer) clearTimeout(timer);
+      write();
+    } else if (!timer) {
+      pendingSave.set(id, setTimeout(write, SAVE_EVERY_MS));
+    }
+  };
+  const current = () => {
+    const live = get().live;
+    return live ? get().runs.find((r) => r.id === live.runId) : undefined;
+  };
+  const elapsed = (live: LiveRun) =>
+    live.elapsedBefore + (live.phase === "running" ? performance.now() - live.startedAt : 0);
+  const send = (type: "pause" | "resume" | "step" | "stop") => {
+    const live = get().live;
+    if (live?.attached) sendToEngine({ type, runId: live.runId });
+  };
+  const attach = (run: RunRecord, resume: boolean) => {
+    set({
+      fault: undefined,
+      live: {
+        runId: run.id,
+        attached: true,
+        phase: "preparing",
+        startedAt: performance.now(),
+        elapsedBefore: run.elapsedMs,
+      },
+    });
+    patchRun(run.id, () => ({ status: "running", message: undefined }), true);
+    sendToEngine({ type: "train", runId: run.id, config: run.config, resume });
+  };
+  const detach = (status: RunRecord["status"], message?: string) => {
+    const live = get().live;
+    if (!live) return;
+    const ms = elapsed(live);
+    patchRun(live.runId, () => ({ status, message, elapsedMs: ms }), true);
+    set({ live: { ...live, attached: false, phase: "idle", elapsedBefore: ms } });
+  };
+
+  return {
+    runs: [],
+    loaded: false,
+    async load() {
+      try {
+        const runs = await runDb.allRuns();
+        // A run that was running or paused when the page went away is interrupted.
+        const fixed = runs.map((r) =>
+          r.status === "running" || r.status === "paused"
+            ? { ...r, status: "interrupted" as const }
+            : r,
+        );
+        set({ runs: fixed, loaded: true });
+        for (const r of fixed) if (r.status === "interrupted") save(r.id, true);
+      } catch (err) {
+        set({ loaded: true, storageError: `Could not read saved runs: ${(err as Error).message}` });
+      }
+    },
+    train(config) {
+      const runs = get().runs;
+      const previous = runs[runs.length - 1];
+      const run: RunRecord = {
+        id: `run-${Date.now().toString(36)}`,
+        createdAt: Date.now(),
+        config,
+        label: configDiffLabel(previous?.config, config),
+        color: (previous?.color ?? -1) + 1,
+        status: "running",
+        step: 0,
+        tokens: 0,
+        histories: {},
+        liveEvals: {},
+        evals: {},
+        changes: [],
+        visible: true,
+        elapsedMs: 0,
+      };
+      set({ runs: [...runs, run] });
+      attach(run, false);
+    },
+    pause: () => send("pause"),
+    resume() {
+      const live = get().live;
+      const run = current();
+      if (!live || !run) return;
+      if (live.attached) send("resume");
+      else attach(run, true);
+    },
+    step: () => send("step"),
+    stop() {
+      const live = get().live;
+      if (live?.attached) send("stop");
+      else if (live) {
+        patchRun(live.runId, () => ({ status: "stopped" }), true);
+        set({ live: undefined });
+      }
+    },
+    reset() {
+      const run = current();
+      if (!run) return;
+      patchRun(run.id, () => ({ histories: {}, liveEvals: {} }), true);
+    },
+    setHyperparameters(dictionary, lr, l1Coefficient) {
+      const live = get().live;
+      const run = current();
+      if (!live || !run) return;
+      const config = {
+        ...run.config,
+        dictionaries: run.config.dictionaries.map((d) =>
+          d.kind === dictionary ? { ...d, lr, l1Coefficient } : d,
+        ),
+      };
+      patchRun(run.id, () => ({ config }), true);
+      if (live.attached) {
+        sendToEngine({
+          type: "set-hyperparameters",
+          runId: run.id,
+          change: { dictionary, lr, l1Coefficient },
+        });
+      } else {
+        patchRun(run.id, (r) => ({
+          changes: [...r.changes, { step: r.checkpointStep ?? 0, dictionary, lr, l1Coefficient }],
+        }));
+      }
+    },
+    resumeRun(id) {
+      const run = get().runs.find((r) => r.id === id);
+      if (!run || get().live?.attached) return;
+      if (run.checkpointStep === undefined) return;
+      attach(run, true);
+    },
+    toggleVisible: (id) => patchRun(id, (r) => ({ visible: !r.visible }), true),
+    async deleteRun(id) {
+      if (get().live?.runId === id && get().live?.attached) return;
+      await runDb.deleteRun(id);
+      set({
+        runs: get().runs.filter((r) => r.id !== id),
+        live: get().live?.runId === id ? undefined : get().live,
+      });
+    },
+    engineDied(message) {
+      if (get().live?.attached) detach("interrupted", `The engine stopped: ${message}`);
+    },
+    receive(m) {
+      const live = get().live;
+      if (!("runId" in m) || !live || m.runId !== live.runId) {
+        if (m.type === "fault" && !("runId" in m && m.runId)) set({ fault: m });
+        return;
+      }
+      const id = live.runId;
+      switch (m.type) {
+        case "run-state": {
+          const wasRunning = live.phase === "running";
+          const now = performance.now();
+          const elapsedBefore = wasRunning
+            ? live.elapsedBefore + now - live.startedAt
+            : live.elapsedBefore;
+          set({
+            live: { ...live, phase: m.phase, message: m.message, startedAt: now, elapsedBefore },
+          });
+          const status = m.phase === "paused" ? "paused" : "running";
+          patchRun(id, () => ({ status, step: m.step, elapsedMs: elapsedBefore }), true);
+          break;
+        }
+        case "metrics": {
+          set({
+            live: {
+              ...live,
+              tokensPerSecond: m.tokensPerSecond,
+              streamTokensPerSecond: m.streamTokensPerSecond,
+            },
+          });
+          patchRun(id, (r) => {
+            const histories = { ...r.histories };
+            for (const { dictionary, metrics } of m.entries) {
+              const point = { ...metrics, tokens: m.tokens, tokensPerSecond: m.tokensPerSecond };
+              histories[dictionary] = [...(histories[dictionary] ?? []), point];
+            }
+            return { step: m.entries[0]?.metrics.step ?? r.step, tokens: m.tokens, histories };
+          });
+          break;
+        }
+        case "live-eval":
+          set({ live: { ...live, liveEvery: m.every } });
+          patchRun(id, (r) => ({
+            liveEvals: {
+              ...r.liveEvals,
+              [m.dictionary]: [
+                ...(r.liveEvals[m.dictionary] ?? []),
+                { step: m.step, tokens: m.tokens, ce_loss_score: m.ce_loss_score },
+              ],
+            },
+          }));
+          break;
+        case "checkpoint":
+          patchRun(id, () => ({ checkpointStep: m.step }), true);
+          break;
+        case "hyperparameters":
+          patchRun(id, (r) => ({ changes: [...r.changes, m.change] }), true);
+          break;
+        case "eval":
+          patchRun(id, (r) => ({ evals: { ...r.evals, [m.dictionary]: m.metrics } }), true);
+          break;
+        case "done":
+          detach("done");
+          set({ live: undefined });
+          break;
+        case "stopped":
+          detach("stopped");
+          set({ live: undefined });
+          break;
+        case "fault":
+          set({ fault: m });
+          detach("interrupted", m.message);
+          break;
+        case "error":
+          detach("failed", m.message);
+          break;
+      }
+    },
+  };
+});
+
+/** The run the Train view shows: the live one, else the newest. */
+export function useCurrentRun(): RunRecord | undefined {
+  return useRunsStore((s) => {
+    const id = s.live?.runId;
+    return id ? s.runs.find((r) => r.id === id) : s.runs[s.runs.length - 1];
+  });
+}

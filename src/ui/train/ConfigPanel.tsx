@@ -1,0 +1,219 @@
+import { HOOK_SITES, hookName, type HookSite } from "../../engine/model/hooks.ts";
+import type { StreamDictionaryConfig, StreamRunConfig } from "../../worker/protocol.ts";
+import { NumberField } from "../NumberField.tsx";
+import { useConfigStore } from "../state/configStore.ts";
+import { GPU_DEFAULTS } from "../state/defaults.ts";
+import { useEngineStore } from "../state/engineStore.ts";
+import { useRunsStore } from "../state/runsStore.ts";
+import { KIND_COLORS } from "./seriesColors.ts";
+import "./ConfigPanel.css";
+
+const KINDS = ["sae", "transcoder"] as const;
+type Kind = (typeof KINDS)[number];
+
+/**
+ * The next run's settings (kept in the URL). While a run is paused, its learning rates and L1
+ * coefficients stay editable: the change applies from the next step and is recorded in the run.
+ */
+export function ConfigPanel() {
+  const config = useConfigStore((s) => s.config);
+  const setConfig = useConfigStore((s) => s.setConfig);
+  const nLayer = useEngineStore((s) => s.model?.nLayer ?? config.layer + 1);
+  const live = useRunsStore((s) => s.live);
+  const attached = live?.attached === true;
+  const paused = attached && live.phase === "paused";
+
+  const update = (patch: Partial<StreamRunConfig>) => setConfig({ ...config, ...patch });
+  const dict = (kind: Kind) => config.dictionaries.find((d) => d.kind === kind);
+  const updateDict = (kind: Kind, patch: Partial<StreamDictionaryConfig> | null) => {
+    const base = dict(kind) ?? GPU_DEFAULTS.dictionaries.find((d) => d.kind === kind)!;
+    const others = config.dictionaries.filter((d) => d.kind !== kind);
+    const next = patch === null ? others : [...others, { ...base, ...patch }];
+    next.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
+    update({ dictionaries: next });
+    const changed = next.find((d) => d.kind === kind);
+    if (paused && changed && (patch?.lr !== undefined || patch?.l1Coefficient !== undefined)) {
+      useRunsStore.getState().setHyperparameters(kind, changed.lr, changed.l1Coefficient);
+    }
+  };
+
+  return (
+    <aside className="config" aria-label="Run settings">
+      <fieldset disabled={attached}>
+        <legend>Model and stream</legend>
+        <div className="field-row">
+          <label className="select-field">
+            <span>Layer</span>
+            <select
+              data-testid="layer"
+              value={config.layer}
+              onChange={(e) => update({ layer: Number(e.target.value) })}
+            >
+              {Array.from({ length: nLayer }, (_, l) => (
+                <option key={l} value={l}>
+                  {l}
+                </option>
+              ))}
+            </select>
+          </label>
+          <NumberField
+            label="Batch (tokens)"
+            testId="batch"
+            value={config.batchSize}
+            min={1}
+            max={65536}
+            integer
+            onChange={(v) => update({ batchSize: v })}
+          />
+          <NumberField
+            label="Steps"
+            testId="steps"
+            value={config.steps}
+            min={1}
+            max={10_000_000}
+            integer
+            onChange={(v) => update({ steps: v })}
+          />
+        </div>
+        <div className="field-row">
+          <NumberField
+            label="Log every"
+            testId="log-every"
+            value={config.logEvery}
+            min={1}
+            max={1_000_000}
+            integer
+            onChange={(v) => update({ logEvery: v })}
+          />
+          <NumberField
+            label="Seed"
+            value={config.seed}
+            min={0}
+            max={2 ** 31}
+            integer
+            onChange={(v) => update({ seed: v })}
+          />
+          <NumberField
+            label="Eval windows"
+            testId="eval-sequences"
+            value={config.evalSequences}
+            min={0}
+            max={1000}
+            integer
+            onChange={(v) => update({ evalSequences: v })}
+          />
+        </div>
+        <div className="field-row">
+          <NumberField
+            label="CE score every (0 = auto)"
+            testId="live-eval-every"
+            value={config.liveEvalEvery}
+            min={0}
+            max={1_000_000}
+            integer
+            onChange={(v) => update({ liveEvalEvery: v })}
+          />
+        </div>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={config.processing}
+            onChange={(e) => update({ processing: e.target.checked })}
+          />
+          TransformerLens processing
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={config.normalize === "expected_average_only_in"}
+            onChange={(e) =>
+              update({ normalize: e.target.checked ? "expected_average_only_in" : "none" })
+            }
+          />
+          Normalize activations
+        </label>
+      </fieldset>
+
+      {KINDS.map((kind) => {
+        const d = dict(kind);
+        return (
+          <fieldset key={kind} disabled={attached && !paused} className={`dict dict-${kind}`}>
+            <legend>
+              <label className="check">
+                <input
+                  type="checkbox"
+                  data-testid={`enable-${kind}`}
+                  checked={d !== undefined}
+                  disabled={attached}
+                  onChange={(e) => updateDict(kind, e.target.checked ? {} : null)}
+                />
+                <span className="kind-swatch" style={{ background: KIND_COLORS[kind] }} />
+                {kind === "sae" ? "Sparse autoencoder" : "Transcoder"}
+              </label>
+            </legend>
+            {d && (
+              <>
+                {kind === "sae" ? (
+                  <label className="select-field wide">
+                    <span>Hook</span>
+                    <select
+                      data-testid="sae-site"
+                      value={d.site ?? "hook_resid_pre"}
+                      disabled={attached}
+                      onChange={(e) => updateDict("sae", { site: e.target.value as HookSite })}
+                    >
+                      {HOOK_SITES.map((site) => (
+                        <option key={site} value={site}>
+                          {hookName(config.layer, site)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                ) : (
+                  <p className="sites mono">
+                    {hookName(config.layer, "ln2.hook_normalized")} →{" "}
+                    {hookName(config.layer, "hook_mlp_out")}
+                  </p>
+                )}
+                <div className="field-row">
+                  <NumberField
+                    label="d_sae"
+                    testId={`${kind}-dsae`}
+                    value={d.dSae}
+                    min={4}
+                    max={65536}
+                    integer
+                    disabled={attached}
+                    onChange={(v) => updateDict(kind, { dSae: v })}
+                  />
+                  <NumberField
+                    label="L1 coefficient"
+                    testId={`${kind}-l1`}
+                    value={d.l1Coefficient}
+                    min={0}
+                    max={1e6}
+                    onChange={(v) => updateDict(kind, { l1Coefficient: v })}
+                  />
+                  <NumberField
+                    label="Learning rate"
+                    testId={`${kind}-lr`}
+                    value={d.lr}
+                    min={1e-7}
+                    max={1}
+                    onChange={(v) => updateDict(kind, { lr: v })}
+                  />
+                </div>
+              </>
+            )}
+          </fieldset>
+        );
+      })}
+      {paused && (
+        <p className="notice" data-testid="paused-note">
+          Paused: changes to the learning rate and L1 coefficient apply from the next step and are
+          recorded in the run.
+        </p>
+      )}
+    </aside>
+  );
+}

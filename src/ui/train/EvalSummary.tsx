@@ -1,0 +1,72 @@
+import { metric } from "../format.ts";
+import { useCurrentRun, useRunsStore } from "../state/runsStore.ts";
+import { KIND_COLORS, KIND_LABELS } from "./seriesColors.ts";
+
+/** The current run's latest training metrics and, when it finished, its spliced-in eval. */
+export function EvalSummary() {
+  const run = useCurrentRun();
+  const live = useRunsStore((s) => s.live);
+  const kinds = run?.config.dictionaries.map((d) => d.kind) ?? [];
+  return (
+    <section className="chart eval-summary" data-testid="eval-summary" aria-label="Results">
+      <div className="chart-title">
+        {run ? `Run: ${run.label}` : "Results"}
+        {live?.runId === run?.id && live?.liveEvery !== undefined && (
+          <span className="muted"> · CE score every {live.liveEvery} steps</span>
+        )}
+      </div>
+      {run ? (
+        <table className="results mono">
+          <thead>
+            <tr>
+              <th />
+              {kinds.map((k) => (
+                <th key={k} style={{ color: KIND_COLORS[k] }}>
+                  {KIND_LABELS[k]}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {(
+              [
+                ["step", "step", (k: string) => last(run.histories[k])?.step],
+                ["fvu", "FVU", (k: string) => last(run.histories[k])?.fvu],
+                ["l0", "L0", (k: string) => last(run.histories[k])?.l0],
+                ["dead", "dead latents", (k: string) => last(run.histories[k])?.dead_features],
+                ["ce_loss_score", "ce_loss_score", (k: string) => run.evals[k]?.ce_loss_score],
+                ["kl_div_score", "kl_div_score", (k: string) => run.evals[k]?.kl_div_score],
+                ["ce", "CE without / with", (k: string) => run.evals[k]],
+              ] as const
+            ).map(([id, name, get]) => (
+              <tr key={id}>
+                <th scope="row">{name}</th>
+                {kinds.map((k) => {
+                  const v = get(k);
+                  return (
+                    <td key={k} data-testid={`${k}-${id}`}>
+                      {typeof v === "object" && v
+                        ? `${metric(v.ce_loss_without_sae)} / ${metric(v.ce_loss_with_sae)}`
+                        : metric(v as number | undefined)}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted">Press Train: the curves of both dictionaries appear here.</p>
+      )}
+      {run?.status === "failed" && (
+        <p className="alert" role="alert" data-testid="run-error">
+          {run.message}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function last<T>(a: T[] | undefined): T | undefined {
+  return a?.[a.length - 1];
+}

@@ -1,0 +1,95 @@
+import { useMemo, type ReactNode } from "react";
+import type { MetricPoint, RunRecord } from "../../storage/runRecord.ts";
+import { useRunsStore } from "../state/runsStore.ts";
+import { MetricChart, type Series } from "./MetricChart.tsx";
+import { KIND_COLORS, KIND_LABELS } from "./seriesColors.ts";
+import "./MetricCharts.css";
+
+/** The runs on the charts: the visible ones, the current one always, newest first. */
+function useShownRuns(): RunRecord[] {
+  const runs = useRunsStore((s) => s.runs);
+  const liveId = useRunsStore((s) => s.live?.runId);
+  return useMemo(() => {
+    const current = liveId ?? runs[runs.length - 1]?.id;
+    return runs.filter((r) => r.visible || r.id === current).reverse();
+  }, [runs, liveId]);
+}
+
+function metricSeries(
+  runs: RunRecord[],
+  pick: (p: MetricPoint) => number,
+  dashed = false,
+  suffix = "",
+): Series[] {
+  return runs.flatMap((run, age) =>
+    Object.entries(run.histories).map(([kind, points]) => ({
+      key: `${run.id}-${kind}${suffix}`,
+      kind,
+      runLabel: run.label,
+      age,
+      dashed,
+      points: points.map((p) => ({ tokens: p.tokens, value: pick(p) })),
+    })),
+  );
+}
+
+/** Small multiples sharing the x-axis (tokens trained): the SAE and the transcoder together. */
+export function MetricCharts(props: { children?: ReactNode }) {
+  const runs = useShownRuns();
+  const charts = useMemo(
+    () => ({
+      fvu: metricSeries(runs, (p) => p.fvu),
+      l0: metricSeries(runs, (p) => p.l0),
+      dead: metricSeries(runs, (p) => p.dead_features),
+      loss: [
+        ...metricSeries(runs, (p) => p.mse_loss, false, "-mse"),
+        ...metricSeries(runs, (p) => p.l1_loss, true, "-l1"),
+      ],
+      ce: runs.flatMap((run, age) =>
+        Object.entries(run.liveEvals).map(([kind, points]) => ({
+          key: `${run.id}-${kind}-ce`,
+          kind,
+          runLabel: run.label,
+          age,
+          points: points.map((p) => ({ tokens: p.tokens, value: p.ce_loss_score })),
+        })),
+      ),
+    }),
+    [runs],
+  );
+  const xMax = Math.max(1, ...runs.map((r) => r.config.steps * r.config.batchSize));
+  return (
+    <section className="charts" aria-label="Training curves">
+      <div className="charts-legend">
+        {Object.entries(KIND_COLORS).map(([kind, color]) => (
+          <span key={kind} className="legend-item">
+            <span className="legend-swatch" style={{ background: color }} />
+            {KIND_LABELS[kind]}
+          </span>
+        ))}
+        <span className="muted">
+          faded: earlier runs shown in the Runs view · x: tokens trained
+        </span>
+      </div>
+      <div className="charts-grid">
+        <MetricChart xMax={xMax} title="FVU (log)" testId="chart-fvu" series={charts.fvu} log />
+        <MetricChart xMax={xMax} title="L0 (log)" testId="chart-l0" series={charts.l0} log />
+        <MetricChart xMax={xMax} title="Dead latents" testId="chart-dead" series={charts.dead} />
+        <MetricChart
+          xMax={xMax}
+          title="MSE (solid) · L1 (dashed)"
+          testId="chart-loss"
+          series={charts.loss}
+          log
+        />
+        <MetricChart
+          xMax={xMax}
+          title="ce_loss_score (held-out)"
+          testId="chart-ce"
+          series={charts.ce}
+        />
+        {props.children}
+      </div>
+    </section>
+  );
+}
