@@ -46,12 +46,17 @@ interface RunsState {
   toggleVisible: (id: string) => void;
   deleteRun: (id: string) => Promise<void>;
   receive: (m: FromWorker) => void;
+  /** Applies one worker message now (receive queues the frequent ones). */
+  apply: (m: FromWorker) => void;
   engineDied: (message: string) => void;
 }
 
 /** How often a running run's record is written to IndexedDB (and on every status change). */
 const SAVE_EVERY_MS = 2000;
 const pendingSave = new Map<string, ReturnType<typeof setTimeout>>();
+const CHART_UPDATE_MS = 500;
+const queued: FromWorker[] = [];
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
 
 export const useRunsStore = create<RunsState>((set, get) => {
   const patchRun = (id: string, patch: (r: RunRecord) => Partial<RunRecord>, now = false) => {
@@ -216,6 +221,24 @@ export const useRunsStore = create<RunsState>((set, get) => {
       if (get().live?.attached) detach("interrupted", `The engine stopped: ${message}`);
     },
     receive(m) {
+      // Curves arrive many times a second; the page redraws them at most twice a second.
+      if (m.type === "metrics" || m.type === "live-eval") {
+        queued.push(m);
+        flushTimer ??= setTimeout(() => {
+          flushTimer = undefined;
+          const batch = queued.splice(0);
+          batch.forEach((q) => get().apply(q));
+        }, CHART_UPDATE_MS);
+        return;
+      }
+      if (flushTimer) {
+        clearTimeout(flushTimer);
+        flushTimer = undefined;
+      }
+      queued.splice(0).forEach((q) => get().apply(q));
+      get().apply(m);
+    },
+    apply(m) {
       const live = get().live;
       if (!("runId" in m) || !live || m.runId !== live.runId) {
         if (m.type === "fault" && !("runId" in m && m.runId)) set({ fault: m });

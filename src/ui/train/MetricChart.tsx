@@ -1,14 +1,7 @@
-import { memo, useDeferredValue } from "react";
-import {
-  CartesianGrid,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
+import { memo, useEffect, useRef, useState } from "react";
+import { create } from "zustand";
 import { metric, si } from "../format.ts";
+import { linear, yScale, type Scale } from "./chartScales.ts";
 import { KIND_COLORS, KIND_LABELS, runOpacity } from "./seriesColors.ts";
 
 export interface Series {
@@ -20,7 +13,15 @@ export interface Series {
   points: { tokens: number; value: number }[];
 }
 
-/** One small multiple: tokens trained on x (shared by all charts), one metric on y. */
+/** The x (tokens) the pointer is over, shared by every chart: hover is synced. */
+const useHover = create<{ tokens?: number }>(() => ({}));
+
+const PAD = { left: 44, right: 8, top: 6, bottom: 18 };
+
+/**
+ * One small multiple, drawn on a canvas: tokens trained on x (the same range on every chart),
+ * one metric on y. Drawing costs well under a millisecond, so charts never block the page.
+ */
 export const MetricChart = memo(function MetricChart(props: {
   title: string;
   series: Series[];
@@ -29,13 +30,50 @@ export const MetricChart = memo(function MetricChart(props: {
   /** The x-axis ends here on every chart (the longest shown run's tokens). */
   xMax: number;
 }) {
-  const { title, log } = props;
-  // Rendered as a transition: React slices it, so the main thread never blocks for long.
-  const series = useDeferredValue(props.series);
+  const { title, series, log = false, xMax } = props;
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [size, setSize] = useState({ w: 0, h: 0 });
+  const hover = useHover((s) => s.tokens);
+
+  useEffect(() => {
+    const el = canvas.current?.parentElement;
+    if (!el) return;
+    const ro = new ResizeObserver(([e]) => {
+      const r = e!.contentRect;
+      setSize({ w: Math.floor(r.width), h: Math.floor(r.height) });
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const y = yScale(
+    series.flatMap((s) => s.points.map((p) => p.value)),
+    log,
+  );
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c || size.w === 0) return;
+    draw(c, size, series, y, linear(0, xMax), hover);
+  });
+
   const latest = series
     .filter((s) => s.age === 0 && s.points.length > 0)
     .map((s) => `${KIND_LABELS[s.kind] ?? s.kind} ${metric(s.points[s.points.length - 1]!.value)}`)
     .join(", ");
+  const hovered =
+    hover === undefined
+      ? []
+      : series
+          .filter((s) => s.age === 0)
+          .map((s) => ({ s, p: nearest(s.points, hover) }))
+          .filter((x) => x.p !== undefined);
+
+  const toTokens = (clientX: number) => {
+    const rect = canvas.current!.getBoundingClientRect();
+    const f = (clientX - rect.left - PAD.left) / (rect.width - PAD.left - PAD.right);
+    return Math.min(xMax, Math.max(0, f * xMax));
+  };
+
   return (
     <figure className="chart" data-testid={props.testId}>
       <figcaption>
@@ -45,53 +83,118 @@ export const MetricChart = memo(function MetricChart(props: {
         </span>
       </figcaption>
       <div className="chart-body" role="img" aria-label={`${title}: ${latest || "no data yet"}`}>
-        <ResponsiveContainer width="100%" height="100%">
-          <LineChart
-            syncId="train"
-            syncMethod="value"
-            margin={{ top: 4, right: 8, bottom: 0, left: 0 }}
-          >
-            <CartesianGrid stroke="var(--grid)" strokeDasharray="2 3" />
-            <XAxis
-              type="number"
-              dataKey="tokens"
-              domain={[0, props.xMax]}
-              tickFormatter={(v: number) => si(v)}
-              tick={{ fontSize: 10 }}
-              minTickGap={24}
-              allowDuplicatedCategory={false}
-            />
-            <YAxis
-              type="number"
-              scale={log ? "log" : "linear"}
-              domain={log ? ["auto", "auto"] : [0, "auto"]}
-              allowDataOverflow={false}
-              tickFormatter={(v: number) => si(v, 2)}
-              tick={{ fontSize: 10 }}
-              width={42}
-            />
-            <Tooltip
-              formatter={(v) => metric(Number(v))}
-              labelFormatter={(v) => `${si(Number(v))} tokens`}
-              contentStyle={{ fontSize: 11 }}
-            />
-            {series.map((s) => (
-              <Line
-                key={s.key}
-                data={log ? s.points.filter((p) => p.value > 0) : s.points}
-                dataKey="value"
-                name={`${KIND_LABELS[s.kind] ?? s.kind} · ${s.runLabel}`}
-                stroke={KIND_COLORS[s.kind] ?? "#888"}
-                strokeOpacity={runOpacity(s.age)}
-                strokeDasharray={s.dashed ? "4 3" : undefined}
-                strokeWidth={s.age === 0 ? 2 : 1.5}
-                dot={false}
-                isAnimationActive={false}
-              />
+        <canvas
+          ref={canvas}
+          onMouseMove={(e) => useHover.setState({ tokens: toTokens(e.clientX) })}
+          onMouseLeave={() => useHover.setState({ tokens: undefined })}
+        />
+        {hovered.length > 0 && (
+          <div className="chart-hover mono">
+            {si(hovered[0]!.p!.tokens)} tokens
+            {hovered.map(({ s, p }) => (
+              <div key={s.key} style={{ color: KIND_COLORS[s.kind] }}>
+                {KIND_LABELS[s.kind]} {metric(p!.value)}
+              </div>
             ))}
-          </LineChart>
-        </ResponsiveContainer>
+          </div>
+        )}
       </div>
     </figure>
   );
 });
+
+function nearest(points: Series["points"], tokens: number) {
+  let best: Series["points"][number] | undefined;
+  for (const p of points) {
+    if (!best || Math.abs(p.tokens - tokens) < Math.abs(best.tokens - tokens)) best = p;
+  }
+  return best;
+}
+
+function draw(
+  c: HTMLCanvasElement,
+  size: { w: number; h: number },
+  series: Series[],
+  y: Scale,
+  x: Scale,
+  hover: number | undefined,
+) {
+  const dpr = window.devicePixelRatio || 1;
+  if (c.width !== size.w * dpr || c.height !== size.h * dpr) {
+    c.width = size.w * dpr;
+    c.height = size.h * dpr;
+    c.style.width = `${size.w}px`;
+    c.style.height = `${size.h}px`;
+  }
+  const g = c.getContext("2d")!;
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.clearRect(0, 0, size.w, size.h);
+  const css = getComputedStyle(c);
+  const grid = css.getPropertyValue("--grid").trim() || "#ddd";
+  const text = css.getPropertyValue("--text-muted").trim() || "#666";
+  const w = size.w - PAD.left - PAD.right;
+  const h = size.h - PAD.top - PAD.bottom;
+  const px = (v: number) => PAD.left + x.at(v) * w;
+  const py = (v: number) => PAD.top + (1 - y.at(v)) * h;
+
+  g.font = "10px ui-monospace, Menlo, Consolas, monospace";
+  g.lineWidth = 1;
+  g.strokeStyle = grid;
+  g.fillStyle = text;
+  g.textAlign = "right";
+  g.textBaseline = "middle";
+  for (const t of y.ticks) {
+    const yy = Math.round(py(t)) + 0.5;
+    g.beginPath();
+    g.moveTo(PAD.left, yy);
+    g.lineTo(PAD.left + w, yy);
+    g.stroke();
+    g.fillText(si(t, 2), PAD.left - 4, yy);
+  }
+  g.textAlign = "center";
+  g.textBaseline = "top";
+  let lastRight = -Infinity;
+  for (const t of x.ticks) {
+    const xx = Math.round(px(t)) + 0.5;
+    const label = si(t);
+    const half = g.measureText(label).width / 2;
+    g.beginPath();
+    g.moveTo(xx, PAD.top);
+    g.lineTo(xx, PAD.top + h);
+    g.stroke();
+    if (xx - half > lastRight + 6 && xx + half <= size.w) {
+      g.fillText(label, xx, PAD.top + h + 4);
+      lastRight = xx + half;
+    }
+  }
+
+  // Older runs first, so the newest is drawn on top.
+  for (const s of [...series].sort((a, b) => b.age - a.age)) {
+    const pts = s.points.filter((p) => Number.isFinite(p.value) && (!y.log || p.value > 0));
+    if (pts.length === 0) continue;
+    g.strokeStyle = KIND_COLORS[s.kind] ?? "#888";
+    g.fillStyle = g.strokeStyle;
+    g.globalAlpha = runOpacity(s.age);
+    g.lineWidth = s.age === 0 ? 2 : 1.5;
+    g.setLineDash(s.dashed ? [4, 3] : []);
+    g.beginPath();
+    pts.forEach((p, i) =>
+      i === 0 ? g.moveTo(px(p.tokens), py(p.value)) : g.lineTo(px(p.tokens), py(p.value)),
+    );
+    g.stroke();
+    if (pts.length === 1) {
+      g.beginPath();
+      g.arc(px(pts[0]!.tokens), py(pts[0]!.value), 3, 0, 2 * Math.PI);
+      g.fill();
+    }
+  }
+  g.globalAlpha = 1;
+  g.setLineDash([]);
+  if (hover !== undefined) {
+    g.strokeStyle = text;
+    g.beginPath();
+    g.moveTo(Math.round(px(hover)) + 0.5, PAD.top);
+    g.lineTo(Math.round(px(hover)) + 0.5, PAD.top + h);
+    g.stroke();
+  }
+}
