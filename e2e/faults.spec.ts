@@ -8,6 +8,18 @@ const inject = (page: Page, fault: InjectedFault) =>
     fault,
   );
 
+const stepOf = async (page: Page) =>
+  Number(await page.getByTestId("transcoder-step").textContent());
+
+/** After Resume: the run trains past where it stopped; then Stop ends it. */
+async function resumesAndTrains(page: Page, from: number) {
+  await page.getByRole("button", { name: "Resume" }).click();
+  await waitForStatus(page, "running");
+  await expect.poll(() => stepOf(page), { timeout: 120_000 }).toBeGreaterThan(from + 5);
+  await page.getByRole("button", { name: "Stop" }).click();
+  await waitForStatus(page, "stopped");
+}
+
 async function trainUntilStep(page: Page, query: string, step: number) {
   await openApp(page, query);
   await page.getByRole("button", { name: "Train", exact: true }).click();
@@ -36,29 +48,31 @@ test("no WebGPU: the page says which browsers and flags work, and stays usable",
 test("device lost: the run stops at its last checkpoint and Resume continues on a new device", async ({
   page,
 }) => {
-  await trainUntilStep(page, small({ steps: 40 }), 10);
+  await trainUntilStep(page, small({ steps: 2000 }), 10);
   await page.getByRole("button", { name: "Pause" }).click();
   await waitForPhase(page, "paused");
+  const paused = await stepOf(page);
   await inject(page, "device-lost");
   await expect(page.getByTestId("fault-device-lost")).toContainText("GPU device lost");
   await waitForStatus(page, "interrupted");
-  await page.getByRole("button", { name: "Resume" }).click();
-  await waitForStatus(page, "done");
-  await expect(page.getByTestId("transcoder-step")).toHaveText("40");
+  await resumesAndTrains(page, paused);
 });
 
 test("NaN in the loss: paused with the step, the dictionary and a hint; resumes from the checkpoint", async ({
   page,
 }) => {
-  await trainUntilStep(page, small({ steps: 40, log: 1 }), 8);
+  await trainUntilStep(page, small({ steps: 2000, log: 1 }), 8);
   await inject(page, "nan");
   const alert = page.getByTestId("fault-nan");
   await expect(alert).toContainText("Training diverged");
   await expect(alert).toContainText("SAE's loss became NaN");
   await expect(alert).toContainText("lower its learning rate");
   await waitForStatus(page, "interrupted");
-  await page.getByRole("button", { name: "Resume" }).click();
-  await waitForStatus(page, "done");
+  await page.getByTestId("sae-lr").fill("0.001");
+  await resumesAndTrains(page, await stepOf(page));
+  // The lower learning rate took effect from the checkpoint, and the run says so.
+  await page.getByRole("tab", { name: "Runs" }).click();
+  await expect(page.getByTestId("run-changes")).toContainText("SAE lr 0.003 → 0.001");
 });
 
 test("a run too large for the adapter is refused with the size and the limit", async ({ page }) => {
@@ -76,17 +90,17 @@ test("a run too large for the adapter is refused with the size and the limit", a
 });
 
 test("the worker dies: a message, a new engine, and the run resumes", async ({ page }) => {
-  await trainUntilStep(page, small({ steps: 40 }), 10);
+  await trainUntilStep(page, small({ steps: 2000 }), 10);
   await page.getByRole("button", { name: "Pause" }).click();
   await waitForPhase(page, "paused");
+  const paused = await stepOf(page);
   await inject(page, "worker-crash");
   await expect(page.getByTestId("fault-worker")).toContainText("The engine stopped");
   await waitForStatus(page, "interrupted");
   await page.getByRole("button", { name: "Start a new engine" }).click();
   await expect(page.getByTestId("fault-worker")).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Resume" })).toBeEnabled({ timeout: 90_000 });
-  await page.getByRole("button", { name: "Resume" }).click();
-  await waitForStatus(page, "done");
+  await resumesAndTrains(page, paused);
 });
 
 test("a damaged built-in model file is reported, naming the file", async ({ page }) => {

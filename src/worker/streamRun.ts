@@ -199,6 +199,10 @@ export class StreamRun {
     await session.restore(saved.session, (batches) =>
       this.state(batches, `replaying the stream to step ${saved.step}… ${batches}`),
     );
+    // Learning rates and L1 coefficients changed since the checkpoint (e.g. after a NaN).
+    for (const d of this.config.dictionaries) {
+      this.pending.push({ dictionary: d.kind, lr: d.lr, l1Coefficient: d.l1Coefficient });
+    }
   }
 
   private async train(session: StreamSession): Promise<void> {

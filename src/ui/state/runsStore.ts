@@ -182,7 +182,7 @@ export const useRunsStore = create<RunsState>((set, get) => {
     setHyperparameters(dictionary, lr, l1Coefficient) {
       const live = get().live;
       const run = current();
-      if (!live || !run) return;
+      if (!live || !run || (!live.attached && run.status !== "interrupted")) return;
       const config = {
         ...run.config,
         dictionaries: run.config.dictionaries.map((d) =>
@@ -190,16 +190,14 @@ export const useRunsStore = create<RunsState>((set, get) => {
         ),
       };
       patchRun(run.id, () => ({ config }), true);
+      // A live run takes it from its next step; a stopped one when it resumes (the worker
+      // records the change either way).
       if (live.attached) {
         sendToEngine({
           type: "set-hyperparameters",
           runId: run.id,
           change: { dictionary, lr, l1Coefficient },
         });
-      } else {
-        patchRun(run.id, (r) => ({
-          changes: [...r.changes, { step: r.checkpointStep ?? 0, dictionary, lr, l1Coefficient }],
-        }));
       }
     },
     resumeRun(id) {

@@ -22,6 +22,13 @@ export function ConfigPanel() {
   const live = useRunsStore((s) => s.live);
   const attached = live?.attached === true;
   const paused = attached && live.phase === "paused";
+  // A run stopped by a fault resumes with the learning rate and L1 set here.
+  const interrupted = useRunsStore(
+    (s) =>
+      s.live !== undefined &&
+      !s.live.attached &&
+      s.runs.find((r) => r.id === s.live!.runId)?.status === "interrupted",
+  );
 
   const update = (patch: Partial<StreamRunConfig>) => setConfig({ ...config, ...patch });
   const dict = (kind: Kind) => config.dictionaries.find((d) => d.kind === kind);
@@ -32,7 +39,8 @@ export function ConfigPanel() {
     next.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
     update({ dictionaries: next });
     const changed = next.find((d) => d.kind === kind);
-    if (paused && changed && (patch?.lr !== undefined || patch?.l1Coefficient !== undefined)) {
+    const hyper = patch?.lr !== undefined || patch?.l1Coefficient !== undefined;
+    if ((paused || interrupted) && changed && hyper) {
       useRunsStore.getState().setHyperparameters(kind, changed.lr, changed.l1Coefficient);
     }
   };
