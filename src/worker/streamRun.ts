@@ -219,6 +219,8 @@ export class StreamRun {
     const resumedAt = session.batchesServed;
     this.phase = "running";
     this.state(session.batchesServed);
+    // A checkpoint from the start, so that a fault at any step leaves the run resumable.
+    await this.saveCheckpoint(session);
     while (!session.finished && !this.stopRequested) {
       if (this.deviceLost) throw new Error("the GPU device was lost");
       if (this.pauseRequested && this.stepsRequested === 0) {

@@ -30,5 +30,5 @@ export const SOFTWARE_DEFAULTS: StreamRunConfig = {
   batchSize: 128,
   steps: 150,
   logEvery: 5,
-  evalSequences: 8,
+  evalSequences: 4,
 };
