@@ -14,9 +14,9 @@ import {
  * Windows of the training slice used to estimate expected_average_only_in scales. SAELens
  * averages ||x|| over 1000 batches of 4096 tokens; the built-in training slice has only 1.2M
  * tokens. 32 windows of 128 tokens spread evenly over the whole slice (every genre) give
- * 4096 tokens; disjoint samples of this size agree to well under 1% (the note on the fidelity
- * issue gives the figures), which is far below what matters for a scale that only sets the
- * activations' overall size.
+ * 4096 tokens. On the built-in model's layer 1 this gives hook_mlp_out's scale within 0.11% of
+ * the one from 512 windows (bench/normScaleSpread.ts), far below what matters for a scale that
+ * only sets the activations' overall size.
  */
 export const NORM_SCALE_WINDOWS = 32;
 
