@@ -37,3 +37,8 @@ export interface RunRecord {
   /** Wall time spent training, over every session of the run. */
   elapsedMs: number;
 }
+
+/** The last element of a history, if any. */
+export function last<T>(a: readonly T[] | undefined): T | undefined {
+  return a?.[a.length - 1];
+}

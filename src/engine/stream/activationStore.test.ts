@@ -52,10 +52,11 @@ async function serve(seed: number, batches: number, excludeTokens: number[] = SP
   const served: { x: Float32Array; y: Float32Array; ids: Float64Array }[] = [];
   const rounds: number[] = [];
   for (let i = 0; i < batches; i++) {
-    const ids = store.nextBatch([
+    store.nextBatch([
       { site: input, buffer: x },
       { site: output, buffer: y },
     ]);
+    const ids = store.lastBatchRowIds();
     if (store.round.served === 1) rounds.push(store.round.batches);
     served.push({
       x: await readFloats(device, x, B * d),

@@ -138,9 +138,8 @@ export class ActivationStore {
   /**
    * Encodes and submits a copy of the next batch into each target; refills and reshuffles the
    * store first when the batches of the last refill are used up. Nothing is read back.
-   * Returns the produced-row ids of the batch (which rows of the model's output it holds).
    */
-  nextBatch(targets: readonly BatchTarget[]): Float64Array {
+  nextBatch(targets: readonly BatchTarget[]): void {
     const { batchSize } = this.options;
     if (this.servedInRound * batchSize >= this.serving) this.refill();
     const first = this.kept + this.servedInRound * batchSize;
@@ -151,6 +150,12 @@ export class ActivationStore {
     }
     this.device.queue.submit([encoder.finish()]);
     this.servedInRound++;
+  }
+
+  /** Which produced rows (0, 1, ... in model order) the last batch served holds. */
+  lastBatchRowIds(): Float64Array {
+    const { batchSize } = this.options;
+    const first = this.kept + (this.servedInRound - 1) * batchSize;
     return this.rowIds.slice(first, first + batchSize);
   }
 

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { RunRecord } from "../../storage/runRecord.ts";
+import { last, type RunRecord } from "../../storage/runRecord.ts";
 import type { HyperparameterChange } from "../../worker/protocol.ts";
 import { metric } from "../format.ts";
 import { useRunsStore } from "../state/runsStore.ts";
@@ -15,10 +15,6 @@ function changeText(c: HyperparameterChange): string {
     parts.push(`l1 ${p ? `${p.l1Coefficient} → ` : ""}${c.l1Coefficient}`);
   }
   return `after step ${c.step}: ${name} ${parts.join(", ")}`;
-}
-
-function last<T>(a: T[] | undefined): T | undefined {
-  return a?.[a.length - 1];
 }
 
 /** One row per run: colour, config-diff label, status, final numbers, show/hide, actions. */

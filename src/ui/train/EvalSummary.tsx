@@ -1,3 +1,4 @@
+import { last } from "../../storage/runRecord.ts";
 import { metric } from "../format.ts";
 import { useCurrentRun, useRunsStore } from "../state/runsStore.ts";
 import { KIND_COLORS, KIND_LABELS } from "./seriesColors.ts";
@@ -65,8 +66,4 @@ export function EvalSummary() {
       )}
     </section>
   );
-}
-
-function last<T>(a: T[] | undefined): T | undefined {
-  return a?.[a.length - 1];
 }
