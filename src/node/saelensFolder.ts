@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { DictionaryParams, DictionarySpec } from "../engine/dictionary/spec.ts";
 import { FormatError } from "../engine/formats/formatError.ts";
 import {
-  parseSaelensCfg,
+  readSaelensCfg,
   readSaelensWeights,
   SAELENS_CFG_FILENAME,
   SAELENS_WEIGHTS_FILENAME,
@@ -44,11 +44,10 @@ export async function loadSaelensFolder(dir: string): Promise<SaelensDictionary>
       cause: e,
     });
   }
-  const spec = parseSaelensCfg(json, cfgPath);
+  const cfg = readSaelensCfg(json, cfgPath);
   const src = await openFileByteSource(join(dir, SAELENS_WEIGHTS_FILENAME));
   try {
-    const params = await readSaelensWeights(await openSafetensors(src), spec);
-    return { spec, params };
+    return await readSaelensWeights(await openSafetensors(src), cfg);
   } finally {
     await src.close();
   }

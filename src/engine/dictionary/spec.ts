@@ -5,7 +5,26 @@
  */
 export type DictionaryKind = "sae" | "transcoder";
 
-export type NormalizeActivations = "none" | "expected_average_only_in";
+/**
+ * SAELens normalize_activations. "expected_average_only_in" is a constant scale, folded into
+ * the weights once known; "constant_norm_rescale" (x·√d_in/‖x‖) and "layer_norm" (OpenAI's:
+ * (x − μ)/(σ + 1e-5), σ the unbiased standard deviation) act per token on the input, and the
+ * reconstruction is mapped back with that token's statistics.
+ */
+export type NormalizeActivations =
+  "none" | "expected_average_only_in" | "constant_norm_rescale" | "layer_norm";
+
+/**
+ * How latents are computed from the pre-activations `pre = x' @ W_enc + b_enc`:
+ * - relu: ReLU(pre) (SAELens "standard", "transcoder");
+ * - topk: the k largest of `pre` per row, then ReLU; the rest 0 (ties: lower index first);
+ * - jumprelu: pre·[pre > θ], θ = params.threshold; with `relu`, ReLU(pre)·[pre > θ] as SAELens
+ *   computes it (the two differ only where θ < 0; circuit-tracer's has no ReLU).
+ */
+export type Activation =
+  { kind: "relu" } | { kind: "topk"; k: number } | { kind: "jumprelu"; relu: boolean };
+
+export const RELU: Activation = { kind: "relu" };
 
 export interface DictionarySpec {
   kind: DictionaryKind;
@@ -20,6 +39,10 @@ export interface DictionarySpec {
   hookNameOut: string;
   modelName: string;
   normalizeActivations: NormalizeActivations;
+  /** Absent: ReLU (what the trainer trains today). */
+  activation?: Activation;
+  /** A transcoder with a skip connection: y^ += x @ W_skipᵀ, W_skip [dOut, dIn]. */
+  skip?: boolean;
   contextSize?: number;
   prependBos?: boolean;
   /** SAELens exclude_special_tokens: true (the tokenizer's), false, or token ids. */
@@ -27,10 +50,28 @@ export interface DictionarySpec {
   datasetPath?: string;
 }
 
-/** Row-major f32 weights: W_enc [dIn, dSae], b_enc [dSae], W_dec [dSae, dOut], b_dec [dOut]. */
+/**
+ * Row-major f32 weights: W_enc [dIn, dSae], b_enc [dSae], W_dec [dSae, dOut], b_dec [dOut];
+ * threshold [dSae] for JumpReLU, W_skip [dOut, dIn] with a skip connection.
+ */
 export interface DictionaryParams {
   wEnc: Float32Array<ArrayBuffer>;
   bEnc: Float32Array<ArrayBuffer>;
   wDec: Float32Array<ArrayBuffer>;
   bDec: Float32Array<ArrayBuffer>;
+  threshold?: Float32Array<ArrayBuffer>;
+  wSkip?: Float32Array<ArrayBuffer>;
+}
+
+export function activationOf(spec: DictionarySpec): Activation {
+  return spec.activation ?? RELU;
+}
+
+/** SAELens's architecture name for the spec (what cfg.json's "architecture" says). */
+export function saelensArchitecture(spec: DictionarySpec): string {
+  const act = activationOf(spec).kind;
+  if (spec.kind === "sae") return act === "relu" ? "standard" : act;
+  const base = act === "jumprelu" ? "jumprelu_" : "";
+  if (act === "topk") return "topk_transcoder";
+  return `${base}${spec.skip ? "skip_transcoder" : "transcoder"}`;
 }

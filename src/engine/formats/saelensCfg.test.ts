@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DictionarySpec } from "../dictionary/spec.ts";
 import { FormatError } from "./formatError.ts";
-import { parseSaelensCfg, toSaelensCfg } from "./saelens.ts";
+import { parseSaelensCfg, readSaelensCfg, toSaelensCfg } from "./saelens.ts";
 
 const sae: DictionarySpec = {
   kind: "sae",
@@ -234,19 +234,51 @@ describe("parseSaelensCfg", () => {
     });
   });
 
-  it("refuses unsupported architectures", () => {
-    const msg =
-      'cfg.json: architecture "topk" is not supported yet; supported: standard, transcoder';
-    expect(parseError({ ...savedBySaelens6, architecture: "topk", k: 32 })).toBe(msg);
-    expect(parseError({ ...savedBySaelens2, activation_fn_str: "topk" })).toBe(msg);
-    expect(parseError({ ...savedBySaelens6, architecture: "jumprelu" })).toContain(
-      'architecture "jumprelu" is not supported yet',
+  it("reads every inference architecture", () => {
+    const topk = readSaelensCfg(
+      { ...savedBySaelens6, architecture: "topk", k: 32, rescale_acts_by_decoder_norm: true },
+      "c",
+    );
+    expect(topk.spec.activation).toEqual({ kind: "topk", k: 32 });
+    expect(topk.rescaleActsByDecoderNorm).toBe(true);
+    const old = readSaelensCfg(
+      { ...savedBySaelens2, activation_fn_str: "topk", activation_fn_kwargs: { k: 8 } },
+      "c",
+    );
+    expect([old.architecture, old.spec.activation]).toEqual(["topk", { kind: "topk", k: 8 }]);
+    for (const arch of ["jumprelu", "gated"]) {
+      const c = readSaelensCfg({ ...savedBySaelens6, architecture: arch }, "c");
+      expect([c.architecture, c.spec.activation]).toEqual([arch, { kind: "jumprelu", relu: true }]);
+    }
+    const tc = { ...savedBySaelens6, d_out: 768, apply_b_dec_to_input: false };
+    const skip = readSaelensCfg({ ...tc, architecture: "jumprelu_skip_transcoder" }, "c").spec;
+    expect([skip.kind, skip.skip, skip.activation]).toEqual([
+      "transcoder",
+      true,
+      { kind: "jumprelu", relu: true },
+    ]);
+    const ln = readSaelensCfg({ ...savedBySaelens6, normalize_activations: "layer_norm" }, "c");
+    expect(ln.spec.normalizeActivations).toBe("layer_norm");
+  });
+
+  it("refuses unknown architectures, and cross-layer and temporal ones by name", () => {
+    expect(parseError({ ...savedBySaelens6, architecture: "topk" })).toBe(
+      'cfg.json: field "k" is missing; expected a positive integer for a topk SAE',
+    );
+    expect(parseError({ ...savedBySaelens6, architecture: "temporal" })).toBe(
+      'cfg.json: architecture "temporal" cannot be loaded: a temporal SAE reads a window of earlier tokens\' activations, not one site per token',
+    );
+    expect(parseError({ ...savedBySaelens6, architecture: "clt" })).toContain(
+      "a cross-layer transcoder writes to every later layer",
+    );
+    expect(parseError({ ...savedBySaelens6, architecture: "mystery" })).toBe(
+      'cfg.json: architecture "mystery" is not supported; supported: standard, topk, jumprelu, gated, transcoder, skip_transcoder, jumprelu_transcoder, jumprelu_skip_transcoder',
     );
     expect(parseError({ ...savedBySaelens2, activation_fn_str: "tanh-relu" })).toBe(
-      'cfg.json: field "activation_fn_str" is "tanh-relu"; only "relu" is supported yet',
+      'cfg.json: field "activation_fn_str" is "tanh-relu"; expected "relu" or "topk"',
     );
-    expect(parseError({ ...savedBySaelens6, normalize_activations: "layer_norm" })).toBe(
-      'cfg.json: field "normalize_activations" is "layer_norm"; not supported yet (supported: "none", "expected_average_only_in")',
+    expect(parseError({ ...savedBySaelens6, normalize_activations: "whiten" })).toBe(
+      'cfg.json: field "normalize_activations" is "whiten"; expected "none", "expected_average_only_in", "constant_norm_rescale" or "layer_norm"',
     );
   });
 

@@ -8,7 +8,13 @@
  * from the top level, and drops the nested metadata. So what we write must carry a 6.x
  * `metadata.sae_lens_version`.
  */
-import type { DictionarySpec, NormalizeActivations } from "../dictionary/spec.ts";
+import {
+  activationOf,
+  saelensArchitecture,
+  type Activation,
+  type DictionarySpec,
+  type NormalizeActivations,
+} from "../dictionary/spec.ts";
 import { FormatError } from "./formatError.ts";
 import { describe } from "./safetensorsHeader.ts";
 
@@ -20,7 +26,37 @@ export const SAELENS_FORMAT_VERSION = "6.0.0";
 export const SAELENS_CFG_FILENAME = "cfg.json";
 export const SAELENS_WEIGHTS_FILENAME = "sae_weights.safetensors";
 
-export const SUPPORTED_ARCHITECTURES = ["standard", "transcoder"] as const;
+/** SAELens 6 inference architectures we read (batchtopk is saved as jumprelu). */
+export const SUPPORTED_ARCHITECTURES = [
+  "standard",
+  "topk",
+  "jumprelu",
+  "gated",
+  "transcoder",
+  "skip_transcoder",
+  "jumprelu_transcoder",
+  "jumprelu_skip_transcoder",
+] as const;
+export type SaelensArchitecture = (typeof SUPPORTED_ARCHITECTURES)[number];
+
+/** Refused by name: what they are and why they cannot be one dictionary here. */
+const REFUSED_ARCHITECTURES: Record<string, string> = {
+  temporal: "a temporal SAE reads a window of earlier tokens' activations, not one site per token",
+  matching_pursuit: "a matching-pursuit SAE encodes by an iterative greedy search, not one product",
+  clt: "a cross-layer transcoder writes to every later layer, not one target site",
+  matryoshka_batchtopk: "it is a training architecture; SAELens saves it as jumprelu",
+  batchtopk: "it is a training architecture; SAELens saves it as jumprelu",
+};
+
+/** What a SAELens cfg.json says, with what the weights reader must do beyond the spec. */
+export interface SaelensCfg {
+  spec: DictionarySpec;
+  architecture: SaelensArchitecture;
+  /** topk: latents were computed on pre·‖W_dec row‖; folded into the weights on load. */
+  rescaleActsByDecoderNorm: boolean;
+  /** expected_average_only_in: the scale, when the cfg carries one. */
+  normScalingFactor?: number;
+}
 
 /** Options of the training run that SAELens has no field for, kept in metadata. */
 export type ExtraMetadata = Record<string, unknown>;
@@ -35,6 +71,15 @@ export function toSaelensCfg(
   extraMetadata: ExtraMetadata = {},
 ): Record<string, unknown> {
   const transcoder = spec.kind === "transcoder";
+  const act = activationOf(spec);
+  if (act.kind === "jumprelu" && !act.relu) {
+    throw new Error(
+      "toSaelensCfg: SAELens's JumpReLU applies a ReLU; convert the thresholds first",
+    );
+  }
+  if (transcoder && act.kind === "topk") {
+    throw new Error("toSaelensCfg: SAELens 6 has no TopK transcoder architecture");
+  }
   if (!transcoder && (spec.dOut !== spec.dIn || spec.hookNameOut !== spec.hookName)) {
     throw new Error("toSaelensCfg: an SAE must have dOut = dIn and hookNameOut = hookName");
   }
@@ -60,15 +105,18 @@ export function toSaelensCfg(
     training_normalize_activations: spec.normalizeActivations,
   };
   return {
-    architecture: transcoder ? "transcoder" : "standard",
+    architecture: saelensArchitecture(spec),
     d_in: spec.dIn,
     d_sae: spec.dSae,
     ...(transcoder ? { d_out: spec.dOut } : {}),
     dtype: "float32",
     device: "cpu",
     apply_b_dec_to_input: transcoder ? false : spec.applyBDecToInput,
-    normalize_activations: "none",
+    // A per-token normalisation stays; a constant scale has been folded into the weights.
+    normalize_activations:
+      spec.normalizeActivations === "expected_average_only_in" ? "none" : spec.normalizeActivations,
     reshape_activations: "none",
+    ...(act.kind === "topk" ? { k: act.k, rescale_acts_by_decoder_norm: false } : {}),
     metadata,
   };
 }
@@ -86,6 +134,11 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
  * metadata first, then at the top level, as SAELens's pre-6 conversion does.
  */
 export function parseSaelensCfg(json: unknown, file: string): DictionarySpec {
+  return readSaelensCfg(json, file).spec;
+}
+
+/** parseSaelensCfg with what the weights reader needs besides the spec. */
+export function readSaelensCfg(json: unknown, file: string): SaelensCfg {
   if (!isObj(json)) throw new FormatError(file, `expected a JSON object, found ${describe(json)}`);
   const meta = json.metadata;
   if (meta !== undefined && !isObj(meta)) {
@@ -93,7 +146,7 @@ export function parseSaelensCfg(json: unknown, file: string): DictionarySpec {
   }
   const r = new CfgReader(json, meta ?? {}, file);
   const arch = architecture(r);
-  const transcoder = arch === "transcoder";
+  const transcoder = arch.includes("transcoder");
   const dIn = r.positiveInt("d_in");
   const dSae = r.positiveInt("d_sae");
   const dOut = transcoder ? r.positiveInt("d_out") : dIn;
@@ -126,6 +179,9 @@ export function parseSaelensCfg(json: unknown, file: string): DictionarySpec {
     modelName: r.meta("model_name", undefined, UNKNOWN),
     normalizeActivations: normalizeActivations(r),
   };
+  const act = activation(r, arch);
+  if (act.kind !== "relu") spec.activation = act;
+  if (arch.includes("skip")) spec.skip = true;
   const contextSize = r.metaOptional("context_size", "number");
   if (contextSize !== undefined) {
     if (!Number.isSafeInteger(contextSize) || contextSize <= 0) {
@@ -147,10 +203,23 @@ export function parseSaelensCfg(json: unknown, file: string): DictionarySpec {
       `is ${describe(exclude)}; expected true, false or a list of token ids`,
     );
   }
-  return spec;
+  const out: SaelensCfg = {
+    spec,
+    architecture: arch,
+    rescaleActsByDecoderNorm:
+      arch === "topk" && (r.optional("rescale_acts_by_decoder_norm", "boolean") ?? false),
+  };
+  const scale = r.metaOptional("norm_scaling_factor", "number");
+  if (scale !== undefined) {
+    if (!(scale > 0) || !Number.isFinite(scale)) {
+      r.fail(r.metaField("norm_scaling_factor"), `is ${scale}; expected a positive number`);
+    }
+    out.normScalingFactor = scale;
+  }
+  return out;
 }
 
-function architecture(r: CfgReader): string {
+function architecture(r: CfgReader): SaelensArchitecture {
   const activation =
     r.optional("activation_fn", "string") ?? r.optional("activation_fn_str", "string");
   let arch = r.optional("architecture", "string");
@@ -158,34 +227,53 @@ function architecture(r: CfgReader): string {
     if (r.isV6) r.fail("architecture", 'is missing; expected a string such as "standard"');
     arch = activation === "topk" ? "topk" : "standard";
   }
+  const refusal = REFUSED_ARCHITECTURES[arch];
+  if (refusal !== undefined) {
+    throw new FormatError(
+      r.file,
+      `architecture ${JSON.stringify(arch)} cannot be loaded: ${refusal}`,
+    );
+  }
   if (!(SUPPORTED_ARCHITECTURES as readonly string[]).includes(arch)) {
     throw new FormatError(
       r.file,
-      `architecture ${JSON.stringify(arch)} is not supported yet; supported: ${SUPPORTED_ARCHITECTURES.join(", ")}`,
+      `architecture ${JSON.stringify(arch)} is not supported; supported: ${SUPPORTED_ARCHITECTURES.join(", ")}`,
     );
   }
-  if (activation !== undefined && activation !== "relu") {
+  if (activation !== undefined && activation !== "relu" && activation !== "topk") {
     r.fail(
       r.json.activation_fn !== undefined ? "activation_fn" : "activation_fn_str",
-      `is ${JSON.stringify(activation)}; only "relu" is supported yet`,
+      `is ${JSON.stringify(activation)}; expected "relu" or "topk"`,
     );
   }
-  return arch;
+  return arch as SaelensArchitecture;
+}
+
+function activation(r: CfgReader, arch: SaelensArchitecture): Activation {
+  if (arch === "topk") {
+    const kwargs = r.json.activation_fn_kwargs;
+    const k = r.json.k ?? (isObj(kwargs) ? kwargs.k : undefined);
+    if (typeof k !== "number" || !Number.isSafeInteger(k) || k <= 0) {
+      const found = k === undefined ? "missing" : `${describe(k)}`;
+      r.fail("k", `is ${found}; expected a positive integer for a topk SAE`);
+    }
+    return { kind: "topk", k };
+  }
+  // Gated converts exactly to JumpReLU (saelensWeights.ts).
+  if (arch === "jumprelu" || arch === "gated" || arch.startsWith("jumprelu_")) {
+    return { kind: "jumprelu", relu: true };
+  }
+  return { kind: "relu" };
 }
 
 function normalizeActivations(r: CfgReader): NormalizeActivations {
   const v = r.json.normalize_activations;
   if (v === undefined || v === null || v === false || v === "none") return "none";
   if (v === true || v === "expected_average_only_in") return "expected_average_only_in";
-  if (v === "constant_norm_rescale" || v === "layer_norm") {
-    r.fail(
-      "normalize_activations",
-      `is ${JSON.stringify(v)}; not supported yet (supported: "none", "expected_average_only_in")`,
-    );
-  }
+  if (v === "constant_norm_rescale" || v === "layer_norm") return v;
   return r.fail(
     "normalize_activations",
-    `is ${describe(v)}; expected "none" or "expected_average_only_in"`,
+    `is ${describe(v)}; expected "none", "expected_average_only_in", "constant_norm_rescale" or "layer_norm"`,
   );
 }
 

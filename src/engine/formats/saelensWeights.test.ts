@@ -62,7 +62,7 @@ describe("SAELens weights", () => {
       ["W_dec", "F32", [4, 2]],
       ["b_dec", "F32", [2]],
     ]);
-    const back = await readSaelensWeights(file, spec);
+    const back = (await readSaelensWeights(file, spec)).params;
     expect(Array.from(back.wEnc)).toEqual(Array.from(params.wEnc));
     expect(Array.from(back.bEnc)).toEqual([3, 1.5, -0, -1.5]);
     expect(Array.from(back.wDec)).toEqual(Array.from(params.wDec));
@@ -98,18 +98,21 @@ describe("SAELens weights", () => {
     );
   });
 
-  it("accepts an all-ones scaling_factor and refuses any other", async () => {
+  it("drops an all-ones scaling_factor and folds any other into the decoder rows", async () => {
     const sf = (v: number): TensorToWrite => ({
       name: "scaling_factor",
       dtype: "F32",
       shape: [4],
       data: new Float32Array([1, 1, v, 1]),
     });
-    const ok = await readSaelensWeights(await open(writeSafetensors([...tensors(), sf(1)])), spec);
-    expect(Array.from(ok.bDec)).toEqual([0.5, -0.5]);
-    expect(await readError(writeSafetensors([...tensors(), sf(2)]))).toBe(
-      'sae_weights.safetensors: tensor "scaling_factor": value 2 at index 2; a fine-tuning scaling factor is not supported (expected all 1)',
-    );
+    const read = async (v: number) =>
+      (await readSaelensWeights(await open(writeSafetensors([...tensors(), sf(v)])), spec)).params;
+    expect(Array.from((await read(1)).wDec)).toEqual(Array.from(params.wDec));
+    // Old SAELens decoded (f·s) @ W_dec: row 2 of W_dec is scaled by 3.
+    const scaled = Array.from(params.wDec);
+    scaled[4]! *= 3;
+    scaled[5]! *= 3;
+    expect(Array.from((await read(3)).wDec)).toEqual(scaled);
   });
 
   it("converts half-precision weights", async () => {
@@ -128,7 +131,7 @@ describe("SAELens weights", () => {
       offset += bytes;
     }
     const raw = rawSafetensors(header, halfOnes(offset / 2));
-    const back = await readSaelensWeights(await open(raw), spec);
+    const back = (await readSaelensWeights(await open(raw), spec)).params;
     expect(Array.from(back.wEnc)).toEqual(new Array(12).fill(1));
     expect(Array.from(back.bDec)).toEqual([1, 1]);
   });

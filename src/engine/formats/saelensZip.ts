@@ -4,7 +4,7 @@ import { FormatError } from "./formatError.ts";
 import { bytesByteSource } from "./byteSource.ts";
 import { openSafetensors, writeSafetensors } from "./safetensors.ts";
 import {
-  parseSaelensCfg,
+  readSaelensCfg,
   SAELENS_CFG_FILENAME,
   SAELENS_WEIGHTS_FILENAME,
   toSaelensCfg,
@@ -55,7 +55,7 @@ export async function readSaelensZip(
   const out = [];
   for (const folder of folders) {
     const cfgName = `${name}:${folder}/${SAELENS_CFG_FILENAME}`;
-    const spec = parseSaelensCfg(
+    const cfg = readSaelensCfg(
       JSON.parse(new TextDecoder().decode(files[`${folder}/${SAELENS_CFG_FILENAME}`])),
       cfgName,
     );
@@ -64,7 +64,7 @@ export async function readSaelensZip(
     const file = await openSafetensors(
       bytesByteSource(weights, `${name}:${folder}/${SAELENS_WEIGHTS_FILENAME}`),
     );
-    out.push({ folder, spec, params: await readSaelensWeights(file, spec) });
+    out.push({ folder, ...(await readSaelensWeights(file, cfg)) });
   }
   return out;
 }
