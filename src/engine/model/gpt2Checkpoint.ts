@@ -24,9 +24,12 @@ export async function loadGpt2Checkpoint(
     "3 * n_embd": 3 * d,
     n_inner: dMlp,
   };
-  const read = async (name: string, shape: string[]): Promise<Float32Array> => {
+  // nanoGPT saves nn.Linear weights [out, in]; Hugging Face's Conv1D are [in, out].
+  const linear = isLinearOrientation(file, prefix + "h.0.attn.c_attn.weight", d);
+  const read = async (name: string, shape: string[], conv1d = false): Promise<Float32Array> => {
     const full = prefix + name;
-    const expected = shape.map((s) => dims[s] as number);
+    const stored = conv1d && linear ? [shape[1]!, shape[0]!] : shape;
+    const expected = stored.map((s) => dims[s] as number);
     const description = `[${shape.join(", ")}] (from ${configName})`;
     if (!file.has(full)) {
       throw new FormatError(
@@ -37,7 +40,7 @@ export async function loadGpt2Checkpoint(
     file.expectShape(full, expected, description);
     const data = await file.readF32(full);
     assertFinite(data, file.name, full, 0, expected[1] ?? data.length);
-    return data;
+    return conv1d && linear ? transpose(data, expected[0]!, expected[1]!) : data;
   };
 
   const wte = await read("wte.weight", ["vocab_size", "n_embd"]);
@@ -48,15 +51,15 @@ export async function loadGpt2Checkpoint(
     layers.push({
       ln1W: await read(h + "ln_1.weight", ["n_embd"]),
       ln1B: await read(h + "ln_1.bias", ["n_embd"]),
-      wQkv: await read(h + "attn.c_attn.weight", ["n_embd", "3 * n_embd"]),
+      wQkv: await read(h + "attn.c_attn.weight", ["n_embd", "3 * n_embd"], true),
       bQkv: await read(h + "attn.c_attn.bias", ["3 * n_embd"]),
-      wO: await read(h + "attn.c_proj.weight", ["n_embd", "n_embd"]),
+      wO: await read(h + "attn.c_proj.weight", ["n_embd", "n_embd"], true),
       bO: await read(h + "attn.c_proj.bias", ["n_embd"]),
       ln2W: await read(h + "ln_2.weight", ["n_embd"]),
       ln2B: await read(h + "ln_2.bias", ["n_embd"]),
-      wIn: await read(h + "mlp.c_fc.weight", ["n_embd", "n_inner"]),
+      wIn: await read(h + "mlp.c_fc.weight", ["n_embd", "n_inner"], true),
       bIn: await read(h + "mlp.c_fc.bias", ["n_inner"]),
-      wOut: await read(h + "mlp.c_proj.weight", ["n_inner", "n_embd"]),
+      wOut: await read(h + "mlp.c_proj.weight", ["n_inner", "n_embd"], true),
       bOut: await read(h + "mlp.c_proj.bias", ["n_embd"]),
     });
   }
@@ -73,6 +76,12 @@ export async function loadGpt2Checkpoint(
     wU: transpose(wte, V, d),
     bU: new Float32Array(V),
   };
+}
+
+/** nanoGPT orientation: c_attn.weight stored [3d, d] instead of [d, 3d]. */
+function isLinearOrientation(file: SafetensorsFile, name: string, d: number): boolean {
+  const shape = file.tensors.get(name)?.shape;
+  return shape !== undefined && shape[0] === 3 * d && shape[1] === d;
 }
 
 /** A file with more blocks than config.json's n_layer is a config that disagrees with it. */
