@@ -5,8 +5,18 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** node:util parseArgs with one-line errors for unknown flags and missing values. */
 export function parseFlags(argv: string[], options: Options, usage: string) {
+  return parseFlagsAndPaths(argv, options, usage, false).values;
+}
+
+/** parseFlags that also accepts positional arguments (e.g. paths) when `positionals` is true. */
+export function parseFlagsAndPaths(
+  argv: string[],
+  options: Options,
+  usage: string,
+  positionals = true,
+) {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: positionals });
   } catch (err) {
     const message = (err as Error).message.split("\n")[0]!.replace(/\. To specify .*$/, "");
     throw new CliError(`${message} (${usage})`);

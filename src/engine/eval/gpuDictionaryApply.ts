@@ -1,24 +1,49 @@
-import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
-import { bindBuffers, createBuffer } from "../gpu/kernel.ts";
+import { activationOf, type DictionaryParams, type DictionarySpec } from "../dictionary/spec.ts";
+import { bindBuffers, createBuffer, createKernel, grid1d } from "../gpu/kernel.ts";
+import { readFloats } from "../gpu/readBuffer.ts";
 import type { HookHandler } from "../model/gpuGpt2.ts";
 import { ACT_NONE, ACT_RELU, type LinearKernels } from "../model/linearKernels.ts";
+import { applyWeights } from "./dictionaryApplyWeights.ts";
+import { GpuTopkRows } from "./gpuTopkRows.ts";
+
+/** Stands for the buffer given to encodeApply in a step's bindings. */
+const INPUT = Symbol("input");
+type Resource = GPUBuffer | typeof INPUT;
+
+interface Step {
+  pipeline: GPUComputePipeline;
+  resources: Resource[];
+  grid: (rows: number) => [number, number];
+  bind?: GPUBindGroup;
+}
+
+const NORM_MODE = { layer_norm: 1, constant_norm_rescale: 2 } as const;
 
 /**
- * A trained dictionary's forward pass for splicing into a model: y^ = ReLU(x @ W_enc + b_enc')
- * @ W_dec + b_dec on raw activations, with an SAE's input shift folded into
- * b_enc' = b_enc - b_dec @ W_enc. Two dense products (evaluation, not training).
+ * A trained dictionary's forward pass on raw activations, for splicing into a model and for
+ * reading latents, every architecture of spec.ts:
+ * 1. layer_norm / constant_norm_rescale: x' = (x − shift)·scale per row, stats kept
+ *    (dict_apply_normalize);
+ * 2. pre = x' @ W_enc + b_enc', an SAE's input shift folded into b_enc' = b_enc − b_dec @ W_enc
+ *    (it acts on the normalised input, so the fold holds there); ReLU fused into the product;
+ * 3. JumpReLU in place (dict_apply_jumprelu), or TopK in place with its index list
+ *    (dict_topk_rows);
+ * 4. decode: TopK sparsely over its k listed latents (dict_apply_sparse_decode), the others as a
+ *    dense product;
+ * 5. y = y'·outScale + shift, then + x_raw @ W_skipᵀ (a dense product), in dict_apply_finish.
  */
 export class GpuDictionaryApply {
   readonly output: GPUBuffer;
+  /** Latents [maxRows, latentStride] after encodeApply (columns d_sae and up are 0). */
+  readonly latents: GPUBuffer;
+  /** d_sae rounded up to a multiple of 4. */
+  readonly latentStride: number;
+  /** TopK only: [maxRows, k] u32, each row's kept latents in increasing order. */
+  readonly topkIndices: GPUBuffer | undefined;
   private readonly run: GPUBuffer;
-  private readonly latents: GPUBuffer;
-  private readonly buffers: GPUBuffer[];
-  private readonly encodePipeline: GPUComputePipeline;
-  private readonly encodeWeights: [GPUBuffer, GPUBuffer];
-  private readonly decode: { pipeline: GPUComputePipeline; bind: GPUBindGroup };
-  private readonly fp: number;
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly steps: Step[] = [];
   private boundInput: GPUBuffer | undefined;
-  private encodeBind: GPUBindGroup | undefined;
 
   constructor(
     private readonly device: GPUDevice,
@@ -28,72 +53,146 @@ export class GpuDictionaryApply {
     readonly maxRows: number,
   ) {
     const { dIn, dOut, dSae } = spec;
-    if (dIn % 4 !== 0 || dOut % 4 !== 0) {
-      throw new Error(`d_in (${dIn}) and d_out (${dOut}) must be multiples of 4 to splice`);
-    }
-    const fp = Math.ceil(dSae / 4) * 4;
-    this.fp = fp;
-    const wEnc = new Float32Array(dIn * fp);
-    for (let r = 0; r < dIn; r++) wEnc.set(params.wEnc.subarray(r * dSae, (r + 1) * dSae), r * fp);
-    const bEnc = new Float32Array(fp);
-    for (let j = 0; j < dSae; j++) {
-      let b = params.bEnc[j] as number;
-      if (spec.kind === "sae" && spec.applyBDecToInput) {
-        for (let k = 0; k < dIn; k++)
-          b -= (params.bDec[k] as number) * (params.wEnc[k * dSae + j] as number);
+    const w = applyWeights(spec, params);
+    const fp = w.fp;
+    this.latentStride = fp;
+    const limit = device.limits.maxStorageBufferBindingSize;
+    for (const [what, bytes] of [
+      ["W_enc", w.wEnc.byteLength],
+      ["W_dec", w.wDec.byteLength],
+      [`latents of ${maxRows} rows`, maxRows * fp * 4],
+    ] as const) {
+      if (bytes > limit) {
+        throw new Error(`${what} take ${bytes} bytes, above this device's ${limit}-byte binding`);
       }
-      bEnc[j] = b;
     }
-    const wDec = new Float32Array(fp * dOut);
-    wDec.set(params.wDec);
-    const upload = (label: string, data: Float32Array) => {
-      const b = createBuffer(device, label, data.byteLength);
-      device.queue.writeBuffer(b, 0, data as Float32Array<ArrayBuffer>);
+    const shaders = linear.shaders;
+    const buffer = (label: string, bytes: number, usage?: number) => {
+      const b = createBuffer(device, `dictionary ${label}`, bytes, usage);
+      this.buffers.push(b);
       return b;
     };
-    const wEncB = upload("splice W_enc", wEnc);
-    const bEncB = upload("splice b_enc", bEnc);
-    const wDecB = upload("splice W_dec", wDec);
-    const bDecB = upload("splice b_dec", Float32Array.from(params.bDec));
-    this.run = createBuffer(
-      device,
-      "splice run",
-      16,
-      GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    );
-    this.latents = createBuffer(device, "splice latents", maxRows * fp * 4);
-    this.output = createBuffer(device, "splice output", maxRows * dOut * 4);
-    this.buffers = [wEncB, bEncB, wDecB, bDecB, this.run, this.latents, this.output];
-    this.encodePipeline = linear.pipeline(dIn, fp, ACT_RELU);
-    this.encodeWeights = [wEncB, bEncB];
-    const dec = linear.pipeline(fp, dOut, ACT_NONE);
-    this.decode = {
-      pipeline: dec,
-      bind: bindBuffers(device, dec, [this.run, this.latents, wDecB, bDecB, this.output]),
+    const upload = (label: string, data: Float32Array<ArrayBuffer>) => {
+      const b = buffer(label, data.byteLength);
+      device.queue.writeBuffer(b, 0, data);
+      return b;
     };
+    const run = buffer("run", 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    this.run = run;
+    this.latents = buffer("latents", maxRows * fp * 4);
+    this.output = buffer("output", maxRows * dOut * 4);
+    const kernel = (name: string, constants: Record<string, number>) =>
+      createKernel(device, shaders, name, { prelude: "gpt2_common", constants });
+    const perRow = (rows: number) => grid1d(rows, 1);
+
+    const norm = spec.normalizeActivations;
+    let stats: GPUBuffer | undefined;
+    let encodeInput: Resource = INPUT;
+    if (norm === "layer_norm" || norm === "constant_norm_rescale") {
+      stats = buffer("row stats", maxRows * 16);
+      const normalized = buffer("normalised input", maxRows * dIn * 4);
+      this.steps.push({
+        pipeline: kernel("dict_apply_normalize", { D4: dIn / 4, MODE: NORM_MODE[norm] }),
+        resources: [run, INPUT, normalized, stats],
+        grid: perRow,
+      });
+      encodeInput = normalized;
+    }
+
+    const act = activationOf(spec);
+    const encode = linear.pipeline(dIn, fp, act.kind === "relu" ? ACT_RELU : ACT_NONE);
+    this.steps.push({
+      pipeline: encode,
+      resources: [run, encodeInput, upload("W_enc", w.wEnc), upload("b_enc", w.bEnc), this.latents],
+      grid: (rows) => linear.grid(fp, rows),
+    });
+
+    const wDec = upload("W_dec", w.wDec);
+    const bDec = upload("b_dec", w.bDec);
+    if (act.kind === "topk") {
+      const topk = new GpuTopkRows(device, shaders, { n: dSae, stride: fp, k: act.k, relu: true });
+      this.topkIndices = buffer("topk indices", maxRows * act.k * 4);
+      this.steps.push({
+        pipeline: topk.pipeline,
+        resources: [run, this.latents, this.topkIndices],
+        grid: perRow,
+      });
+      this.steps.push({
+        pipeline: kernel("dict_apply_sparse_decode", { K: act.k, STRIDE: fp, D4: dOut / 4 }),
+        resources: [run, this.latents, this.topkIndices, wDec, bDec, this.output],
+        grid: perRow,
+      });
+    } else {
+      if (act.kind === "jumprelu") {
+        const elements = fp / 4;
+        this.steps.push({
+          pipeline: kernel("dict_apply_jumprelu", { FP4: elements, RELU: act.relu ? 1 : 0 }),
+          resources: [run, upload("threshold", w.threshold!), this.latents],
+          grid: (rows) => grid1d(rows * elements, 64),
+        });
+      }
+      this.steps.push({
+        pipeline: linear.pipeline(fp, dOut, ACT_NONE),
+        resources: [run, this.latents, wDec, bDec, this.output],
+        grid: (rows) => linear.grid(dOut, rows),
+      });
+    }
+
+    let skip: GPUBuffer | undefined;
+    if (w.wSkipT) {
+      skip = buffer("skip output", maxRows * dOut * 4);
+      this.steps.push({
+        pipeline: linear.pipeline(dIn, dOut, ACT_NONE),
+        resources: [run, INPUT, upload("W_skip^T", w.wSkipT), buffer("zero bias", dOut * 4), skip],
+        grid: (rows) => linear.grid(dOut, rows),
+      });
+    }
+    if (stats || skip) {
+      const placeholder = () => buffer("unbound", 16);
+      this.steps.push({
+        pipeline: kernel("dict_apply_finish", {
+          D4: dOut / 4,
+          NORM: stats ? 1 : 0,
+          SKIP: skip ? 1 : 0,
+        }),
+        resources: [run, stats ?? placeholder(), skip ?? placeholder(), this.output],
+        grid: (rows) => grid1d((rows * dOut) / 4, 64),
+      });
+    }
   }
 
-  /** Encodes output[:rows] = dictionary(input[:rows]). */
+  /** Encodes output[:rows] = dictionary(input[:rows]) and latents[:rows]. */
   encodeApply(encoder: GPUCommandEncoder, input: GPUBuffer, rows: number): void {
     if (rows > this.maxRows) throw new RangeError(`${rows} rows exceed ${this.maxRows}`);
+    if (rows === 0) return;
     this.device.queue.writeBuffer(this.run, 0, new Uint32Array([rows, 1, rows, 0]));
     if (this.boundInput !== input) {
-      this.encodeBind = bindBuffers(this.device, this.encodePipeline, [
-        this.run,
-        input,
-        ...this.encodeWeights,
-        this.latents,
-      ]);
+      for (const step of this.steps) {
+        if (step.bind && !step.resources.includes(INPUT)) continue;
+        const buffers = step.resources.map((r) => (r === INPUT ? input : r));
+        step.bind = bindBuffers(this.device, step.pipeline, buffers);
+      }
       this.boundInput = input;
     }
     const pass = encoder.beginComputePass();
-    pass.setPipeline(this.encodePipeline);
-    pass.setBindGroup(0, this.encodeBind!);
-    pass.dispatchWorkgroups(...this.linear.grid(this.fp, rows));
-    pass.setPipeline(this.decode.pipeline);
-    pass.setBindGroup(0, this.decode.bind);
-    pass.dispatchWorkgroups(...this.linear.grid(this.spec.dOut, rows));
+    for (const step of this.steps) {
+      pass.setPipeline(step.pipeline);
+      pass.setBindGroup(0, step.bind!);
+      pass.dispatchWorkgroups(...step.grid(rows));
+    }
     pass.end();
+  }
+
+  /** The latents of the last encodeApply's first `rows` rows, [rows, d_sae] (tests, inspector). */
+  async readLatents(rows: number): Promise<Float32Array<ArrayBuffer>> {
+    const { dSae } = this.spec;
+    const padded = await readFloats(this.device, this.latents, rows * this.latentStride);
+    if (this.latentStride === dSae) return padded;
+    const out = new Float32Array(rows * dSae);
+    for (let r = 0; r < rows; r++) {
+      out.set(padded.subarray(r * this.latentStride, r * this.latentStride + dSae), r * dSae);
+    }
+    return out;
   }
 
   /**

@@ -18,7 +18,7 @@ export class LinearKernels {
 
   constructor(
     private readonly device: GPUDevice,
-    private readonly shaders: ShaderLibrary,
+    readonly shaders: ShaderLibrary,
   ) {}
 
   pipeline(K: number, N: number, act: number): GPUComputePipeline {

@@ -65,7 +65,7 @@ export async function recognizeCircuitTracer(
     return {
       kind: "dictionary",
       format: "circuit-tracer / mwhanna transcoder",
-      architecture: `${jump ? "jumprelu" : "relu"}${skip ? " skip" : ""} transcoder`,
+      architecture: `${jump ? "jumprelu" : "relu"}${skip ? " skip" : ""}`,
       spec,
       dtype: storeDtypes(store),
       bytes: src.size,

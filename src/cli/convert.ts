@@ -1,0 +1,92 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  describeRecognized,
+  recognize,
+  recognizedJson,
+  type Recognized,
+} from "../engine/formats/recognize/index.ts";
+import { saelensForm, withNormScale } from "../engine/formats/recognize/finishLoad.ts";
+import { hfCheckpointBytes, hfConfigJson } from "../engine/model/hfCheckpoint.ts";
+import { openPathFileSet } from "../node/pathFileSet.ts";
+import { saveSaelensFolder } from "../node/saelensFolder.ts";
+import { CliError, runCli } from "./cliError.ts";
+import { numberFlag, parseFlagsAndPaths, stringFlag } from "./flags.ts";
+
+const USAGE = "usage: npm run convert -- PATH... --out DIR [--json] [--norm-scaling-factor S]";
+
+const HELP = `${USAGE}
+
+Recognises the dictionary or model in PATH (a file or folder; several paths are read as one
+set of files), prints what it recognised on one line (format, architecture, widths, sites,
+dtype, size), and writes it to DIR: a dictionary as a SAELens 6 folder (cfg.json +
+sae_weights.safetensors), a GPT-2 checkpoint as a Hugging Face folder (config.json +
+model.safetensors, f32). Formats: SAELens (any version and inference architecture), sparsify,
+Gemma Scope, Llama Scope, circuit-tracer and mwhanna transcoders, transcoder_circuits and
+OpenAI .pt files, dictionary_learning, GPT-2 checkpoints.
+
+  --out DIR                  folder to write (created if needed)
+  --json                     print what was recognised as JSON instead of one line
+  --norm-scaling-factor S    the constant a normalize_activations=expected_average_only_in
+                             dictionary was trained with, when its files do not carry it`;
+
+runCli("convert", async () => {
+  const str = { type: "string" } as const;
+  const { values, positionals: paths } = parseFlagsAndPaths(
+    process.argv.slice(2),
+    { out: str, json: { type: "boolean" }, "norm-scaling-factor": str, help: { type: "boolean" } },
+    USAGE,
+  );
+  const v = values as Record<string, unknown>;
+  if (v.help === true) {
+    process.stdout.write(HELP + "\n");
+    return;
+  }
+  if (paths.length === 0) throw new CliError(`no PATH given (${USAGE})`);
+  const out = stringFlag(v, "out");
+  const scaleGiven = v["norm-scaling-factor"] !== undefined;
+  const scale = scaleGiven
+    ? numberFlag(v, "norm-scaling-factor", undefined, { positive: true })
+    : undefined;
+  const set = await openPathFileSet(paths);
+  try {
+    const recognized = await recognize(set);
+    const written = await convert(recognized, out, scale);
+    if (v.json === true) {
+      process.stdout.write(
+        JSON.stringify({ ...recognizedJson(recognized), out, files: written }, null, 2) + "\n",
+      );
+    } else {
+      process.stdout.write(`${describeRecognized(recognized)}\n`);
+      for (const n of recognized.notes) process.stdout.write(`  note: ${n}\n`);
+      process.stdout.write(`wrote ${written.join(", ")}\n`);
+    }
+  } finally {
+    await set.close();
+  }
+});
+
+async function convert(r: Recognized, out: string, scale: number | undefined): Promise<string[]> {
+  if (r.kind === "model") {
+    const weights = await r.load();
+    await mkdir(out, { recursive: true });
+    const files = [join(out, "config.json"), join(out, "model.safetensors")];
+    await writeFile(files[0]!, hfConfigJson(weights.config) + "\n");
+    await writeFile(files[1]!, hfCheckpointBytes(weights));
+    return files;
+  }
+  let loaded;
+  try {
+    loaded = saelensForm(withNormScale(await r.load(), scale));
+  } catch (e) {
+    if (e instanceof Error && e.name === "NeedsNormScale") {
+      throw new CliError(`${e.message}: --norm-scaling-factor S`);
+    }
+    throw e;
+  }
+  const { cfgPath, weightsPath } = await saveSaelensFolder(out, loaded.spec, loaded.params, {
+    converted_from: r.format,
+    converted_architecture: r.architecture,
+  });
+  return [cfgPath, weightsPath];
+}
