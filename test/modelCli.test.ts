@@ -315,7 +315,7 @@ describe("npm run train --model and npm run eval", () => {
     const r = cli("eval.ts", ["--model", "builtin", "--dict", wrong]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(
-      /^eval: --dict .*wrong: the dictionary's d_in\/d_out \(\d+\/\d+\) do not match the model's d_model \(128\)$/,
+      /^eval: --dict .*wrong: this transcoder reads blocks\.0\.ln2\.hook_normalized → blocks\.0\.hook_mlp_out of a width-20 → 12 model; the loaded model is the built-in gpt2-brown, width 128, \d layers$/,
     );
   }, 60_000);
 });

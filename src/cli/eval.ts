@@ -4,19 +4,22 @@ import { loadBuiltinCorpus } from "../node/builtinCorpus.ts";
 import { loadModelFolder } from "../node/modelFolder.ts";
 import { acquireNodeDevice } from "../node/nodeGpu.ts";
 import { loadNodeShaders } from "../node/nodeShaders.ts";
-import { loadSaelensFolder } from "../node/saelensFolder.ts";
+import { recognize, describeRecognized } from "../engine/formats/recognize/index.ts";
+import { withNormScale } from "../engine/formats/recognize/finishLoad.ts";
+import { dictionaryMismatch } from "../engine/model/compatibility.ts";
+import { openPathFileSet } from "../node/pathFileSet.ts";
 import { CliError, runCli } from "./cliError.ts";
-import { intFlag, parseCommandFlags, stringFlag } from "./flags.ts";
+import { intFlag, numberFlag, parseCommandFlags, stringFlag } from "./flags.ts";
 import { MODEL_HELP, MODEL_OPTIONS, parseModelFlags, sequenceSettings } from "./modelFlags.ts";
 import { readModelQuality } from "./modelQuality.ts";
 
 const USAGE =
-  "usage: npm run eval -- --model builtin|DIR --dict DIR [--sequences N] [--no-processing] " +
+  "usage: npm run eval -- --model builtin|DIR --dict PATH [--sequences N] [--no-processing] " +
   "[--prepend-bos | --no-prepend-bos] [--context-size N] [--include-special-tokens]";
 
 const HELP = `${USAGE}
 
-Splices a SAELens dictionary (cfg.json + sae_weights.safetensors) into the model at its
+Splices a dictionary (any format npm run convert recognises) into the model at its
 hook_name / hook_name_out and prints, as JSON, sae_lens.evals's metrics on windows spread
 evenly over the built-in corpus's held-out slice: ce_loss_without_sae, ce_loss_with_sae,
 ce_loss_with_ablation (the site zero-ablated), ce_loss_score = (with_ablation - with_sae) /
@@ -26,7 +29,11 @@ model_quality when the model folder's training.json measured it (held-out loss, 
 zero-ablating each layer's MLP costs: the layers worth a transcoder).
 
 ${MODEL_HELP}
-  --dict DIR             a SAELens folder (SAE or transcoder)
+  --dict PATH            a dictionary file or folder: SAELens, sparsify, circuit-tracer,
+                         transcoder_circuits .pt, ... (see npm run convert -- --help)
+  --norm-scaling-factor S
+                         the constant an expected_average_only_in dictionary was trained
+                         with, when its files do not carry it
   --sequences N          held-out windows (default ${DEFAULT_EVAL_SEQUENCES})
   --include-special-tokens
                          splice and average at <|endoftext|> positions too (default: as
@@ -37,7 +44,13 @@ runCli("eval", async () => {
   const str = { type: "string" } as const;
   const v = parseCommandFlags(
     process.argv.slice(2),
-    { ...MODEL_OPTIONS, dict: str, sequences: str, "include-special-tokens": { type: "boolean" } },
+    {
+      ...MODEL_OPTIONS,
+      dict: str,
+      sequences: str,
+      "include-special-tokens": { type: "boolean" },
+      "norm-scaling-factor": str,
+    },
     USAGE,
     HELP,
   );
@@ -45,8 +58,34 @@ runCli("eval", async () => {
   const flags = parseModelFlags(v, stringFlag(v, "model"));
   const dictDir = stringFlag(v, "dict");
   const sequences = intFlag(v, "sequences", DEFAULT_EVAL_SEQUENCES);
-  const dict = await loadSaelensFolder(dictDir);
+  const scale =
+    v["norm-scaling-factor"] === undefined
+      ? undefined
+      : numberFlag(v, "norm-scaling-factor", undefined, { positive: true });
+  const set = await openPathFileSet([dictDir]);
+  let dict;
+  try {
+    const recognized = await recognize(set);
+    if (recognized.kind !== "dictionary") {
+      throw new CliError(
+        `--dict ${dictDir}: ${describeRecognized(recognized)}; expected a dictionary`,
+      );
+    }
+    try {
+      dict = withNormScale(await recognized.load(), scale);
+    } catch (e) {
+      if (e instanceof Error && e.name === "NeedsNormScale") {
+        throw new CliError(`--dict ${dictDir}: ${e.message}: --norm-scaling-factor S`);
+      }
+      throw e;
+    }
+  } finally {
+    await set.close();
+  }
   const weights = await loadModelFolder(flags.model, { processing: flags.processing });
+  const modelLabel = flags.model === "builtin" ? "the built-in gpt2-brown" : flags.model;
+  const mismatch = dictionaryMismatch(dict.spec, weights.config, modelLabel);
+  if (mismatch) throw new CliError(`--dict ${dictDir}: ${mismatch}`);
   const { prependBos, contextSize } = sequenceSettings(flags, weights.config, dict.spec);
   const { device } = await acquireNodeDevice();
   const shaders = loadNodeShaders();
