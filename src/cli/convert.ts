@@ -1,15 +1,10 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import {
   describeRecognized,
   recognize,
   recognizedJson,
-  type Recognized,
 } from "../engine/formats/recognize/index.ts";
-import { saelensForm, withNormScale } from "../engine/formats/recognize/finishLoad.ts";
-import { hfCheckpointBytes, hfConfigJson } from "../engine/model/hfCheckpoint.ts";
 import { openPathFileSet } from "../node/pathFileSet.ts";
-import { saveSaelensFolder } from "../node/saelensFolder.ts";
+import { convertRecognized } from "../node/convertRecognized.ts";
 import { CliError, runCli } from "./cliError.ts";
 import { numberFlag, parseFlagsAndPaths, stringFlag } from "./flags.ts";
 
@@ -51,7 +46,12 @@ runCli("convert", async () => {
   const set = await openPathFileSet(paths);
   try {
     const recognized = await recognize(set);
-    const written = await convert(recognized, out, scale);
+    const written = await convertRecognized(recognized, out, scale).catch((e: unknown) => {
+      if (e instanceof Error && e.name === "NeedsNormScale") {
+        throw new CliError(`${e.message}: --norm-scaling-factor S`);
+      }
+      throw e;
+    });
     if (v.json === true) {
       process.stdout.write(
         JSON.stringify({ ...recognizedJson(recognized), out, files: written }, null, 2) + "\n",
@@ -65,28 +65,3 @@ runCli("convert", async () => {
     await set.close();
   }
 });
-
-async function convert(r: Recognized, out: string, scale: number | undefined): Promise<string[]> {
-  if (r.kind === "model") {
-    const weights = await r.load();
-    await mkdir(out, { recursive: true });
-    const files = [join(out, "config.json"), join(out, "model.safetensors")];
-    await writeFile(files[0]!, hfConfigJson(weights.config) + "\n");
-    await writeFile(files[1]!, hfCheckpointBytes(weights));
-    return files;
-  }
-  let loaded;
-  try {
-    loaded = saelensForm(withNormScale(await r.load(), scale));
-  } catch (e) {
-    if (e instanceof Error && e.name === "NeedsNormScale") {
-      throw new CliError(`${e.message}: --norm-scaling-factor S`);
-    }
-    throw e;
-  }
-  const { cfgPath, weightsPath } = await saveSaelensFolder(out, loaded.spec, loaded.params, {
-    converted_from: r.format,
-    converted_architecture: r.architecture,
-  });
-  return [cfgPath, weightsPath];
-}

@@ -33,9 +33,10 @@ export function foldGated(g: GatedParams): DictionaryParams {
 }
 
 /**
- * TopK with rescale_acts_by_decoder_norm: pre·n chooses and scales the latents and
- * (f/n)·W_dec decodes. Folding n into W_enc's columns and b_enc, and 1/n into W_dec's rows,
- * gives the same outputs without the rescaling (SAELens's _fold_norm_topk). A zero decoder
+ * Latents computed on pre·n and decoded as (f/n)·W_dec (SAELens's TopK with
+ * rescale_acts_by_decoder_norm, dictionary_learning's gated and JumpReLU features). Folding n
+ * into W_enc's columns, b_enc and a JumpReLU threshold, and 1/n into W_dec's rows, gives the
+ * same latents and outputs without the rescaling (SAELens's _fold_norm_topk). A zero decoder
  * row makes its latent 0 either way.
  */
 export function foldDecoderNorms(spec: DictionarySpec, p: DictionaryParams): DictionaryParams {
@@ -43,6 +44,7 @@ export function foldDecoderNorms(spec: DictionarySpec, p: DictionaryParams): Dic
   const wEnc = p.wEnc.slice();
   const bEnc = p.bEnc.slice();
   const wDec = p.wDec.slice();
+  const threshold = p.threshold?.slice();
   for (let i = 0; i < dSae; i++) {
     let ss = 0;
     for (let d = 0; d < dOut; d++) ss += p.wDec[i * dOut + d]! ** 2;
@@ -50,8 +52,9 @@ export function foldDecoderNorms(spec: DictionarySpec, p: DictionaryParams): Dic
     for (let k = 0; k < dIn; k++) wEnc[k * dSae + i]! *= n;
     bEnc[i]! *= n;
     if (n > 0) for (let d = 0; d < dOut; d++) wDec[i * dOut + d]! /= n;
+    if (threshold) threshold[i]! *= n;
   }
-  return { ...p, wEnc, bEnc, wDec };
+  return { ...p, wEnc, bEnc, wDec, ...(threshold ? { threshold } : {}) };
 }
 
 /**

@@ -3,7 +3,9 @@
  * npz): names, shapes and dtypes up front, values read one tensor at a time.
  */
 import { FormatError, listNames } from "./formatError.ts";
+import type { NpzFile } from "./npz.ts";
 import type { SafetensorsFile } from "./safetensors.ts";
+import type { TorchFile, TorchTensor } from "./torch/torchFile.ts";
 
 export interface StoredTensor {
   shape: readonly number[];
@@ -40,4 +42,29 @@ export function tensorShape(store: TensorStore, name: string): readonly number[]
 /** The first of `names` the store has, or undefined. */
 export function firstPresent(store: TensorStore, names: readonly string[]): string | undefined {
   return names.find((n) => store.tensors.has(n));
+}
+
+/** The tensors of a torch file under `prefix` (e.g. "state_dict."), by their names below it. */
+export function torchStore(file: TorchFile, prefix = ""): TensorStore {
+  const found = new Map<string, TorchTensor>();
+  for (const [path, t] of file.tensors()) {
+    if (path.startsWith(prefix)) found.set(path.slice(prefix.length), t);
+  }
+  return {
+    file: file.name,
+    tensors: new Map([...found].map(([n, t]) => [n, { shape: t.shape, dtype: t.dtype }])),
+    readF32: (name) => {
+      const t = found.get(name);
+      if (!t) throw new FormatError(file.name, `missing tensor ${JSON.stringify(prefix + name)}`);
+      return t.readF32();
+    },
+  };
+}
+
+export function npzStore(file: NpzFile): TensorStore {
+  return {
+    file: file.name,
+    tensors: new Map([...file.arrays].map(([n, a]) => [n, { shape: a.shape, dtype: a.dtype }])),
+    readF32: (name) => file.readF32(name),
+  };
 }

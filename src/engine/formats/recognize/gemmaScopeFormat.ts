@@ -8,7 +8,8 @@ import type { DictionarySpec } from "../../dictionary/spec.ts";
 import { FormatError } from "../formatError.ts";
 import { findByName, readJsonObject, siblingPath, type FileSet } from "../fileSet.ts";
 import { openSafetensors } from "../safetensors.ts";
-import { safetensorsStore, type TensorStore } from "../tensorStore.ts";
+import { npzStore, safetensorsStore, type TensorStore } from "../tensorStore.ts";
+import { openNpz } from "../npz.ts";
 import { readOriented, readVector, storeDtypes, vectorLength } from "./matrices.ts";
 import type { LoadedDictionary, RecognizedDictionary } from "./recognized.ts";
 
@@ -56,6 +57,57 @@ export async function readJumpRelu(
         : {}),
     },
   };
+}
+
+/**
+ * Gemma Scope 1: params.npz with W_enc [d_in, d_sae], W_dec, b_enc, b_dec, threshold (SAELens's
+ * loader also maps a lowercase w_ prefix). Transcoders are told apart by their folder name.
+ */
+export async function recognizeGemmaScope1(
+  set: FileSet,
+): Promise<RecognizedDictionary | undefined> {
+  for (const path of findByName(set, "params.npz")) {
+    const src = set.files.get(path)!;
+    const store = npzStore(await openNpz(src));
+    const lower = store.tensors.has("w_enc");
+    const names: JumpReluNames = {
+      wEnc: lower ? "w_enc" : "W_enc",
+      bEnc: "b_enc",
+      wDec: lower ? "w_dec" : "W_dec",
+      bDec: "b_dec",
+      threshold: "threshold",
+    };
+    const { dIn, dSae, dOut } = jumpReluDims(store, names);
+    const where = `${set.name}/${path}`;
+    const layer = /layer_(\d+)/.exec(where)?.[1];
+    const transcoder = /transcoder/i.test(where);
+    const site = (s: string) => (layer === undefined ? "unknown" : `blocks.${layer}.${s}`);
+    const spec: DictionarySpec = {
+      kind: transcoder ? "transcoder" : "sae",
+      dIn,
+      dSae,
+      dOut,
+      applyBDecToInput: false,
+      hookName: transcoder ? site("ln2.hook_normalized") : site("hook_resid_post"),
+      hookNameOut: transcoder ? site("hook_mlp_out") : site("hook_resid_post"),
+      modelName: "gemma-2",
+      normalizeActivations: "none",
+      activation: { kind: "jumprelu", relu: true },
+    };
+    return {
+      kind: "dictionary",
+      format: "Gemma Scope 1",
+      architecture: "jumprelu",
+      spec,
+      dtype: storeDtypes(store),
+      bytes: src.size,
+      notes: [
+        `${transcoder ? "a transcoder" : "an SAE"} by its folder name; sites guessed from it (Gemma 2: weight views only here)`,
+      ],
+      load: () => readJumpRelu(store, names, spec),
+    };
+  }
+  return undefined;
 }
 
 const GS2_NAMES: JumpReluNames = {

@@ -7,13 +7,14 @@ import { FormatError, listNames } from "../formatError.ts";
 import { findByName, type FileSet } from "../fileSet.ts";
 import { SAELENS_CFG_FILENAME, SAELENS_WEIGHTS_FILENAME } from "../saelensCfg.ts";
 import { recognizeCircuitTracer } from "./circuitTracerFormat.ts";
-import { recognizeGemmaScope2 } from "./gemmaScopeFormat.ts";
+import { recognizeGemmaScope1, recognizeGemmaScope2 } from "./gemmaScopeFormat.ts";
 import { recognizeGpt2 } from "./gpt2Format.ts";
 import { recognizeLlamaScope } from "./llamaScopeFormat.ts";
 import type { Recognized } from "./recognized.ts";
 import { refuseUnloadable } from "./refusedFormats.ts";
 import { recognizeSaelens } from "./saelensFormat.ts";
 import { recognizeSparsify } from "./sparsifyFormat.ts";
+import { recognizeTorch } from "./torchFormats.ts";
 
 export { describeRecognized, recognizedJson } from "./recognized.ts";
 export type {
@@ -28,9 +29,11 @@ type Recognizer = (set: FileSet) => Promise<Recognized | undefined>;
 const RECOGNIZERS: Recognizer[] = [
   recognizeSaelens,
   recognizeSparsify,
+  recognizeGemmaScope1,
   recognizeGemmaScope2,
   recognizeLlamaScope,
   recognizeCircuitTracer,
+  recognizeTorch,
   recognizeGpt2,
 ];
 

@@ -81,6 +81,9 @@ export function vectorLength(store: TensorStore, name: string): number | undefin
   return big.length <= 1 ? t.shape.reduce((a, b) => a * b, 1) : undefined;
 }
 
+/** The float dtypes the weights are stored in (integer buffers such as counters left out). */
 export function storeDtypes(store: TensorStore): string {
-  return [...new Set([...store.tensors.values()].map((t) => t.dtype))].join("/");
+  const all = [...new Set([...store.tensors.values()].map((t) => t.dtype))];
+  const floats = all.filter((d) => /^(F|BF)\d+$/.test(d));
+  return (floats.length > 0 ? floats : all).join("/");
 }

@@ -1,0 +1,79 @@
+/**
+ * Files in the pickled and npz formats, made by tools/make_format_fixtures.py with Debian's
+ * PyTorch, load into the one Dictionary form with the latents and outputs that each format's
+ * own forward pass (float64, in that script) gives.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { inferenceReference } from "../../reference/dictionaryInference.ts";
+import { bytesFileSet } from "../fileSet.ts";
+import { describeRecognized, recognize } from "./index.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..", "..", "..", "test", "fixtures", "formats");
+
+function filesOf(folder: string): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (name !== "expected.json") out[relative(folder, full)] = readFileSync(full);
+    }
+  };
+  walk(folder);
+  return out;
+}
+
+const CASES: [folder: string, description: RegExp][] = [
+  [
+    "transcoder_circuits",
+    /^transcoder_circuits · relu \(b_dec_out\) transcoder · d_in 8, d_sae 12, d_out 8 · blocks\.3\.ln2\.hook_normalized → blocks\.3\.hook_mlp_out · F32 ·/,
+  ],
+  [
+    "openai",
+    /^OpenAI sparse_autoencoder · topk k=3 \(LayerNorm input\) SAE · d_in 8, d_sae 12, d_out 8 · blocks\.2\.hook_resid_post ·/,
+  ],
+  [
+    "dictionary_learning_autoencoder",
+    /^dictionary_learning · AutoEncoder SAE · .* blocks\.3\.hook_resid_post/,
+  ],
+  ["dictionary_learning_topk", /^dictionary_learning · AutoEncoderTopK SAE/],
+  ["dictionary_learning_batchtopk", /^dictionary_learning · BatchTopKSAE SAE/],
+  ["dictionary_learning_gated", /^dictionary_learning · GatedAutoEncoder SAE/],
+  ["dictionary_learning_jumprelu", /^dictionary_learning · JumpReluAutoEncoder SAE/],
+  [
+    "gemma_scope_1",
+    /^Gemma Scope 1 · jumprelu SAE · d_in 8, d_sae 12, d_out 8 · blocks\.4\.hook_resid_post ·/,
+  ],
+];
+
+describe("published pickle and npz formats", () => {
+  for (const [folder, description] of CASES) {
+    it(folder, async () => {
+      const dir = join(ROOT, folder);
+      const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as {
+        rows: number;
+        x: number[];
+        latents: number[];
+        outputs: number[];
+      };
+      const r = await recognize(bytesFileSet(folder, filesOf(dir)));
+      expect(describeRecognized(r)).toMatch(description);
+      if (r.kind !== "dictionary") throw new Error("expected a dictionary");
+      const { spec, params } = await r.load();
+      const got = inferenceReference(spec, params, expected.x, expected.rows);
+      expect(got.latents.length).toBe(expected.latents.length);
+      const scale = Math.max(...expected.outputs.map(Math.abs));
+      got.latents.forEach((v, i) =>
+        expect(Math.abs(v - expected.latents[i]!)).toBeLessThan(1e-5 * scale),
+      );
+      got.output.forEach((v, i) =>
+        expect(Math.abs(v - expected.outputs[i]!)).toBeLessThan(1e-5 * scale),
+      );
+      expect(expected.latents.some((v) => v > 0) && expected.latents.some((v) => v === 0)).toBe(
+        true,
+      );
+    });
+  }
+});
