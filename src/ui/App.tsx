@@ -1,12 +1,16 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import type { InjectedFault } from "../worker/protocol.ts";
 import { onEngineDeath, onEngineMessage, sendToEngine } from "./engine.ts";
 import { FaultBanner } from "./shell/FaultBanner.tsx";
 import { TopBar, type View } from "./shell/TopBar.tsx";
 import { useConfigStore } from "./state/configStore.ts";
 import { useEngineStore } from "./state/engineStore.ts";
+import { useLoadStore } from "./state/loadStore.ts";
 import { useRunsStore } from "./state/runsStore.ts";
+import { DropOverlay } from "./inspect/DropOverlay.tsx";
+import { receiveLoadedExport } from "./inspect/exportLoaded.ts";
 import { InspectView } from "./inspect/InspectView.tsx";
+import { usePageDrop } from "./inspect/usePageDrop.ts";
 import { receiveDownload } from "./runs/download.ts";
 import { RunsView } from "./runs/RunsView.tsx";
 import { TrainView } from "./train/TrainView.tsx";
@@ -24,11 +28,14 @@ export function App() {
       useEngineStore.getState().receive(m);
       useRunsStore.getState().receive(m);
       receiveDownload(m);
+      useLoadStore.getState().receive(m);
+      receiveLoadedExport(m);
       if (m.type === "ready") useConfigStore.getState().useDefaultsFor(m.adapter.software);
     });
     const offDeath = onEngineDeath((message) => {
       useEngineStore.getState().workerDied(message);
       useRunsStore.getState().engineDied(message);
+      useLoadStore.getState().engineDied();
     });
     void useRunsStore.getState().load();
     if (!navigator.gpu) {
@@ -47,6 +54,8 @@ export function App() {
     if (navigator.gpu) sendToEngine({ type: "load-model", processing });
   }, [processing]);
   useSpaceTogglesPause();
+  // Files dropped anywhere load and show in Inspect.
+  const dragging = usePageDrop(useCallback(() => setView("inspect"), []));
 
   return (
     <div className="app">
@@ -62,6 +71,7 @@ export function App() {
       <main className="view" hidden={view !== "inspect"}>
         <InspectView />
       </main>
+      <DropOverlay shown={dragging} />
     </div>
   );
 }

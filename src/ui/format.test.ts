@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { duration, metric, si } from "./format.ts";
+import { byteSize, duration, metric, si } from "./format.ts";
 
 describe("format", () => {
   it("SI-formats counts and keeps small numbers readable", () => {
@@ -22,5 +22,14 @@ describe("format", () => {
       "–",
     ]);
     expect([duration(5), duration(75), duration(3725)]).toEqual(["0:05", "1:15", "1:02:05"]);
+  });
+
+  it("shows byte sizes with decimal units", () => {
+    expect([byteSize(0), byteSize(512), byteSize(4_194_304), byteSize(548_105_171)]).toEqual([
+      "0 B",
+      "512 B",
+      "4.19 MB",
+      "548 MB",
+    ]);
   });
 });

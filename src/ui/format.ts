@@ -36,3 +36,10 @@ export function duration(seconds: number): string {
   const ss = String(s % 60).padStart(2, "0");
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
+
+/** 0 -> "0 B", 512 -> "512 B", 4_194_304 -> "4.19 MB" (decimal units, as file managers show). */
+export function byteSize(n: number): string {
+  if (!Number.isFinite(n) || n < 1000) return `${Math.round(n)} B`;
+  const text = si(n);
+  return `${text.slice(0, -1)} ${text.slice(-1)}B`;
+}

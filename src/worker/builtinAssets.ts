@@ -1,4 +1,5 @@
 import { blobByteSource } from "../engine/formats/byteSource.ts";
+import { parseGpt2Config, type Gpt2Config } from "../engine/model/gpt2Config.ts";
 import type { Gpt2Weights } from "../engine/model/gpt2Weights.ts";
 import {
   loadGpt2,
@@ -34,6 +35,12 @@ export async function loadBuiltinModel(processing: boolean): Promise<Gpt2Weights
   return loadGpt2({ name: configPath, text: config }, blobByteSource(blob, weightsPath), {
     processing,
   });
+}
+
+/** The built-in model's config.json alone (no weights, no GPU). */
+export async function loadBuiltinConfig(): Promise<Gpt2Config> {
+  const path = `gpt2-brown/${MODEL_CONFIG_FILENAME}`;
+  return parseGpt2Config(await (await fetchOk(path)).text(), path);
 }
 
 export async function loadBuiltinCorpus(): Promise<TokenCorpus> {

@@ -5,12 +5,15 @@ import { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
 import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
 import { saelensZip } from "../engine/formats/saelensZip.ts";
 import { runDb, StorageError } from "../storage/runDb.ts";
+import type { Gpt2Config } from "../engine/model/gpt2Config.ts";
 import {
   BUILTIN_MODEL_NAME,
+  loadBuiltinConfig,
   loadBuiltinCorpus,
   loadBuiltinModel,
   loadBuiltinQuality,
 } from "./builtinAssets.ts";
+import { isLoadMessage, LoadedWeights } from "./loadedWeights.ts";
 import type { FromWorker, ModelInfo, StreamRunConfig, ToWorker } from "./protocol.ts";
 import { RunFault, StreamRun, STREAM_ROWS_PER_FORWARD } from "./streamRun.ts";
 
@@ -184,6 +187,21 @@ async function exportRun(runId: string, fileName: string): Promise<void> {
   self.postMessage({ type: "export-ready", runId, fileName, bytes } satisfies FromWorker, [bytes]);
 }
 
+let builtinConfig: Promise<Gpt2Config> | undefined;
+
+/**
+ * Loaded dictionaries are checked against the built-in model, the only one the page runs; its
+ * config.json is enough, so the check never waits for the GPU.
+ */
+const loadedWeights = new LoadedWeights({
+  post: (m, transfer = []) => self.postMessage(m satisfies FromWorker, transfer),
+  model: async () => {
+    builtinConfig ??= loadBuiltinConfig();
+    builtinConfig.catch(() => (builtinConfig = undefined));
+    return { config: await builtinConfig, label: BUILTIN_MODEL_NAME };
+  },
+});
+
 function injectFault(fault: Extract<ToWorker, { type: "inject-fault" }>["fault"]): void {
   switch (fault) {
     case "device-lost":
@@ -200,6 +218,10 @@ function injectFault(fault: Extract<ToWorker, { type: "inject-fault" }>["fault"]
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
+  if (isLoadMessage(msg)) {
+    loadedWeights.handle(msg);
+    return;
+  }
   const forRun = (runId: string) => (current?.runId === runId ? current : undefined);
   switch (msg.type) {
     case "load-model":

@@ -70,7 +70,67 @@ export type InjectedFault = "device-lost" | "nan" | "worker-crash";
 
 export type FaultKind = "nan" | "device-lost" | "limits" | "storage" | "worker";
 
+/** One file of a dropped or picked set: its path relative to the drop (a folder's files keep it). */
+export interface PickedFile {
+  /** "/"-separated, e.g. "blocks.0.hook_resid_pre/cfg.json", or just the file name. */
+  path: string;
+  /** Structured-cloned as a handle: the worker reads slices of it, never the whole file. */
+  file: File;
+}
+
+/** Where the worker is loading from a Hugging Face repo. */
+export interface HubLoadSource {
+  repo: string;
+  /** Inside the repo; "" for its root. */
+  path: string;
+  revision?: string;
+  /** What the pasted location said the path is; "unknown" probes a file, then a folder. */
+  pathKind?: "file" | "folder" | "unknown";
+  /** The Hub's base URL; default https://huggingface.co (tests point it at a mock). */
+  endpoint?: string;
+}
+
+/**
+ * Bring-your-own-weights messages, keyed by a loadId the page picks. A load goes
+ * load-progress* → recognized → load-progress* → loaded (or needs-norm-scale first), or ends
+ * with load-error at any point. After cancel-load or unload the worker says nothing more of it.
+ */
+export type ToWorkerLoad =
+  | { type: "load-files"; loadId: string; name: string; files: PickedFile[] }
+  | { type: "load-hub"; loadId: string; source: HubLoadSource }
+  | { type: "cancel-load"; loadId: string }
+  /** The expected_average_only_in scale the files did not carry (answer to needs-norm-scale). */
+  | { type: "set-norm-scale"; loadId: string; scale: number }
+  /** Forget a loaded item and free its weights. */
+  | { type: "unload"; loadId: string }
+  /** Zip the loaded dictionary as a SAELens folder (answered with loaded-export-ready). */
+  | { type: "export-loaded"; loadId: string; fileName: string };
+
+export type FromWorkerLoad =
+  /** Bytes read so far; `total` is 0 while it is not known yet (reading configs). */
+  | { type: "load-progress"; loadId: string; loaded: number; total: number; label: string }
+  | {
+      type: "recognized";
+      loadId: string;
+      kind: "dictionary" | "model";
+      /** describeRecognized: one line, from untrusted file contents (render as text). */
+      description: string;
+      /** recognizedJson. */
+      details: Record<string, unknown>;
+      notes: string[];
+      /** Why this dictionary cannot run on the loaded model; it stays loaded for weight views. */
+      mismatch?: string;
+    }
+  /** Done: a dictionary's weights are in worker memory (a model is described only). */
+  | { type: "loaded"; loadId: string; exportRefusal?: string }
+  | { type: "load-error"; loadId: string; message: string }
+  /** The weights are read but need their normalization scale (answer with set-norm-scale). */
+  | { type: "needs-norm-scale"; loadId: string; message: string }
+  | { type: "loaded-export-ready"; loadId: string; fileName: string; bytes: ArrayBuffer }
+  | { type: "loaded-export-error"; loadId: string; message: string };
+
 export type ToWorker =
+  | ToWorkerLoad
   | { type: "load-model"; processing: boolean }
   /** Start a run, or with `resume`, continue it from its checkpoint in IndexedDB. */
   | { type: "train"; runId: string; config: StreamRunConfig; resume?: boolean }
@@ -91,6 +151,7 @@ export type ToWorker =
 export type RunPhase = "preparing" | "running" | "paused" | "evaluating";
 
 export type FromWorker =
+  | FromWorkerLoad
   | { type: "ready"; adapter: AdapterInfo }
   | { type: "no-device"; message: string }
   | { type: "model-ready"; info: ModelInfo }

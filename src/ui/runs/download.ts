@@ -20,13 +20,18 @@ export function receiveDownload(m: FromWorker): void {
     w?.reject(new Error(m.message));
     return;
   }
-  const url = URL.createObjectURL(new Blob([m.bytes], { type: "application/zip" }));
+  saveZip(m.bytes, m.fileName);
+  w?.resolve();
+}
+
+/** Hands zip bytes made by the worker to the browser as a download. */
+export function saveZip(bytes: ArrayBuffer, fileName: string): void {
+  const url = URL.createObjectURL(new Blob([bytes], { type: "application/zip" }));
   const a = document.createElement("a");
   a.href = url;
-  a.download = m.fileName;
+  a.download = fileName;
   document.body.append(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  w?.resolve();
 }

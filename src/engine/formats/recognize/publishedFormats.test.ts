@@ -39,7 +39,7 @@ const CASES: [folder: string, description: RegExp][] = [
     /^dictionary_learning · AutoEncoder SAE · .* blocks\.3\.hook_resid_post/,
   ],
   ["dictionary_learning_topk", /^dictionary_learning · AutoEncoderTopK SAE/],
-  ["dictionary_learning_batchtopk", /^dictionary_learning · BatchTopKSAE SAE/],
+  ["dictionary_learning_batchtopk", /^dictionary_learning · BatchTopKSAE · d_in 8/],
   ["dictionary_learning_gated", /^dictionary_learning · GatedAutoEncoder SAE/],
   ["dictionary_learning_jumprelu", /^dictionary_learning · JumpReluAutoEncoder SAE/],
   [

@@ -55,8 +55,10 @@ export function describeRecognized(r: Recognized): string {
   const s = r.spec;
   const sites = s.kind === "sae" ? s.hookName : `${s.hookName} → ${s.hookNameOut}`;
   const kind = s.kind === "sae" ? "SAE" : "transcoder";
+  // SAELens's transcoder architectures already say so ("jumprelu_transcoder").
+  const what = r.architecture.includes(kind) ? r.architecture : `${r.architecture} ${kind}`;
   return (
-    `${r.format} · ${r.architecture} ${kind} · d_in ${s.dIn}, d_sae ${s.dSae}, d_out ${s.dOut} · ` +
+    `${r.format} · ${what} · d_in ${s.dIn}, d_sae ${s.dSae}, d_out ${s.dOut} · ` +
     `${sites} · ${r.dtype} · ${megabytes(r.bytes)}`
   );
 }

@@ -1,0 +1,24 @@
+import { useLoadStore } from "../state/loadStore.ts";
+import { LoadedItemCard } from "./LoadedItemCard.tsx";
+
+/** Everything the user brought, newest first. */
+export function LoadedList() {
+  const items = useLoadStore((s) => s.items);
+  return (
+    <section className="inspect-panel loaded-list" aria-label="Loaded weights">
+      <h3>Loaded weights</h3>
+      {items.length === 0 ? (
+        <p className="muted" data-testid="loaded-empty">
+          Nothing loaded yet. Drop a dictionary's files or folder, pick them, or load one from the
+          Hugging Face Hub; trained runs are in the Runs view.
+        </p>
+      ) : (
+        <ul className="loaded-items">
+          {items.map((item) => (
+            <LoadedItemCard key={item.id} item={item} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,134 @@
+import { create } from "zustand";
+import type { FromWorker, HubLoadSource, PickedFile } from "../../worker/protocol.ts";
+import { sendToEngine } from "../engine.ts";
+
+export type LoadPhase = "reading" | "needs-scale" | "loaded" | "error";
+
+/** One thing the user brought: dropped files, a picked folder, or a Hub location. */
+export interface LoadItem {
+  id: string;
+  /** What was loaded, for the list: a file or folder name, or org/repo/path. */
+  source: string;
+  from: "files" | "hub";
+  phase: LoadPhase;
+  progress?: { loaded: number; total: number; label: string };
+  kind?: "dictionary" | "model";
+  /** The one-line description (untrusted file contents: rendered as text). */
+  description?: string;
+  details?: Record<string, unknown>;
+  notes: string[];
+  /** Why it cannot run on the loaded model (it stays loaded for weight views). */
+  mismatch?: string;
+  error?: string;
+  /** Why the normalization scale is needed, or why the last one was refused. */
+  scaleMessage?: string;
+  /** Why "Export as SAELens" is unavailable. */
+  exportRefusal?: string;
+}
+
+interface LoadState {
+  /** Newest first. */
+  items: LoadItem[];
+  loadFiles: (name: string, files: PickedFile[]) => void;
+  loadHub: (source: HubLoadSource, label: string) => void;
+  /** An item that failed before reaching the worker (e.g. a folder too large to walk). */
+  addFailed: (source: string, message: string) => void;
+  cancel: (id: string) => void;
+  remove: (id: string) => void;
+  setNormScale: (id: string, scale: number) => void;
+  receive: (m: FromWorker) => void;
+  engineDied: () => void;
+}
+
+let counter = 0;
+const nextId = () => `load-${++counter}`;
+
+const newItem = (source: string, from: LoadItem["from"]): LoadItem => ({
+  id: nextId(),
+  source,
+  from,
+  phase: "reading",
+  notes: [],
+});
+
+/** The loaded-weights list of the Inspect view; the weights themselves stay in the worker. */
+export const useLoadStore = create<LoadState>((set, get) => {
+  const update = (id: string, change: Partial<LoadItem>) =>
+    set({ items: get().items.map((it) => (it.id === id ? { ...it, ...change } : it)) });
+  const drop = (id: string) => set({ items: get().items.filter((it) => it.id !== id) });
+
+  return {
+    items: [],
+    loadFiles: (name, files) => {
+      const item = newItem(name, "files");
+      set({ items: [item, ...get().items] });
+      sendToEngine({ type: "load-files", loadId: item.id, name, files });
+    },
+    loadHub: (source, label) => {
+      const item = newItem(label, "hub");
+      set({ items: [item, ...get().items] });
+      sendToEngine({ type: "load-hub", loadId: item.id, source });
+    },
+    addFailed: (source, message) =>
+      set({
+        items: [{ ...newItem(source, "files"), phase: "error", error: message }, ...get().items],
+      }),
+    cancel: (id) => {
+      sendToEngine({ type: "cancel-load", loadId: id });
+      drop(id);
+    },
+    remove: (id) => {
+      const item = get().items.find((it) => it.id === id);
+      if (item && item.phase !== "error") sendToEngine({ type: "unload", loadId: id });
+      drop(id);
+    },
+    setNormScale: (id, scale) => {
+      update(id, { scaleMessage: undefined });
+      sendToEngine({ type: "set-norm-scale", loadId: id, scale });
+    },
+    receive: (m) => {
+      switch (m.type) {
+        case "load-progress":
+          update(m.loadId, { progress: { loaded: m.loaded, total: m.total, label: m.label } });
+          break;
+        case "recognized":
+          update(m.loadId, {
+            kind: m.kind,
+            description: m.description,
+            details: m.details,
+            notes: m.notes,
+            mismatch: m.mismatch,
+          });
+          break;
+        case "needs-norm-scale":
+          update(m.loadId, { phase: "needs-scale", scaleMessage: m.message, progress: undefined });
+          break;
+        case "loaded":
+          update(m.loadId, {
+            phase: "loaded",
+            progress: undefined,
+            scaleMessage: undefined,
+            exportRefusal: m.exportRefusal,
+          });
+          break;
+        case "load-error":
+          update(m.loadId, { phase: "error", error: m.message, progress: undefined });
+          break;
+      }
+    },
+    engineDied: () =>
+      set({
+        items: get().items.map((it) =>
+          it.phase === "error"
+            ? it
+            : {
+                ...it,
+                phase: "error",
+                progress: undefined,
+                error:
+                  "the engine stopped and the weights it held are gone; remove this and load it again",
+              },
+        ),
+      }),
+  };
+});

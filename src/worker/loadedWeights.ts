@@ -1,0 +1,184 @@
+import type { FileSet } from "../engine/formats/fileSet.ts";
+import {
+  describeRecognized,
+  recognize,
+  recognizedJson,
+  type LoadedDictionary,
+} from "../engine/formats/recognize/index.ts";
+import { saelensForm, withNormScale } from "../engine/formats/recognize/finishLoad.ts";
+import { saelensZip } from "../engine/formats/saelensZip.ts";
+import type { DictionarySpec } from "../engine/dictionary/spec.ts";
+import { dictionaryMismatch } from "../engine/model/compatibility.ts";
+import type { Gpt2Config } from "../engine/model/gpt2Config.ts";
+import { hubFileSet } from "./hubFileSet.ts";
+import { LoadProgress } from "./loadProgress.ts";
+import { pickedFileSet } from "./pickedFileSet.ts";
+import type { FromWorkerLoad, ToWorker, ToWorkerLoad } from "./protocol.ts";
+
+/** The model loaded dictionaries are checked against. */
+export interface ModelForDictionaries {
+  config: Gpt2Config;
+  label: string;
+}
+
+export interface LoadedWeightsDeps {
+  post: (m: FromWorkerLoad, transfer?: Transferable[]) => void;
+  model: () => Promise<ModelForDictionaries | undefined>;
+}
+
+interface Entry {
+  readonly controller: AbortController;
+  /** As read from the files (maybe still needing its normalization scale). */
+  read?: LoadedDictionary;
+  /** Ready to run and to export. */
+  ready?: LoadedDictionary;
+}
+
+export const MODEL_NOT_WIRED =
+  "Replacing the built-in model with a loaded checkpoint is not wired yet: this model is " +
+  "recognised and described, and its weights are not read.";
+
+const LOAD_TYPES = new Set<string>([
+  "load-files",
+  "load-hub",
+  "cancel-load",
+  "set-norm-scale",
+  "unload",
+  "export-loaded",
+] satisfies ToWorkerLoad["type"][]);
+
+export function isLoadMessage(m: ToWorker): m is ToWorkerLoad {
+  return LOAD_TYPES.has(m.type);
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Dictionaries the user brought (dropped files, Hub repos), kept in worker memory by loadId for
+ * the inspector. Every failure is reported as that load's error; none escapes to the worker.
+ */
+export class LoadedWeights {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly deps: LoadedWeightsDeps) {}
+
+  /** The dictionary of a finished load, for views that read its weights. */
+  dictionary(loadId: string): LoadedDictionary | undefined {
+    return this.entries.get(loadId)?.ready;
+  }
+
+  handle(m: ToWorkerLoad): void {
+    switch (m.type) {
+      case "load-files":
+        void this.load(m.loadId, (progress, signal) =>
+          Promise.resolve(pickedFileSet(m.name, m.files, progress, signal)),
+        );
+        break;
+      case "load-hub":
+        void this.load(m.loadId, (progress, signal) => hubFileSet(m.source, progress, signal));
+        break;
+      case "cancel-load":
+      case "unload":
+        this.entries.get(m.loadId)?.controller.abort();
+        this.entries.delete(m.loadId);
+        break;
+      case "set-norm-scale": {
+        const entry = this.entries.get(m.loadId);
+        if (entry?.read) this.finish(m.loadId, entry, m.scale);
+        break;
+      }
+      case "export-loaded":
+        this.exportZip(m.loadId, m.fileName);
+        break;
+    }
+  }
+
+  private say(loadId: string, entry: Entry, m: FromWorkerLoad): void {
+    if (this.entries.get(loadId) === entry && !entry.controller.signal.aborted) this.deps.post(m);
+  }
+
+  private async load(
+    loadId: string,
+    open: (progress: LoadProgress, signal: AbortSignal) => Promise<FileSet>,
+  ): Promise<void> {
+    const entry: Entry = { controller: new AbortController() };
+    this.entries.get(loadId)?.controller.abort();
+    this.entries.set(loadId, entry);
+    const signal = entry.controller.signal;
+    const progress = new LoadProgress((loaded, total, label) =>
+      this.say(loadId, entry, { type: "load-progress", loadId, loaded, total, label }),
+    );
+    try {
+      const set = await open(progress, signal);
+      const r = await recognize(set);
+      signal.throwIfAborted();
+      const mismatch = r.kind === "dictionary" ? await this.mismatch(r.spec) : undefined;
+      this.say(loadId, entry, {
+        type: "recognized",
+        loadId,
+        kind: r.kind,
+        description: describeRecognized(r),
+        details: recognizedJson(r),
+        notes: r.kind === "model" ? [...r.notes, MODEL_NOT_WIRED] : r.notes,
+        mismatch,
+      });
+      if (r.kind === "model") {
+        this.say(loadId, entry, {
+          type: "loaded",
+          loadId,
+          exportRefusal: "a model checkpoint is not a dictionary",
+        });
+        return;
+      }
+      progress.startWeights(r.bytes, "Reading the weights");
+      entry.read = await r.load();
+      signal.throwIfAborted();
+      progress.finish();
+      this.finish(loadId, entry, undefined);
+    } catch (err) {
+      this.say(loadId, entry, { type: "load-error", loadId, message: messageOf(err) });
+    }
+  }
+
+  private async mismatch(spec: DictionarySpec): Promise<string | undefined> {
+    const model = await this.deps.model().catch(() => undefined);
+    return model && dictionaryMismatch(spec, model.config, model.label);
+  }
+
+  /** Folds the normalization scale when one is needed, then says the dictionary is ready. */
+  private finish(loadId: string, entry: Entry, scale: number | undefined): void {
+    try {
+      entry.ready = withNormScale(entry.read!, scale);
+    } catch (err) {
+      // NeedsNormScale, or a scale that is not a positive number: ask (again).
+      this.say(loadId, entry, { type: "needs-norm-scale", loadId, message: messageOf(err) });
+      return;
+    }
+    let exportRefusal: string | undefined;
+    try {
+      saelensForm(entry.ready);
+    } catch (err) {
+      exportRefusal = messageOf(err);
+    }
+    this.say(loadId, entry, { type: "loaded", loadId, exportRefusal });
+  }
+
+  private exportZip(loadId: string, fileName: string): void {
+    const fail = (message: string) =>
+      this.deps.post({ type: "loaded-export-error", loadId, message });
+    const ready = this.entries.get(loadId)?.ready;
+    if (!ready) return fail("this item holds no loaded dictionary");
+    try {
+      const d = saelensForm(ready);
+      const folder = d.spec.hookName.replace(/[^\w.-]+/g, "_") || "dictionary";
+      const zip = saelensZip([{ folder, spec: d.spec, params: d.params }]);
+      const bytes = zip.buffer.slice(
+        zip.byteOffset,
+        zip.byteOffset + zip.byteLength,
+      ) as ArrayBuffer;
+      this.deps.post({ type: "loaded-export-ready", loadId, fileName, bytes }, [bytes]);
+    } catch (err) {
+      fail(messageOf(err));
+    }
+  }
+}
