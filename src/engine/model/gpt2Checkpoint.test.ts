@@ -103,11 +103,12 @@ describe("bad model files are refused with the file and tensor named", () => {
   });
 
   it("a tensor of the wrong shape", async () => {
+    // [3d, d] would be nanoGPT's orientation; [d / 2, 6d] is no orientation.
     const tensors = hfTensors(weights).map((t) =>
-      t.name === "h.0.attn.c_attn.weight" ? { ...t, shape: [3 * cfg.dModel, cfg.dModel] } : t,
+      t.name === "h.0.attn.c_attn.weight" ? { ...t, shape: [cfg.dModel / 2, 6 * cfg.dModel] } : t,
     );
     await expect(load(writeSafetensors(tensors))).rejects.toThrow(
-      /tiny\/model\.safetensors: tensor "h\.0\.attn\.c_attn\.weight": expected shape \[n_embd, 3 \* n_embd\] \(from tiny\/config\.json\) = \[16, 48\], found shape \[48, 16\]/,
+      /tiny\/model\.safetensors: tensor "h\.0\.attn\.c_attn\.weight": expected shape \[n_embd, 3 \* n_embd\] \(from tiny\/config\.json\) = \[16, 48\], found shape \[8, 96\]/,
     );
   });
 

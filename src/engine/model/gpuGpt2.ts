@@ -60,7 +60,9 @@ export function zeroHook(hook: string): HookHandler {
 
 /**
  * A GPT-2 on one GPU device: weights uploaded once, activation buffers for up to `maxRows`
- * tokens, and the forward pass encoded into the caller's command encoder with hooks.
+ * tokens, and the forward pass encoded into the caller's command encoder with hooks. It takes
+ * host weights (and uploads them) or weights already on this device (loadGpt2ToGpu); either way
+ * it owns the weight buffers from then on, and destroy() frees them.
  */
 export class GpuGpt2 {
   readonly config: Gpt2Config;
@@ -84,7 +86,7 @@ export class GpuGpt2 {
   constructor(
     readonly device: GPUDevice,
     shaders: ShaderLibrary,
-    weights: Gpt2Weights,
+    weights: Gpt2Weights | GpuGpt2Weights,
     readonly maxRows: number,
     /** Longest sequence a forward pass will get (sizes the attention pattern). */
     readonly maxSeqLen = weights.config.nCtx,
@@ -93,7 +95,7 @@ export class GpuGpt2 {
     this.config = cfg;
     this.processed = weights.processed;
     const { dModel: d, nHead: H, dHead: DH, dMlp } = cfg;
-    this.weights = uploadWeights(device, weights);
+    this.weights = onHost(weights) ? uploadWeights(device, weights) : weights;
     this.vocabPadded = this.weights.vocabPadded;
     this.run = createBuffer(
       device,
@@ -290,4 +292,8 @@ export class GpuGpt2 {
     for (const b of this.all) b.destroy();
     this.weights.destroy();
   }
+}
+
+function onHost(weights: Gpt2Weights | GpuGpt2Weights): weights is Gpt2Weights {
+  return weights.wte instanceof Float32Array;
 }

@@ -1,5 +1,7 @@
+import type { Gpt2Config } from "./gpt2Config.ts";
 import type { Gpt2Weights } from "./gpt2Weights.ts";
 import { foldMlpInputAffine } from "./processWeights.ts";
+import { WeightBuffers } from "./weightBuffers.ts";
 
 export interface GpuLayerWeights {
   ln1W: GPUBuffer;
@@ -16,7 +18,11 @@ export interface GpuLayerWeights {
   bOut: GPUBuffer;
 }
 
+/** A GPT-2's weights on one device, laid out for GpuGpt2 (uploadWeights, loadGpt2ToGpu). */
 export interface GpuGpt2Weights {
+  config: Gpt2Config;
+  /** Whether TransformerLens's weight processing was applied (see processWeights). */
+  processed: boolean;
   wte: GPUBuffer;
   wpe: GPUBuffer;
   layers: GpuLayerWeights[];
@@ -29,71 +35,51 @@ export interface GpuGpt2Weights {
   destroy(): void;
 }
 
-/**
- * Uploads every tensor into its own storage buffer. A tensor larger than the device's binding
- * limit (GPT-2 small's 154 MB wte on a default device) is refused with the numbers.
- */
+/** Uploads every tensor into its own storage buffer (see WeightBuffers for the size limit). */
 export function uploadWeights(device: GPUDevice, w: Gpt2Weights): GpuGpt2Weights {
   const { dModel: d, vocabSize: V } = w.config;
   const vocabPadded = Math.ceil(V / 4) * 4;
-  const all: GPUBuffer[] = [];
-  const limit = device.limits.maxStorageBufferBindingSize;
-  const upload = (name: string, data: Float32Array): GPUBuffer => {
-    const bytes = Math.max(16, Math.ceil(data.byteLength / 16) * 16);
-    if (bytes > limit || bytes > device.limits.maxBufferSize) {
-      throw new Error(
-        `this GPU cannot hold the model: ${name} needs ${mb(bytes)} in one buffer but the ` +
-          `adapter allows ${mb(Math.min(limit, device.limits.maxBufferSize))} ` +
-          `(maxStorageBufferBindingSize)`,
-      );
-    }
-    const buffer = device.createBuffer({
-      label: `gpt2 ${name}`,
-      size: bytes,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-      mappedAtCreation: true,
-    });
-    new Float32Array(buffer.getMappedRange()).set(data);
-    buffer.unmap();
-    all.push(buffer);
-    return buffer;
-  };
+  const buffers = new WeightBuffers(device);
+  const upload = (name: string, data: Float32Array) => buffers.upload(name, data);
   const wU = new Float32Array(d * vocabPadded);
   for (let r = 0; r < d; r++) wU.set(w.wU.subarray(r * V, (r + 1) * V), r * vocabPadded);
   const bU = new Float32Array(vocabPadded);
   bU.set(w.bU);
-  return {
-    wte: upload("wte", w.wte),
-    wpe: upload("wpe", w.wpe),
-    // ln2.hook_normalized is LayerNorm's output before ln2's gain and bias (TransformerLens >= 3),
-    // so unprocessed weights carry them in the MLP's input weights instead.
-    layers: w.layers.map((raw, i) => {
-      const l = w.processed ? raw : foldMlpInputAffine(raw, d, w.config.dMlp);
-      const u = (name: string, data: Float32Array) => upload(`h.${i}.${name}`, data);
-      return {
-        ln1W: u("ln_1.weight", l.ln1W),
-        ln1B: u("ln_1.bias", l.ln1B),
-        wQkv: u("attn.c_attn.weight", l.wQkv),
-        bQkv: u("attn.c_attn.bias", l.bQkv),
-        wO: u("attn.c_proj.weight", l.wO),
-        bO: u("attn.c_proj.bias", l.bO),
-        ln2W: u("ln_2.weight", l.ln2W),
-        ln2B: u("ln_2.bias", l.ln2B),
-        wIn: u("mlp.c_fc.weight", l.wIn),
-        bIn: u("mlp.c_fc.bias", l.bIn),
-        wOut: u("mlp.c_proj.weight", l.wOut),
-        bOut: u("mlp.c_proj.bias", l.bOut),
-      };
-    }),
-    lnFW: upload("ln_f.weight", w.lnFW),
-    lnFB: upload("ln_f.bias", w.lnFB),
-    wU: upload("unembedding", wU),
-    bU: upload("unembedding bias", bU),
-    vocabPadded,
-    destroy: () => all.forEach((b) => b.destroy()),
-  };
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  try {
+    return {
+      config: w.config,
+      processed: w.processed,
+      wte: upload("wte", w.wte),
+      wpe: upload("wpe", w.wpe),
+      // ln2.hook_normalized is LayerNorm's output before ln2's gain and bias (TransformerLens >= 3),
+      // so unprocessed weights carry them in the MLP's input weights instead.
+      layers: w.layers.map((raw, i) => {
+        const l = w.processed ? raw : foldMlpInputAffine(raw, d, w.config.dMlp);
+        const u = (name: string, data: Float32Array) => upload(`h.${i}.${name}`, data);
+        return {
+          ln1W: u("ln_1.weight", l.ln1W),
+          ln1B: u("ln_1.bias", l.ln1B),
+          wQkv: u("attn.c_attn.weight", l.wQkv),
+          bQkv: u("attn.c_attn.bias", l.bQkv),
+          wO: u("attn.c_proj.weight", l.wO),
+          bO: u("attn.c_proj.bias", l.bO),
+          ln2W: u("ln_2.weight", l.ln2W),
+          ln2B: u("ln_2.bias", l.ln2B),
+          wIn: u("mlp.c_fc.weight", l.wIn),
+          bIn: u("mlp.c_fc.bias", l.bIn),
+          wOut: u("mlp.c_proj.weight", l.wOut),
+          bOut: u("mlp.c_proj.bias", l.bOut),
+        };
+      }),
+      lnFW: upload("ln_f.weight", w.lnFW),
+      lnFB: upload("ln_f.bias", w.lnFB),
+      wU: upload("unembedding", wU),
+      bU: upload("unembedding bias", bU),
+      vocabPadded,
+      destroy: () => buffers.destroy(),
+    };
+  } catch (e) {
+    buffers.destroy();
+    throw e;
+  }
 }

@@ -17,16 +17,8 @@ export function processWeights(w: Gpt2Weights): Gpt2Weights {
     // center_writing_weights: whatever writes to the residual stream has zero mean over d_model.
     const wO = centreRows(l.wO, d, d);
     const wOut = centreRows(l.wOut, dMlp, d);
-    const bO = centre(l.bO);
-    // fold_value_biases: attention patterns sum to 1, so b_V contributes b_V @ W_O to every
-    // position; it moves into b_O.
     const bV = qkv.b.subarray(2 * d, 3 * d);
-    const bOFolded = new Float32Array(d);
-    for (let c = 0; c < d; c++) {
-      let s = bO[c] as number;
-      for (let r = 0; r < d; r++) s += (bV[r] as number) * (wO[r * d + c] as number);
-      bOFolded[c] = s;
-    }
+    const bOFolded = foldValueBias(centre(l.bO), bV, wO, d);
     bV.fill(0);
     return {
       ln1W: ones(d),
@@ -69,11 +61,30 @@ export function foldMlpInputAffine(l: Gpt2LayerWeights, d: number, dMlp: number)
 }
 
 /**
+ * fold_value_biases: attention patterns sum to 1, so b_V contributes b_V @ W_O to every position;
+ * it moves into b_O (the caller then zeroes b_V).
+ */
+export function foldValueBias(
+  bO: Float32Array,
+  bV: Float32Array,
+  wO: Float32Array,
+  d: number,
+): Float32Array {
+  const out = new Float32Array(d);
+  for (let c = 0; c < d; c++) {
+    let s = bO[c] as number;
+    for (let r = 0; r < d; r++) s += (bV[r] as number) * (wO[r * d + c] as number);
+    out[c] = s;
+  }
+  return out;
+}
+
+/**
  * For y = (n * g + beta) @ W + b with W [d, cols]: W' = g[:, None] * W, b' = b + beta @ W, so
  * that y = n @ W' + b'; with `centre`, W' is also centred over its rows, which leaves y unchanged
  * for any n with zero mean.
  */
-function foldLayerNorm(
+export function foldLayerNorm(
   w: Float32Array,
   b: Float32Array,
   gain: Float32Array,
@@ -97,17 +108,16 @@ function foldLayerNorm(
   for (let r = 0; centre && r < d; r++) {
     for (let c = 0; c < cols; c++) mean[c] = (mean[c] as number) + (scaled[r * cols + c] as number);
   }
-  const out = new Float32Array(d * cols);
-  for (let r = 0; r < d; r++) {
+  for (let r = 0; centre && r < d; r++) {
     for (let c = 0; c < cols; c++) {
-      out[r * cols + c] = (scaled[r * cols + c] as number) - (mean[c] as number) / d;
+      scaled[r * cols + c] = (scaled[r * cols + c] as number) - (mean[c] as number) / d;
     }
   }
-  return { w: out, b: Float32Array.from(bias) };
+  return { w: scaled, b: Float32Array.from(bias) };
 }
 
 /** Each row of a [rows, cols] matrix minus its mean. */
-function centreRows(a: Float32Array, rows: number, cols: number): Float32Array {
+export function centreRows(a: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const row = a.subarray(r * cols, (r + 1) * cols);
@@ -119,10 +129,10 @@ function centreRows(a: Float32Array, rows: number, cols: number): Float32Array {
   return out;
 }
 
-function centre(v: Float32Array): Float32Array {
+export function centre(v: Float32Array): Float32Array {
   return centreRows(v, 1, v.length);
 }
 
-function ones(n: number): Float32Array {
+export function ones(n: number): Float32Array {
   return new Float32Array(n).fill(1);
 }
