@@ -112,9 +112,9 @@ describe("SAELens folders", () => {
     expect(await loadError(dir)).toBe(
       `${join(dir, "sae_weights.safetensors")}: tensor "W_enc": expected shape [d_in, d_sae] = [4, 8], found shape [4, 6] (dimension 1 is 6, expected 8); cfg.json and the weights disagree`,
     );
-    await writeFile(cfgPath, JSON.stringify({ ...cfg, architecture: "topk" }));
+    await writeFile(cfgPath, JSON.stringify({ ...cfg, architecture: "jumprelu_transcoder" }));
     expect(await loadError(dir)).toBe(
-      `${cfgPath}: architecture "topk" is not supported yet; supported: standard, transcoder`,
+      `${join(dir, "sae_weights.safetensors")}: missing tensor "threshold"; the file has "W_enc", "b_enc", "W_dec", "b_dec"`,
     );
   });
 });
