@@ -1,0 +1,184 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { TOP_EXAMPLES } from "../engine/features/featureStats.ts";
+import { FeatureStatsPass } from "../engine/features/featureStatsPass.ts";
+import { featuresJson } from "../engine/features/featuresJson.ts";
+import {
+  corpusWindows,
+  tokenListWindows,
+  type FeatureWindows,
+} from "../engine/features/featureWindows.ts";
+import { weightViews } from "../engine/features/weightViews.ts";
+import { withNormScale } from "../engine/formats/recognize/finishLoad.ts";
+import { describeRecognized, recognize } from "../engine/formats/recognize/index.ts";
+import { dictionaryMismatch } from "../engine/model/compatibility.ts";
+import { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
+import { GPT2_SPECIAL_TOKENS } from "../engine/stream/tokenCorpus.ts";
+import { decodeTokens, encodeText, GPT2_EOT } from "../engine/text/tokenizer.ts";
+import { loadBuiltinCorpus } from "../node/builtinCorpus.ts";
+import { fileError } from "../node/fileByteSource.ts";
+import { loadModelFolder } from "../node/modelFolder.ts";
+import { acquireNodeDevice } from "../node/nodeGpu.ts";
+import { loadNodeShaders } from "../node/nodeShaders.ts";
+import { openPathFileSet } from "../node/pathFileSet.ts";
+import { CliError, runCli } from "./cliError.ts";
+import { intFlag, parseCommandFlags, stringFlag } from "./flags.ts";
+import {
+  MODEL_HELP,
+  MODEL_OPTIONS,
+  modelName,
+  parseModelFlags,
+  sequenceSettings,
+} from "./modelFlags.ts";
+
+const USAGE =
+  "usage: npm run features -- --model builtin|DIR --dict PATH (--text-file FILE | --tokens N) " +
+  "[--top K] [--context C] [--include-special] [--seed S] --out features.json";
+
+const HELP = `${USAGE}
+
+Runs the model and the dictionary over the tokens and writes, per feature, what the feature
+inspector shows (schema: README, "npm run features"): density, max and mean activation,
+linear and log histograms, the top examples (at most 2 per sequence) and interval samples,
+the top and bottom logits (raw and through ln_final), a transcoder's de-embedding and the
+nearest features by decoder cosine.
+
+${MODEL_HELP}
+  --dict PATH            a dictionary file or folder (any format npm run convert reads)
+  --text-file FILE       UTF-8 text, GPT-2 BPE, cut into consecutive windows of the context
+                         size (no BOS unless --prepend-bos); a remainder shorter than a window
+                         is left out
+  --tokens N             the first N tokens of the built-in corpus, in whole windows
+  --top K                top examples written per feature (default and at most ${TOP_EXAMPLES})
+  --context C            tokens of context either side of an example (default 5)
+  --include-special      count <|endoftext|> positions too (default: left out)
+  --seed S               seeds the interval samples (default 0)
+  --out FILE             the JSON file to write`;
+
+runCli("features", async () => {
+  const str = { type: "string" } as const;
+  const v = parseCommandFlags(
+    process.argv.slice(2),
+    {
+      ...MODEL_OPTIONS,
+      dict: str,
+      "text-file": str,
+      tokens: str,
+      top: str,
+      context: str,
+      seed: str,
+      out: str,
+      "include-special": { type: "boolean" },
+    },
+    USAGE,
+    HELP,
+  );
+  if (!v) return;
+  const flags = parseModelFlags(v, stringFlag(v, "model"));
+  const dictPath = stringFlag(v, "dict");
+  const out = stringFlag(v, "out");
+  const top = Math.min(intFlag(v, "top", TOP_EXAMPLES), TOP_EXAMPLES);
+  const context = intFlag(v, "context", 5, 0);
+  const seed = intFlag(v, "seed", 0, 0);
+  if ((v["text-file"] === undefined) === (v.tokens === undefined)) {
+    throw new CliError(`give --text-file FILE or --tokens N (${USAGE})`);
+  }
+  const set = await openPathFileSet([dictPath]);
+  let dict;
+  try {
+    const recognized = await recognize(set);
+    if (recognized.kind !== "dictionary") {
+      throw new CliError(
+        `--dict ${dictPath}: ${describeRecognized(recognized)}; expected a dictionary`,
+      );
+    }
+    dict = withNormScale(await recognized.load(), undefined);
+  } finally {
+    await set.close();
+  }
+  const weights = await loadModelFolder(flags.model, { processing: flags.processing });
+  const mismatch = dictionaryMismatch(dict.spec, weights.config, flags.model);
+  if (mismatch) throw new CliError(`--dict ${dictPath}: ${mismatch}`);
+  // A text file is read as written: BOS only when asked for.
+  const textFile = v["text-file"] as string | undefined;
+  const { prependBos, contextSize } = sequenceSettings(
+    textFile && flags.prependBos === undefined ? { ...flags, prependBos: false } : flags,
+    weights.config,
+    dict.spec,
+  );
+  let windows: FeatureWindows;
+  let source: string;
+  if (textFile) {
+    let text: string;
+    try {
+      text = await readFile(textFile, "utf8");
+    } catch (e) {
+      throw fileError(textFile, e);
+    }
+    const tokens = encodeText(text);
+    if (tokens.length === 0) throw new CliError(`${textFile}: no tokens (the file is empty)`);
+    windows = tokenListWindows(tokens, contextSize, prependBos, GPT2_EOT);
+    source = `${textFile} (${tokens.length} tokens)`;
+  } else {
+    const corpus = await loadBuiltinCorpus();
+    const n = intFlag(v, "tokens", undefined);
+    const range = { start: 0, end: corpus.tokens.length };
+    windows = corpusWindows(
+      corpus,
+      range,
+      contextSize,
+      prependBos,
+      Math.max(1, Math.floor(n / contextSize)),
+    );
+    source = corpus.name;
+  }
+  const excluded = v["include-special"] === true ? [] : [...GPT2_SPECIAL_TOKENS];
+  const { device, adapterName } = await acquireNodeDevice();
+  const shaders = loadNodeShaders();
+  const seqsPerChunk = Math.max(1, Math.floor(2048 / windows.seqLen));
+  const model = new GpuGpt2(
+    device,
+    shaders,
+    weights,
+    seqsPerChunk * windows.seqLen,
+    windows.seqLen,
+  );
+  const pass = new FeatureStatsPass(device, shaders, model, dict.spec, dict.params);
+  const started = performance.now();
+  let stats;
+  try {
+    stats = await pass.run(windows, {
+      seed,
+      excludeTokens: excluded,
+      onProgress: (done, total) =>
+        process.stderr.write(`\rfeatures: ${done}/${total} tokens read (two reads)`),
+    });
+  } finally {
+    pass.destroy();
+    model.destroy();
+  }
+  process.stderr.write("\n");
+  const views = await weightViews(device, shaders, weights, dict.spec, dict.params, {
+    onProgress: (view) => process.stderr.write(`features: ${view}\n`),
+  });
+  const json = featuresJson(
+    {
+      model: modelName(flags.model),
+      dictionary: dictPath,
+      source,
+      context_size: windows.seqLen,
+      prepend_bos: prependBos,
+      excluded_tokens: excluded,
+      seed,
+    },
+    dict.spec,
+    windows,
+    stats,
+    views,
+    { topExamples: top, context, decode: (t) => decodeTokens([t]) },
+  );
+  await writeFile(out, JSON.stringify(json) + "\n");
+  process.stderr.write(
+    `wrote ${out}: ${dict.spec.dSae} features over ${stats.tokens} tokens in ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s on ${adapterName}\n`,
+  );
+});

@@ -1,0 +1,128 @@
+/**
+ * Per-feature views of a dictionary's weights against the model's (no activations needed):
+ * - logits_raw: W_dec[f] @ W_U with the model's W_U as loaded: after TransformerLens processing
+ *   (the default) ln_final's gain is folded in and W_U is centred, as SAEDashboard shows it;
+ * - logits_ln: ((W_dec[f] − mean(W_dec[f])) ⊙ γ_final) @ (W_U − its mean over the vocabulary):
+ *   the direction as ln_final passes it on (its scale taken as constant), with the unembedding
+ *   centred; on processed weights it equals logits_raw up to float error, with --no-processing
+ *   they differ;
+ * - deembedding (transcoders): LN(W_E[t]) @ W_enc[:, f], LN = (e − mean)/√(var + eps) with no
+ *   gain or bias: what ln2.hook_normalized holds when the residual stream equals that token's
+ *   embedding, i.e. the direct path from the token only;
+ * - neighbors: the 10 other features with the largest decoder cosine, over the whole
+ *   dictionary.
+ * All four run as one GPU kernel (gpuTopkProduct.ts).
+ */
+import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
+import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
+import type { Gpt2Weights } from "../model/gpt2Weights.ts";
+import { topkProduct, type RowExtremes } from "./gpuTopkProduct.ts";
+
+export interface WeightViews {
+  logitsRaw: RowExtremes[];
+  logitsLn: RowExtremes[];
+  /** Transcoders only. */
+  deembedding?: RowExtremes[];
+  /** top: the nearest features by decoder cosine (bottom is unused). */
+  neighbors: RowExtremes[];
+}
+
+/** B [d, V] for logits_ln: γ_k (W_U[k, j] − mean_j W_U[k, ·]), then centred over k. */
+export function lnUnembedding(w: Gpt2Weights): Float32Array {
+  const { dModel: d, vocabSize: V } = w.config;
+  const c = new Float64Array(d * V);
+  for (let k = 0; k < d; k++) {
+    let mean = 0;
+    for (let j = 0; j < V; j++) mean += w.wU[k * V + j]!;
+    mean /= V;
+    for (let j = 0; j < V; j++) c[k * V + j] = w.lnFW[k]! * (w.wU[k * V + j]! - mean);
+  }
+  const out = new Float32Array(d * V);
+  for (let j = 0; j < V; j++) {
+    let mean = 0;
+    for (let k = 0; k < d; k++) mean += c[k * V + j]!;
+    mean /= d;
+    for (let k = 0; k < d; k++) out[k * V + j] = c[k * V + j]! - mean;
+  }
+  return out;
+}
+
+/** [d, V]: every embedding row through LayerNorm without gain or bias, transposed. */
+export function normalizedEmbeddingT(w: Gpt2Weights): Float32Array {
+  const { dModel: d, vocabSize: V, lnEps } = w.config;
+  const out = new Float32Array(d * V);
+  for (let t = 0; t < V; t++) {
+    let mean = 0;
+    for (let k = 0; k < d; k++) mean += w.wte[t * d + k]!;
+    mean /= d;
+    let v = 0;
+    for (let k = 0; k < d; k++) v += (w.wte[t * d + k]! - mean) ** 2;
+    const inv = 1 / Math.sqrt(v / d + lnEps);
+    for (let k = 0; k < d; k++) out[k * V + t] = (w.wte[t * d + k]! - mean) * inv;
+  }
+  return out;
+}
+
+/** Rows of m [rows, cols] scaled to unit norm (zero rows stay zero). */
+export function unitRows(m: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let r = 0; r < rows; r++) {
+    let ss = 0;
+    for (let c = 0; c < cols; c++) ss += m[r * cols + c]! ** 2;
+    const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
+    for (let c = 0; c < cols; c++) out[r * cols + c] = m[r * cols + c]! * inv;
+  }
+  return out;
+}
+
+export function transposeRows(m: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c]!;
+  return out;
+}
+
+export async function weightViews(
+  device: GPUDevice,
+  shaders: ShaderLibrary,
+  model: Gpt2Weights,
+  spec: DictionarySpec,
+  params: DictionaryParams,
+  options: { signal?: AbortSignal; onProgress?: (view: string) => void } = {},
+): Promise<WeightViews> {
+  const { dModel: d, vocabSize: V } = model.config;
+  const { dSae, dIn, dOut } = spec;
+  const run = (
+    view: string,
+    a: Float32Array,
+    b: Float32Array,
+    k: number,
+    n: number,
+    skipSelf = false,
+  ) => {
+    options.onProgress?.(view);
+    return topkProduct(
+      device,
+      shaders,
+      a,
+      b,
+      { rows: dSae, d: k, n },
+      { skipSelf, signal: options.signal },
+    );
+  };
+  const logitsRaw = await run("logits_raw", params.wDec, model.wU, d, V);
+  const logitsLn = await run("logits_ln", params.wDec, lnUnembedding(model), d, V);
+  const deembedding =
+    spec.kind === "transcoder"
+      ? await run(
+          "deembedding",
+          transposeRows(params.wEnc, dIn, dSae),
+          normalizedEmbeddingT(model),
+          d,
+          V,
+        )
+      : undefined;
+  const unit = unitRows(params.wDec, dSae, dOut);
+  const neighbors = await run("neighbors", unit, transposeRows(unit, dSae, dOut), dOut, dSae, true);
+  return { logitsRaw, logitsLn, deembedding, neighbors };
+}
