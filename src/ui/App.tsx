@@ -18,6 +18,12 @@ import { useSpaceTogglesPause } from "./shell/useSpaceTogglesPause.ts";
 import "./styles/tokens.css";
 import "./App.css";
 
+/** A layer the new model does not have becomes its last one. */
+function clampLayer(nLayer: number): void {
+  const { config, setConfig } = useConfigStore.getState();
+  if (config.layer >= nLayer) setConfig({ ...config, layer: nLayer - 1 });
+}
+
 /** The app shell: a top bar with the run controls, and the Train, Runs and Inspect views. */
 export function App() {
   const [view, setView] = useState<View>("train");
@@ -31,6 +37,7 @@ export function App() {
       useLoadStore.getState().receive(m);
       receiveLoadedExport(m);
       if (m.type === "ready") useConfigStore.getState().useDefaultsFor(m.adapter.software);
+      if (m.type === "model-ready") clampLayer(m.info.nLayer);
     });
     const offDeath = onEngineDeath((message) => {
       useEngineStore.getState().workerDied(message);

@@ -1,7 +1,6 @@
 /// <reference lib="webworker" />
 import { bundledShaders } from "../engine/gpu/bundledShaders.ts";
 import { acquireDevice, type AcquiredDevice } from "../engine/gpu/device.ts";
-import { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
 import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
 import { saelensZip } from "../engine/formats/saelensZip.ts";
 import { runDb, StorageError } from "../storage/runDb.ts";
@@ -14,8 +13,9 @@ import {
   loadBuiltinQuality,
 } from "./builtinAssets.ts";
 import { isLoadMessage, LoadedWeights } from "./loadedWeights.ts";
-import type { FromWorker, ModelInfo, StreamRunConfig, ToWorker } from "./protocol.ts";
-import { RunFault, StreamRun, STREAM_ROWS_PER_FORWARD } from "./streamRun.ts";
+import { ModelSlot } from "./modelSlot.ts";
+import type { FromWorker, ModelInfo, ModelSource, StreamRunConfig, ToWorker } from "./protocol.ts";
+import { RunFault, StreamRun } from "./streamRun.ts";
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -44,7 +44,7 @@ function device(): Promise<AcquiredDevice> {
     void d.device.lost.then((info) => {
       deviceLost = true;
       devicePromise = undefined;
-      loaded = undefined;
+      slot.forget();
       current?.abortDeviceLost();
       if (!current) {
         post({
@@ -65,30 +65,9 @@ function device(): Promise<AcquiredDevice> {
   return devicePromise;
 }
 
-/** The built-in model on the GPU, for the processing setting it was loaded with. */
-let loaded: { processing: boolean; model: Promise<GpuGpt2> } | undefined;
 let corpusPromise: Promise<TokenCorpus> | undefined;
-
-function builtinModel(processing: boolean): Promise<GpuGpt2> {
-  if (loaded?.processing !== processing) {
-    const previous = loaded?.model;
-    const model = (async () => {
-      void previous?.then(
-        (m) => m.destroy(),
-        () => {},
-      );
-      const { device: gpuDevice } = await device();
-      const weights = await loadBuiltinModel(processing);
-      const rows = Math.max(weights.config.nCtx, STREAM_ROWS_PER_FORWARD);
-      return new GpuGpt2(gpuDevice, bundledShaders, weights, rows);
-    })();
-    loaded = { processing, model };
-    model.catch(() => {
-      if (loaded?.model === model) loaded = undefined;
-    });
-  }
-  return loaded.model;
-}
+/** The processing setting the page last asked for: a switch of model keeps it. */
+let processingSetting = true;
 
 function builtinCorpus(): Promise<TokenCorpus> {
   corpusPromise ??= loadBuiltinCorpus();
@@ -97,14 +76,17 @@ function builtinCorpus(): Promise<TokenCorpus> {
 }
 
 async function loadModel(processing: boolean): Promise<void> {
+  processingSetting = processing;
+  const builtin = slot.current.kind === "builtin";
   const [model, corpus, quality] = await Promise.all([
-    builtinModel(processing),
+    slot.model(processing),
     builtinCorpus(),
-    loadBuiltinQuality(),
+    builtin ? loadBuiltinQuality() : undefined,
   ]);
   const c = model.config;
   const info: ModelInfo = {
-    name: BUILTIN_MODEL_NAME,
+    name: slot.name(),
+    source: slot.current,
     nLayer: c.nLayer,
     dModel: c.dModel,
     nHead: c.nHead,
@@ -121,9 +103,30 @@ async function loadModel(processing: boolean): Promise<void> {
 
 let current: StreamRun | undefined;
 
+async function switchModel(loadId: string | null): Promise<void> {
+  const source: ModelSource = loadId === null ? { kind: "builtin" } : { kind: "loaded", loadId };
+  switchTarget = source;
+  try {
+    if (current) {
+      throw new Error("a run is in progress; stop it before changing the model");
+    }
+    if (!(await slot.use(source, processingSetting))) return;
+  } finally {
+    if (switchTarget === source) switchTarget = undefined;
+  }
+  await loadModel(processingSetting);
+  await loadedWeights.recheckMismatches();
+}
+
+/** Where the switch in flight goes (to cancel it by its item). */
+let switchTarget: ModelSource | undefined;
+
 async function train(runId: string, config: StreamRunConfig, resume: boolean): Promise<void> {
   if (current) throw new Error("a run is already in progress; stop it first");
-  const [model, corpus] = await Promise.all([builtinModel(config.processing), builtinCorpus()]);
+  if (slot.isSwitching) {
+    throw new Error("the model is being replaced; train once it has loaded");
+  }
+  const [model, corpus] = await Promise.all([slot.model(config.processing), builtinCorpus()]);
   const { device: gpuDevice } = await device();
   const run = new StreamRun(
     {
@@ -131,7 +134,7 @@ async function train(runId: string, config: StreamRunConfig, resume: boolean): P
       shaders: bundledShaders,
       model,
       corpus,
-      modelName: BUILTIN_MODEL_NAME,
+      modelName: slot.name(),
       post,
     },
     runId,
@@ -190,16 +193,37 @@ async function exportRun(runId: string, fileName: string): Promise<void> {
 let builtinConfig: Promise<Gpt2Config> | undefined;
 
 /**
- * Loaded dictionaries are checked against the built-in model, the only one the page runs; its
- * config.json is enough, so the check never waits for the GPU.
+ * Loaded dictionaries are checked against the model in use; a config is enough, so the check
+ * never waits for the GPU.
  */
-const loadedWeights = new LoadedWeights({
+const loadedWeights: LoadedWeights = new LoadedWeights({
   post: (m, transfer = []) => self.postMessage(m satisfies FromWorker, transfer),
   model: async () => {
+    const loadedModel = slot.loadedConfig();
+    if (loadedModel) return { config: loadedModel.config, label: loadedModel.name };
     builtinConfig ??= loadBuiltinConfig();
     builtinConfig.catch(() => (builtinConfig = undefined));
     return { config: await builtinConfig, label: BUILTIN_MODEL_NAME };
   },
+  onUnload: (loadId) => {
+    slot.cancel(loadId, switchTarget);
+    // A run keeps the model it started with; otherwise the engine goes back to the built-in one.
+    const s = slot.current;
+    if (!current && s.kind === "loaded" && s.loadId === loadId) {
+      switchModel(null).catch((err: unknown) =>
+        post({ type: "model-error", message: messageOf(err), use: { loadId: null } }),
+      );
+    }
+  },
+});
+
+const slot: ModelSlot = new ModelSlot({
+  device: async () => (await device()).device,
+  shaders: bundledShaders,
+  builtinName: BUILTIN_MODEL_NAME,
+  builtinWeights: loadBuiltinModel,
+  loadedModel: (loadId) => loadedWeights.model(loadId),
+  post,
 });
 
 function injectFault(fault: Extract<ToWorker, { type: "inject-fault" }>["fault"]): void {
@@ -224,6 +248,14 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
   const forRun = (runId: string) => (current?.runId === runId ? current : undefined);
   switch (msg.type) {
+    case "use-model":
+      switchModel(msg.loadId).catch((err: unknown) =>
+        post({ type: "model-error", message: messageOf(err), use: { loadId: msg.loadId } }),
+      );
+      break;
+    case "cancel-use-model":
+      slot.cancel(msg.loadId, switchTarget);
+      break;
     case "load-model":
       loadModel(msg.processing).catch((err: unknown) =>
         post({ type: "model-error", message: messageOf(err) }),

@@ -4,6 +4,7 @@ import {
   recognize,
   recognizedJson,
   type LoadedDictionary,
+  type RecognizedModel,
 } from "../engine/formats/recognize/index.ts";
 import { saelensForm, withNormScale } from "../engine/formats/recognize/finishLoad.ts";
 import { saelensZip } from "../engine/formats/saelensZip.ts";
@@ -13,7 +14,7 @@ import type { Gpt2Config } from "../engine/model/gpt2Config.ts";
 import { hubFileSet } from "./hubFileSet.ts";
 import { LoadProgress } from "./loadProgress.ts";
 import { pickedFileSet } from "./pickedFileSet.ts";
-import type { FromWorkerLoad, ToWorker, ToWorkerLoad } from "./protocol.ts";
+import type { FromWorkerLoad, HubLoadSource, ToWorker, ToWorkerLoad } from "./protocol.ts";
 
 /** The model loaded dictionaries are checked against. */
 export interface ModelForDictionaries {
@@ -24,19 +25,28 @@ export interface ModelForDictionaries {
 export interface LoadedWeightsDeps {
   post: (m: FromWorkerLoad, transfer?: Transferable[]) => void;
   model: () => Promise<ModelForDictionaries | undefined>;
+  /** An item was removed (the engine stops using it if it is the model). */
+  onUnload?: (loadId: string) => void;
+}
+
+/** A recognised model checkpoint, kept open so that it can be streamed onto the GPU. */
+export interface LoadedModel {
+  name: string;
+  recognized: RecognizedModel;
+  /** Aborts when the item is removed; its files can no longer be read then. */
+  signal: AbortSignal;
 }
 
 interface Entry {
   readonly controller: AbortController;
+  readonly name: string;
+  /** A model checkpoint: its files stay open; their reads no longer report as this load's. */
+  model?: RecognizedModel;
   /** As read from the files (maybe still needing its normalization scale). */
   read?: LoadedDictionary;
   /** Ready to run and to export. */
   ready?: LoadedDictionary;
 }
-
-export const MODEL_NOT_WIRED =
-  "Replacing the built-in model with a loaded checkpoint is not wired yet: this model is " +
-  "recognised and described, and its weights are not read.";
 
 const LOAD_TYPES = new Set<string>([
   "load-files",
@@ -50,6 +60,8 @@ const LOAD_TYPES = new Set<string>([
 export function isLoadMessage(m: ToWorker): m is ToWorkerLoad {
   return LOAD_TYPES.has(m.type);
 }
+
+const hubName = (s: HubLoadSource) => (s.path ? `${s.repo}/${s.path}` : s.repo);
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -67,20 +79,39 @@ export class LoadedWeights {
     return this.entries.get(loadId)?.ready;
   }
 
+  /** The recognised checkpoint of a model item. */
+  model(loadId: string): LoadedModel | undefined {
+    const entry = this.entries.get(loadId);
+    if (!entry?.model) return undefined;
+    return { name: entry.name, recognized: entry.model, signal: entry.controller.signal };
+  }
+
+  /** Says again, for every dictionary read, whether it runs on the model now in use. */
+  async recheckMismatches(): Promise<void> {
+    for (const [loadId, entry] of [...this.entries]) {
+      if (!entry.read) continue;
+      const mismatch = await this.mismatch(entry.read.spec);
+      this.say(loadId, entry, { type: "load-mismatch", loadId, mismatch });
+    }
+  }
+
   handle(m: ToWorkerLoad): void {
     switch (m.type) {
       case "load-files":
-        void this.load(m.loadId, (progress, signal) =>
+        void this.load(m.loadId, m.name, (progress, signal) =>
           Promise.resolve(pickedFileSet(m.name, m.files, progress, signal)),
         );
         break;
       case "load-hub":
-        void this.load(m.loadId, (progress, signal) => hubFileSet(m.source, progress, signal));
+        void this.load(m.loadId, hubName(m.source), (progress, signal) =>
+          hubFileSet(m.source, progress, signal),
+        );
         break;
       case "cancel-load":
       case "unload":
         this.entries.get(m.loadId)?.controller.abort();
         this.entries.delete(m.loadId);
+        this.deps.onUnload?.(m.loadId);
         break;
       case "set-norm-scale": {
         const entry = this.entries.get(m.loadId);
@@ -99,15 +130,17 @@ export class LoadedWeights {
 
   private async load(
     loadId: string,
+    name: string,
     open: (progress: LoadProgress, signal: AbortSignal) => Promise<FileSet>,
   ): Promise<void> {
-    const entry: Entry = { controller: new AbortController() };
+    const entry: Entry = { controller: new AbortController(), name };
     this.entries.get(loadId)?.controller.abort();
     this.entries.set(loadId, entry);
     const signal = entry.controller.signal;
-    const progress = new LoadProgress((loaded, total, label) =>
-      this.say(loadId, entry, { type: "load-progress", loadId, loaded, total, label }),
-    );
+    const progress = new LoadProgress((loaded, total, label) => {
+      if (!entry.model)
+        this.say(loadId, entry, { type: "load-progress", loadId, loaded, total, label });
+    });
     try {
       const set = await open(progress, signal);
       const r = await recognize(set);
@@ -119,10 +152,12 @@ export class LoadedWeights {
         kind: r.kind,
         description: describeRecognized(r),
         details: recognizedJson(r),
-        notes: r.kind === "model" ? [...r.notes, MODEL_NOT_WIRED] : r.notes,
+        notes: r.notes,
         mismatch,
       });
       if (r.kind === "model") {
+        progress.finish();
+        entry.model = r;
         this.say(loadId, entry, {
           type: "loaded",
           loadId,

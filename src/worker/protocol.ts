@@ -33,8 +33,13 @@ export interface StreamRunConfig {
   liveEvalEvery: number;
 }
 
+/** Which model the engine runs: the built-in one, or a recognised checkpoint the user loaded. */
+export type ModelSource = { kind: "builtin" } | { kind: "loaded"; loadId: string };
+
 export interface ModelInfo {
+  /** The built-in model's name, or the loaded item's (untrusted: render as text). */
   name: string;
+  source: ModelSource;
   nLayer: number;
   dModel: number;
   nHead: number;
@@ -44,6 +49,7 @@ export interface ModelInfo {
   corpus: string;
   trainTokens: number;
   heldOutTokens: number;
+  /** The built-in model's measured quality; absent for a loaded checkpoint. */
   quality?: ModelQuality;
 }
 
@@ -106,6 +112,15 @@ export type ToWorkerLoad =
   /** Zip the loaded dictionary as a SAELens folder (answered with loaded-export-ready). */
   | { type: "export-loaded"; loadId: string; fileName: string };
 
+/**
+ * Replace the model the engine runs: a recognised model item, streamed onto the GPU (answered
+ * with load-progress* for that loadId, then model-ready; or model-error with the loadId, the
+ * previous model still in use), or null for the built-in model. Refused while a run is in
+ * progress. cancel-use-model stops a switch in flight.
+ */
+export type ToWorkerModel =
+  { type: "use-model"; loadId: string | null } | { type: "cancel-use-model"; loadId: string };
+
 export type FromWorkerLoad =
   /** Bytes read so far; `total` is 0 while it is not known yet (reading configs). */
   | { type: "load-progress"; loadId: string; loaded: number; total: number; label: string }
@@ -121,16 +136,20 @@ export type FromWorkerLoad =
       /** Why this dictionary cannot run on the loaded model; it stays loaded for weight views. */
       mismatch?: string;
     }
-  /** Done: a dictionary's weights are in worker memory (a model is described only). */
+  /** Done: a dictionary's weights are in worker memory; a model's files stay open for use-model. */
   | { type: "loaded"; loadId: string; exportRefusal?: string }
   | { type: "load-error"; loadId: string; message: string }
   /** The weights are read but need their normalization scale (answer with set-norm-scale). */
   | { type: "needs-norm-scale"; loadId: string; message: string }
   | { type: "loaded-export-ready"; loadId: string; fileName: string; bytes: ArrayBuffer }
-  | { type: "loaded-export-error"; loadId: string; message: string };
+  | { type: "loaded-export-error"; loadId: string; message: string }
+  /** A dictionary's mismatch with the model now in use (sent again when the model changes). */
+  | { type: "load-mismatch"; loadId: string; mismatch?: string };
 
 export type ToWorker =
   | ToWorkerLoad
+  | ToWorkerModel
+  /** Load (or reload, for a new processing setting) the model in use and say model-ready. */
   | { type: "load-model"; processing: boolean }
   /** Start a run, or with `resume`, continue it from its checkpoint in IndexedDB. */
   | { type: "train"; runId: string; config: StreamRunConfig; resume?: boolean }
@@ -155,7 +174,8 @@ export type FromWorker =
   | { type: "ready"; adapter: AdapterInfo }
   | { type: "no-device"; message: string }
   | { type: "model-ready"; info: ModelInfo }
-  | { type: "model-error"; message: string }
+  /** With `use`: that switch of model failed; the previous model is still in use. */
+  | { type: "model-error"; message: string; use?: { loadId: string | null } }
   | {
       type: "run-state";
       runId: string;

@@ -17,6 +17,16 @@ import type { FromWorker, HyperparameterChange, RunPhase, StreamRunConfig } from
 /** Tokens per forward pass of the model while streaming (whole sequences): a store batch. */
 export const STREAM_ROWS_PER_FORWARD = 1024;
 
+/**
+ * The longest sequences a run streams. SAELens trains GPT-2 small's SAEs at 128 tokens too;
+ * a checkpoint's full context (1024) would make each forward pass one sequence.
+ */
+export const RUN_CONTEXT_MAX = 128;
+
+export function runContextSize(config: { nCtx: number }): number {
+  return Math.min(config.nCtx, RUN_CONTEXT_MAX);
+}
+
 /** Save a checkpoint when this long has passed since the last one (and on pause and stop). */
 const CHECKPOINT_EVERY_MS = 10_000;
 /** Held-out windows for the ce_loss_score measured while training. */
@@ -160,7 +170,7 @@ export class StreamRun {
     const c = this.config;
     if (c.dictionaries.length === 0) throw new Error("choose at least one dictionary to train");
     checkRunFits(device, model, c);
-    const contextSize = model.config.nCtx;
+    const contextSize = runContextSize(model.config);
     const seqsPerForward = Math.max(1, Math.floor(STREAM_ROWS_PER_FORWARD / contextSize));
     this.state(0, "filling the activation store…");
     const session = await StreamSession.create(device, shaders, model, corpus, plansOf(c), {

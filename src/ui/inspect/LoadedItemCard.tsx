@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { useLoadStore, type LoadItem } from "../state/loadStore.ts";
+import { ModelUse } from "./ModelUse.tsx";
 import { exportFileName, exportLoaded } from "./exportLoaded.ts";
 import { LoadProgressBar } from "./LoadProgressBar.tsx";
 import { ScaleField } from "./ScaleField.tsx";
@@ -38,10 +39,8 @@ export function LoadedItemCard(props: { item: LoadItem }) {
         </span>
         <span className="status">{item.from === "hub" ? "Hub" : "local"}</span>
         {item.kind && <span className="status">{KIND_LABEL[item.kind]}</span>}
-        {item.phase === "loaded" && (
-          <span className="status status-done">
-            {item.kind === "model" ? "described" : "loaded"}
-          </span>
+        {item.phase === "loaded" && item.kind !== "model" && (
+          <span className="status status-done">loaded</span>
         )}
         <span className="loaded-actions">
           {item.kind === "dictionary" &&
@@ -55,7 +54,8 @@ export function LoadedItemCard(props: { item: LoadItem }) {
                 Export as SAELens
               </button>
             )}
-          {item.phase !== "reading" && (
+          {item.phase === "loaded" && item.kind === "model" && <ModelUse item={item} />}
+          {item.phase !== "reading" && item.use === undefined && (
             <button type="button" onClick={() => store.remove(item.id)}>
               Remove
             </button>
@@ -69,6 +69,14 @@ export function LoadedItemCard(props: { item: LoadItem }) {
       )}
       {item.phase === "reading" && (
         <LoadProgressBar progress={item.progress} onCancel={() => store.cancel(item.id)} />
+      )}
+      {item.use === "loading" && (
+        <LoadProgressBar progress={item.progress} onCancel={() => store.cancelUse(item.id)} />
+      )}
+      {item.useError && (
+        <p className="alert" role="alert" data-testid="use-error">
+          Could not use this model: {item.useError}
+        </p>
       )}
       {item.error && (
         <p className="alert" role="alert" data-testid="load-error">

@@ -1,9 +1,13 @@
+import { sendToEngine } from "../engine.ts";
 import { useEngineStore } from "../state/engineStore.ts";
+import { runInProgress, useRunsStore } from "../state/runsStore.ts";
 
 /** The model in use, with its measured quality in the details: which layers matter. */
 export function ModelBadge() {
   const model = useEngineStore((s) => s.model);
   const error = useEngineStore((s) => s.modelError);
+  const useError = useEngineStore((s) => s.useError);
+  const running = useRunsStore(runInProgress);
   if (error) return <span className="badge warn">Model failed to load</span>;
   if (!model) return <span className="badge">Loading the model…</span>;
   const q = model.quality;
@@ -20,6 +24,24 @@ export function ModelBadge() {
           {model.corpus}, {model.trainTokens.toLocaleString()} training and{" "}
           {model.heldOutTokens.toLocaleString()} held-out tokens.
         </p>
+        {model.source.kind === "loaded" && (
+          <p>
+            A checkpoint you loaded (Inspect) replaces the built-in model.{" "}
+            <button
+              type="button"
+              disabled={running}
+              title={running ? "stop the run before changing the model" : undefined}
+              onClick={() => sendToEngine({ type: "use-model", loadId: null })}
+            >
+              Back to the built-in model
+            </button>
+          </p>
+        )}
+        {useError && (
+          <p className="alert" role="alert">
+            Could not change the model: {useError}
+          </p>
+        )}
         {q && (
           <>
             <p>

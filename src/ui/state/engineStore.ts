@@ -13,6 +13,8 @@ interface EngineState {
   noDevice?: string;
   model?: ModelInfo;
   modelError?: string;
+  /** Why the last change of model failed (the previous model is still in use). */
+  useError?: string;
   /** The engine worker died; a new one can be started. */
   workerDead?: string;
   receive: (m: FromWorker) => void;
@@ -31,10 +33,10 @@ export const useEngineStore = create<EngineState>((set) => ({
         set({ noDevice: m.message });
         break;
       case "model-ready":
-        set({ model: m.info, modelError: undefined });
+        set({ model: m.info, modelError: undefined, useError: undefined });
         break;
       case "model-error":
-        set({ modelError: m.message });
+        set(m.use ? { useError: m.message } : { modelError: m.message });
         break;
     }
   },

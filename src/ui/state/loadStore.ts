@@ -24,6 +24,10 @@ export interface LoadItem {
   scaleMessage?: string;
   /** Why "Export as SAELens" is unavailable. */
   exportRefusal?: string;
+  /** A model item: being streamed onto the GPU to replace the model, or the model in use. */
+  use?: "loading" | "current";
+  /** Why the last "Use this model" failed (the previous model stayed in use). */
+  useError?: string;
 }
 
 interface LoadState {
@@ -36,6 +40,9 @@ interface LoadState {
   cancel: (id: string) => void;
   remove: (id: string) => void;
   setNormScale: (id: string, scale: number) => void;
+  /** Replaces the engine's model with this model item. */
+  chooseModel: (id: string) => void;
+  cancelUse: (id: string) => void;
   receive: (m: FromWorker) => void;
   engineDied: () => void;
 }
@@ -86,8 +93,38 @@ export const useLoadStore = create<LoadState>((set, get) => {
       update(id, { scaleMessage: undefined });
       sendToEngine({ type: "set-norm-scale", loadId: id, scale });
     },
+    chooseModel: (id) => {
+      update(id, { use: "loading", useError: undefined, progress: undefined });
+      sendToEngine({ type: "use-model", loadId: id });
+    },
+    cancelUse: (id) => {
+      sendToEngine({ type: "cancel-use-model", loadId: id });
+      update(id, { use: undefined, progress: undefined });
+    },
     receive: (m) => {
       switch (m.type) {
+        case "model-ready": {
+          const src = m.info.source;
+          const inUse = src.kind === "loaded" ? src.loadId : undefined;
+          set({
+            items: get().items.map((it) =>
+              it.id === inUse
+                ? { ...it, use: "current", progress: undefined }
+                : it.use === "current"
+                  ? { ...it, use: undefined }
+                  : it,
+            ),
+          });
+          break;
+        }
+        case "model-error":
+          if (m.use?.loadId) {
+            update(m.use.loadId, { use: undefined, useError: m.message, progress: undefined });
+          }
+          break;
+        case "load-mismatch":
+          update(m.loadId, { mismatch: m.mismatch });
+          break;
         case "load-progress":
           update(m.loadId, { progress: { loaded: m.loaded, total: m.total, label: m.label } });
           break;

@@ -323,3 +323,8 @@ export function useCurrentRun(): RunRecord | undefined {
     return id ? s.runs.find((r) => r.id === id) : s.runs[s.runs.length - 1];
   });
 }
+
+/** The worker holds a run (the model cannot change under it). */
+export function runInProgress(s: Pick<RunsState, "live">): boolean {
+  return s.live?.attached === true && s.live.phase !== "idle";
+}

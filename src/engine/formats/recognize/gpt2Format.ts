@@ -34,6 +34,8 @@ export async function recognizeGpt2(set: FileSet): Promise<RecognizedModel | und
       dtype: storeDtypes(safetensorsStore(file)),
       bytes: src.size,
       notes: [],
+      file,
+      configName: cfgSrc.name,
       load: () => loadGpt2Checkpoint(config, file, cfgSrc.name),
     };
   }

@@ -2,6 +2,7 @@
 import type { DictionaryParams, DictionarySpec } from "../../dictionary/spec.ts";
 import type { Gpt2Config } from "../../model/gpt2Config.ts";
 import type { Gpt2Weights } from "../../model/gpt2Weights.ts";
+import type { SafetensorsFile } from "../safetensors.ts";
 
 export interface LoadedDictionary {
   spec: DictionarySpec;
@@ -33,6 +34,10 @@ export interface RecognizedModel {
   dtype: string;
   bytes: number;
   notes: string[];
+  /** The opened weights file, for a reader that streams it tensor by tensor (loadGpt2ToGpu). */
+  file: SafetensorsFile;
+  /** The config.json it was read with, named in errors about shapes. */
+  configName: string;
   /** Unprocessed weights, as the checkpoint holds them (Conv1D orientation). */
   load(): Promise<Gpt2Weights>;
 }
