@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Page } from "@playwright/test";
 import type { Gpt2Config } from "../src/engine/model/gpt2Config.ts";
 import { startMockHub, type MockHub } from "../test/mockHub.ts";
-import { controls, expect, openApp, small, test, tokensDone, waitForStatus } from "./fixtures.ts";
+import { expect, openApp, small, test } from "./fixtures.ts";
 import { writeStreamedCheckpoint } from "./streamedCheckpoint.ts";
 import { sampleWorkerHeap } from "./workerHeap.ts";
 
@@ -67,7 +67,7 @@ test("a GPT-2-small-shaped checkpoint from the Hub replaces the built-in model a
   const t0 = Date.now();
   const lap = (what: string) => console.log(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const heap = await sampleWorkerHeap(page);
-  const query = `${small({ layer: 0, steps: 1000, log: 1, normalize: "none", eval: 0, live: 1000 })}&hub=${encodeURIComponent(hub.url)}`;
+  const query = `${small({ layer: 0 })}&hub=${encodeURIComponent(hub.url)}`;
   await openApp(page, query);
   await loadFromHub(page);
   lap("recognised");
@@ -106,27 +106,22 @@ test("a GPT-2-small-shaped checkpoint from the Hub replaces the built-in model a
   await expect(badge.locator("summary")).toHaveText(`${REPO} · 12 layers · d 768`);
   await shot(page, "badge");
 
-  // Forward passes on the software adapter: training steps at layer 0.
-  await page.getByRole("tab", { name: "Train" }).click();
+  // A forward pass on the software adapter: the badge's check on held-out tokens.
+  await badge.locator("summary").click();
+  const probe = await badge.getByTestId("model-probe").textContent();
+  const loss = Number(/next-token loss (\S+) nats/.exec(probe ?? "")?.[1]);
+  console.log(`loaded checkpoint's probe: ${probe}`);
+  // Random weights: a finite loss near ln(50257) = 10.82, not a trained model's few nats.
+  expect(loss).toBeGreaterThan(9.5);
+  expect(loss).toBeLessThan(12.5);
   await expect(page.getByTestId("layer").locator("option")).toHaveCount(12);
-  await page.getByRole("button", { name: "Train", exact: true }).click();
-  await page.getByRole("tab", { name: "Inspect" }).click();
-  await expect(
-    modelItem(page).getByRole("button", { name: "Back to the built-in model" }),
-  ).toBeDisabled();
-  await page.getByRole("tab", { name: "Train" }).click();
-  // Metrics mean the store was filled by forward passes and steps trained; the evaluation at the
-  // end (12 layers with a 50257-wide unembedding) is too slow for SwiftShader here.
-  await expect.poll(() => tokensDone(page), { timeout: 150_000 }).toBeGreaterThan(0);
-  lap("trained at layer 0");
-  await controls(page).getByRole("button", { name: "Stop" }).click();
-  await waitForStatus(page, "stopped");
-  lap("stopped");
-
+  lap("ran");
+  await badge.locator("summary").click();
   await badge.locator("summary").click();
   await badge.getByRole("button", { name: "Back to the built-in model" }).click();
-  await expect(badge.locator("summary")).toHaveText("gpt2-brown (built-in) · 2 layers · d 128");
-  await expect(page.getByTestId("layer").locator("option")).toHaveCount(2);
+  await expect(badge.locator("summary")).toHaveText(
+    /^gpt2-brown \(built-in\) · \d layers · d 128$/,
+  );
   await heap.stop();
 
   // A second page load: the checkpoint comes from the cache, no request at all.

@@ -5,6 +5,7 @@ import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
 import { saelensZip } from "../engine/formats/saelensZip.ts";
 import { runDb, StorageError } from "../storage/runDb.ts";
 import type { Gpt2Config } from "../engine/model/gpt2Config.ts";
+import { probeLoss } from "../engine/model/probeLoss.ts";
 import {
   BUILTIN_MODEL_NAME,
   loadBuiltinConfig,
@@ -15,7 +16,7 @@ import {
 import { isLoadMessage, LoadedWeights } from "./loadedWeights.ts";
 import { ModelSlot } from "./modelSlot.ts";
 import type { FromWorker, ModelInfo, ModelSource, StreamRunConfig, ToWorker } from "./protocol.ts";
-import { RunFault, StreamRun } from "./streamRun.ts";
+import { runContextSize, RunFault, StreamRun } from "./streamRun.ts";
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -75,6 +76,9 @@ function builtinCorpus(): Promise<TokenCorpus> {
   return corpusPromise;
 }
 
+/** Tokens of the held-out slice a model is checked on when it is ready. */
+const PROBE_TOKENS = 64;
+
 async function loadModel(processing: boolean): Promise<void> {
   processingSetting = processing;
   const builtin = slot.current.kind === "builtin";
@@ -84,6 +88,12 @@ async function loadModel(processing: boolean): Promise<void> {
     builtin ? loadBuiltinQuality() : undefined,
   ]);
   const c = model.config;
+  const probeTokens = corpus.tokens.subarray(
+    corpus.heldOut.start,
+    corpus.heldOut.start + Math.min(PROBE_TOKENS, runContextSize(c)),
+  );
+  const { device: gpuDevice } = await device();
+  const probe = await probeLoss(gpuDevice, model, probeTokens);
   const info: ModelInfo = {
     name: slot.name(),
     source: slot.current,
@@ -97,6 +107,7 @@ async function loadModel(processing: boolean): Promise<void> {
     trainTokens: corpus.train.end - corpus.train.start,
     heldOutTokens: corpus.heldOut.end - corpus.heldOut.start,
     quality,
+    probe: { ...probe, tokens: probeTokens.length },
   };
   post({ type: "model-ready", info });
 }

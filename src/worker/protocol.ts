@@ -2,6 +2,7 @@
 import type { DictionaryKind, NormalizeActivations } from "../engine/dictionary/spec.ts";
 import type { HookSite } from "../engine/model/hooks.ts";
 import type { ModelQuality } from "../engine/model/modelQuality.ts";
+import type { ProbeLoss } from "../engine/model/probeLoss.ts";
 import type { DictionaryEvaluation } from "../engine/stream/streamSession.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
 
@@ -51,6 +52,8 @@ export interface ModelInfo {
   heldOutTokens: number;
   /** The built-in model's measured quality; absent for a loaded checkpoint. */
   quality?: ModelQuality;
+  /** Proof that it runs here: its next-token loss on the first held-out tokens. */
+  probe?: ProbeLoss & { tokens: number };
 }
 
 export interface AdapterInfo {

@@ -24,6 +24,13 @@ export function ModelBadge() {
           {model.corpus}, {model.trainTokens.toLocaleString()} training and{" "}
           {model.heldOutTokens.toLocaleString()} held-out tokens.
         </p>
+        {model.probe && (
+          <p data-testid="model-probe">
+            Runs here: next-token loss <span className="mono">{model.probe.loss.toFixed(2)}</span>{" "}
+            nats/token on the first {model.probe.tokens} held-out tokens (random weights score about
+            ln(vocabulary) = {Math.log(model.vocabSize).toFixed(2)}).
+          </p>
+        )}
         {model.source.kind === "loaded" && (
           <p>
             A checkpoint you loaded (Inspect) replaces the built-in model.{" "}
