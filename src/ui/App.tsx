@@ -5,6 +5,7 @@ import { FaultBanner } from "./shell/FaultBanner.tsx";
 import { TopBar, type View } from "./shell/TopBar.tsx";
 import { useConfigStore } from "./state/configStore.ts";
 import { useEngineStore } from "./state/engineStore.ts";
+import { useFeaturesStore } from "./state/featuresStore.ts";
 import { useLoadStore } from "./state/loadStore.ts";
 import { useRunsStore } from "./state/runsStore.ts";
 import { DropOverlay } from "./inspect/DropOverlay.tsx";
@@ -35,6 +36,7 @@ export function App() {
       useRunsStore.getState().receive(m);
       receiveDownload(m);
       useLoadStore.getState().receive(m);
+      useFeaturesStore.getState().receive(m);
       receiveLoadedExport(m);
       if (m.type === "ready") useConfigStore.getState().useDefaultsFor(m.adapter.software);
       if (m.type === "model-ready") clampLayer(m.info.nLayer);
@@ -43,6 +45,7 @@ export function App() {
       useEngineStore.getState().workerDied(message);
       useRunsStore.getState().engineDied(message);
       useLoadStore.getState().engineDied();
+      useFeaturesStore.getState().engineDied();
     });
     void useRunsStore.getState().load();
     if (!navigator.gpu) {

@@ -5,6 +5,7 @@ import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
 import { saelensZip } from "../engine/formats/saelensZip.ts";
 import { runDb, StorageError } from "../storage/runDb.ts";
 import type { Gpt2Config } from "../engine/model/gpt2Config.ts";
+import type { Gpt2Weights } from "../engine/model/gpt2Weights.ts";
 import { probeLoss } from "../engine/model/probeLoss.ts";
 import {
   BUILTIN_MODEL_NAME,
@@ -13,6 +14,7 @@ import {
   loadBuiltinModel,
   loadBuiltinQuality,
 } from "./builtinAssets.ts";
+import { FeatureInspector } from "./featureInspector.ts";
 import { isLoadMessage, LoadedWeights } from "./loadedWeights.ts";
 import { ModelSlot } from "./modelSlot.ts";
 import type { FromWorker, ModelInfo, ModelSource, StreamRunConfig, ToWorker } from "./protocol.ts";
@@ -121,6 +123,11 @@ async function switchModel(loadId: string | null): Promise<void> {
     if (current) {
       throw new Error("a run is in progress; stop it before changing the model");
     }
+    if (inspector.busy) {
+      throw new Error(
+        "feature dashboards are being computed; cancel them before changing the model",
+      );
+    }
     if (!(await slot.use(source, processingSetting))) return;
   } finally {
     if (switchTarget === source) switchTarget = undefined;
@@ -134,6 +141,9 @@ let switchTarget: ModelSource | undefined;
 
 async function train(runId: string, config: StreamRunConfig, resume: boolean): Promise<void> {
   if (current) throw new Error("a run is already in progress; stop it first");
+  if (inspector.busy) {
+    throw new Error("feature dashboards are being computed; wait for them or cancel them first");
+  }
   if (slot.isSwitching) {
     throw new Error("the model is being replaced; train once it has loaded");
   }
@@ -237,6 +247,50 @@ const slot: ModelSlot = new ModelSlot({
   post,
 });
 
+/** The built-in model's host weights for the weight views, per processing setting. */
+let hostWeights: { processing: boolean; weights: Promise<Gpt2Weights> } | undefined;
+
+const inspector = new FeatureInspector({
+  device: async () => (await device()).device,
+  shaders: bundledShaders,
+  corpus: builtinCorpus,
+  model: async () => {
+    if (slot.isSwitching)
+      throw new Error("the model is being replaced; try again once it has loaded");
+    return {
+      gpu: await slot.model(processingSetting),
+      name: slot.name(),
+      builtin: slot.current.kind === "builtin",
+    };
+  },
+  hostWeights: async () => {
+    if (slot.current.kind !== "builtin") return undefined;
+    if (hostWeights?.processing !== processingSetting) {
+      const weights = loadBuiltinModel(processingSetting);
+      weights.catch(() => (hostWeights = undefined));
+      hostWeights = { processing: processingSetting, weights };
+    }
+    return hostWeights.weights;
+  },
+  dictionary: async (ref) => {
+    if (ref.kind === "loaded") {
+      const d = loadedWeights.dictionary(ref.loadId);
+      if (!d) throw new Error("this dictionary is no longer loaded; load it again");
+      return { ...d, label: loadedWeights.name(ref.loadId) ?? ref.loadId };
+    }
+    const stored = await runDb.weights(ref.runId);
+    const d = stored?.dictionaries.find((x) => x.id === ref.dictionaryId);
+    if (!d)
+      throw new Error(
+        "this run has no saved weights for that dictionary (they are saved when it ends)",
+      );
+    return { spec: d.spec, params: d.params, label: `${ref.runId}/${d.id}` };
+  },
+  busy: () =>
+    current ? "a training run is using the model; stop it or wait for it to finish" : undefined,
+  post: (m, transfer = []) => self.postMessage(m satisfies FromWorker, transfer),
+});
+
 function injectFault(fault: Extract<ToWorker, { type: "inject-fault" }>["fault"]): void {
   switch (fault) {
     case "device-lost":
@@ -253,6 +307,14 @@ function injectFault(fault: Extract<ToWorker, { type: "inject-fault" }>["fault"]
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
+  if (
+    msg.type === "inspect-features" ||
+    msg.type === "cancel-features" ||
+    msg.type === "export-features"
+  ) {
+    inspector.handle(msg);
+    return;
+  }
   if (isLoadMessage(msg)) {
     loadedWeights.handle(msg);
     return;

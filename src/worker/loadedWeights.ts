@@ -79,6 +79,11 @@ export class LoadedWeights {
     return this.entries.get(loadId)?.ready;
   }
 
+  /** The name an item was loaded under (untrusted: a file, folder or Hub path). */
+  name(loadId: string): string | undefined {
+    return this.entries.get(loadId)?.name;
+  }
+
   /** The recognised checkpoint of a model item. */
   model(loadId: string): LoadedModel | undefined {
     const entry = this.entries.get(loadId);

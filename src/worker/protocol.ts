@@ -168,12 +168,14 @@ export type ToWorker =
     }
   /** Zip a run's final weights as SAELens folders (answered with export-ready). */
   | { type: "export-run"; runId: string; fileName: string }
-  | { type: "inject-fault"; fault: InjectedFault };
+  | { type: "inject-fault"; fault: InjectedFault }
+  | ToWorkerFeatures;
 
 export type RunPhase = "preparing" | "running" | "paused" | "evaluating";
 
 export type FromWorker =
   | FromWorkerLoad
+  | FromWorkerFeatures
   | { type: "ready"; adapter: AdapterInfo }
   | { type: "no-device"; message: string }
   | { type: "model-ready"; info: ModelInfo }
@@ -232,3 +234,99 @@ export type FromWorker =
   | { type: "export-ready"; runId: string; fileName: string; bytes: ArrayBuffer }
   | { type: "export-error"; runId: string; message: string }
   | { type: "error"; runId?: string; message: string };
+
+/** A dictionary the inspector can run: a trained run's (its final weights) or a loaded one. */
+export type FeatureDictionaryRef =
+  { kind: "run"; runId: string; dictionaryId: string } | { kind: "loaded"; loadId: string };
+
+/**
+ * Feature dashboards, keyed by a requestId the page picks: inspect-features → features-progress*
+ * → features-ready, or features-error. After cancel-features the worker says nothing more of
+ * that request. export-features writes the last ready result as `npm run features`'s
+ * features.json (answered with features-export-ready or features-error).
+ */
+export type ToWorkerFeatures =
+  | {
+      type: "inspect-features";
+      requestId: string;
+      dictionary: FeatureDictionaryRef;
+      /** Tokens of the built-in corpus's held-out slice to read, in whole windows. */
+      tokens: number;
+    }
+  | { type: "cancel-features"; requestId: string }
+  | { type: "export-features"; requestId: string; fileName: string };
+
+/** PRODUCT_TOP entries per feature, row-major [dSae, k]: token ids (or feature ids), values. */
+export interface FeatureExtremes {
+  k: number;
+  topIndex: Uint32Array<ArrayBuffer>;
+  topValue: Float32Array<ArrayBuffer>;
+  bottomIndex: Uint32Array<ArrayBuffer>;
+  bottomValue: Float32Array<ArrayBuffer>;
+}
+
+/** Examples of every feature in CSR form: feature f's are [offsets[f], offsets[f + 1]). */
+export interface FeatureExampleLists {
+  offsets: Uint32Array<ArrayBuffer>;
+  /** sequence · seqLen + position, into FeatureDashboards.windowTokens. */
+  token: Uint32Array<ArrayBuffer>;
+  activation: Float32Array<ArrayBuffer>;
+}
+
+/**
+ * What the pass and the weight views found, compact: typed arrays per feature, the window
+ * tokens read once, and each distinct token's string once. The page only indexes into them.
+ */
+export interface FeatureDashboards {
+  /** The dictionary's label (untrusted when loaded: render as text). */
+  label: string;
+  model: string;
+  source: string;
+  kind: DictionaryKind;
+  hookName: string;
+  hookNameOut: string;
+  dSae: number;
+  seqLen: number;
+  windows: number;
+  prependBos: boolean;
+  tokensRead: number;
+  tokensCounted: number;
+  excludedTokens: number[];
+  seed: number;
+  count: Uint32Array<ArrayBuffer>;
+  density: Float32Array<ArrayBuffer>;
+  max: Float32Array<ArrayBuffer>;
+  min: Float32Array<ArrayBuffer>;
+  mean: Float32Array<ArrayBuffer>;
+  /** Per feature 50 linear bins over [0, max], then 50 log bins over [min, max]. */
+  histograms: Uint32Array<ArrayBuffer>;
+  histogramBins: number;
+  top: FeatureExampleLists;
+  /** INTERVAL_BINS lists per feature: list f · bins + b is bin b of feature f. */
+  intervals: FeatureExampleLists;
+  intervalBins: number;
+  /** Every window read, row-major [windows, seqLen]. */
+  windowTokens: Uint32Array<ArrayBuffer>;
+  /** Distinct token ids and their decoded strings (untrusted: render as text). */
+  strings: { tokens: number[]; text: string[] };
+  /** All features' log10 density: counts in equal bins over [lo, hi]; dead ones apart. */
+  densityHistogram: { lo: number; hi: number; counts: number[]; dead: number; dense: number };
+  /** Density above which a feature is called dense. */
+  denseThreshold: number;
+  logitsRaw?: FeatureExtremes;
+  logitsLn?: FeatureExtremes;
+  /** Transcoders only. */
+  deembedding?: FeatureExtremes;
+  /** top: nearest by decoder cosine (index = feature). */
+  neighbors?: FeatureExtremes;
+  /** Why the weight views are missing, when they are. */
+  viewsNote?: string;
+  /** Seconds the pass and the views took. */
+  seconds: number;
+}
+
+export type FromWorkerFeatures =
+  | { type: "features-progress"; requestId: string; done: number; total: number; label: string }
+  | { type: "features-ready"; requestId: string; dashboards: FeatureDashboards }
+  | { type: "features-error"; requestId: string; message: string }
+  | { type: "features-export-ready"; requestId: string; fileName: string; bytes: ArrayBuffer };

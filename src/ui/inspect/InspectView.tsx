@@ -1,11 +1,12 @@
+import { DashboardsPanel } from "./features/DashboardsPanel.tsx";
 import { FilePickers } from "./FilePickers.tsx";
 import { HubForm } from "./HubForm.tsx";
 import { LoadedList } from "./LoadedList.tsx";
 import "./InspectView.css";
 
 /**
- * Bring your own weights on the left; what is loaded on the right. Feature dashboards for
- * trained and loaded dictionaries come below the list (the inspector issue).
+ * Bring your own weights on the left; what is loaded on the right; below both, across the
+ * whole width (the contexts need it), the feature dashboards of trained and loaded dictionaries.
  */
 export function InspectView() {
   return (
@@ -19,14 +20,8 @@ export function InspectView() {
       </aside>
       <div className="inspect-main">
         <LoadedList />
-        <section className="inspect-panel dashboards-placeholder" aria-label="Feature dashboards">
-          <h3>Feature dashboards</h3>
-          <p className="muted">
-            Coming: top activating contexts, activation histograms, logit effects and try-a-prompt
-            for trained and loaded dictionaries.
-          </p>
-        </section>
       </div>
+      <DashboardsPanel />
     </div>
   );
 }

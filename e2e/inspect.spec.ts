@@ -1,0 +1,175 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "@playwright/test";
+import {
+  expect,
+  longTasks,
+  openApp,
+  recordLongTasks,
+  small,
+  test,
+  waitForStatus,
+} from "./fixtures.ts";
+import { saeSpec, writeSaelens } from "./weightFiles.ts";
+
+const SHOTS = process.env.SHOTS_DIR;
+
+async function runDashboards(page: Page, dictionary: RegExp, tokens: number): Promise<void> {
+  const select = page.getByTestId("dash-dictionary");
+  const option = select.locator("option").filter({ hasText: dictionary }).first();
+  await select.selectOption((await option.getAttribute("value"))!);
+  await page.getByTestId("dash-tokens").fill(String(tokens));
+  await page.getByRole("button", { name: "Run", exact: true }).click();
+  await expect(page.getByTestId("dash-summary")).toBeVisible({ timeout: 60_000 });
+}
+
+let dir: string;
+test.beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "inspect-"));
+});
+test.afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("dashboards of a trained transcoder and a loaded SAE: density, list, feature page, JSON", async ({
+  page,
+}) => {
+  const started = Date.now();
+  await openApp(page, small({ steps: 4, eval: 0, sae: 0 }));
+  await page.getByRole("button", { name: "Train", exact: true }).click();
+  await waitForStatus(page, "done");
+  await page.getByRole("tab", { name: "Inspect" }).click();
+  await runDashboards(page, /^transcoder 64/, 1024);
+  const trained = Date.now();
+
+  await expect(page.getByTestId("dash-summary")).toContainText("d_sae 64");
+  await expect(page.getByTestId("dash-summary")).toContainText("1.02k tokens counted");
+  await expect(
+    page.getByTestId("density-histogram").locator(".recharts-bar-rectangle").first(),
+  ).toBeAttached();
+  await expect(page.getByTestId("density-counts")).toContainText(/\d+ dead .*\d+ dense .* of 64/);
+
+  // 64 rows of 26 px in a 416 px box: only those in view (and a few either side) are rendered.
+  await expect(page.getByTestId("feature-list-count")).toHaveText("64 of 64 features");
+  const rows = page.getByTestId("feature-row");
+  await expect(rows.first()).toBeVisible();
+  expect(await rows.count()).toBeLessThan(64);
+  await page.getByTestId("feature-list").evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect(page.locator('[data-testid="feature-row"][data-feature]').last()).toBeVisible();
+  await page.getByTestId("feature-list").evaluate((el) => (el.scrollTop = 0));
+
+  // The densest feature's page: tinted tokens, the histogram, logits, de-embeddings, neighbours.
+  await rows.first().getByRole("button").click();
+  const feature = page.getByTestId("feature-page");
+  await expect(feature).toBeVisible();
+  const tinted = feature.getByTestId("top-examples").locator(".tok-act");
+  await expect(tinted.first()).toBeVisible();
+  expect(await tinted.first().getAttribute("title")).toMatch(/activation [\d.e-]+/);
+  await expect(feature.getByTestId("activation-histogram")).toBeVisible();
+  await expect(feature.getByTestId("logits").locator(".tv-top li")).toHaveCount(10);
+  await feature.getByRole("button", { name: "ln_final-folded" }).click();
+  await expect(feature.getByTestId("logits")).toContainText("through ln_final");
+  await expect(feature.getByTestId("deembedding").locator(".tv-top li")).toHaveCount(10);
+  // Expand one context to its whole window (128 tokens).
+  const snippet = feature.getByTestId("snippet").first();
+  await snippet.getByRole("button", { name: "Show the whole window" }).click();
+  await expect(snippet.locator(".tok")).toHaveCount(128);
+  if (SHOTS) {
+    await page.getByTestId("dash-summary").evaluate((el) => el.scrollIntoView());
+    await page.screenshot({ path: join(SHOTS, "inspect-feature.png") });
+  }
+  // A neighbour opens its own page.
+  const neighbor = feature.getByTestId("neighbors").getByRole("button").first();
+  const target = (await neighbor.textContent())!;
+  await neighbor.click();
+  await expect(feature.locator("h3")).toHaveText(`Feature ${target}`);
+
+  // The filter: by index, and by a token string.
+  await page.getByTestId("feature-filter").fill(target.slice(1));
+  await expect(page.getByTestId("feature-list-count")).toHaveText("1 of 64 features");
+  await page.getByTestId("feature-filter").fill("");
+
+  // Export JSON: the schema of npm run features.
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export JSON" }).click();
+  const json = JSON.parse(await readFile(await (await download).path(), "utf8")) as {
+    metadata: Record<string, unknown>;
+    features: Record<string, unknown>[];
+  };
+  expect(Object.keys(json.metadata).sort()).toEqual(
+    [
+      "context_size",
+      "d_sae",
+      "dictionary",
+      "excluded_tokens",
+      "hook_name",
+      "hook_name_out",
+      "kind",
+      "model",
+      "prepend_bos",
+      "seed",
+      "source",
+      "tokens_counted",
+      "tokens_read",
+      "windows",
+    ].sort(),
+  );
+  expect(json.metadata).toMatchObject({ kind: "transcoder", d_sae: 64, tokens_read: 1024 });
+  expect(json.features).toHaveLength(64);
+  expect(Object.keys(json.features[0]!).sort()).toEqual(
+    [
+      "bottom_deembedding",
+      "bottom_logits",
+      "bottom_logits_ln",
+      "count",
+      "density",
+      "histogram",
+      "index",
+      "interval_examples",
+      "log_histogram",
+      "max_activation",
+      "mean_activation",
+      "neighbors",
+      "top_deembedding",
+      "top_examples",
+      "top_logits",
+      "top_logits_ln",
+    ].sort(),
+  );
+  const checked = Date.now();
+
+  // A loaded 128-feature SAE (its weight views against the 50k vocabulary take a while on
+  // SwiftShader; 128 rows are already far more than the list's box holds): the list stays
+  // windowed while scrolling, with no long main-thread task.
+  await writeSaelens(join(dir, "sae-128"), saeSpec(128, 128, "blocks.0.hook_resid_post"));
+  await page.getByTestId("pick-folder").setInputFiles(join(dir, "sae-128"));
+  await expect(page.getByTestId("loaded-item")).toHaveAttribute("data-phase", "loaded");
+  await runDashboards(page, /sae-128/, 512);
+  await expect(page.getByTestId("feature-list-count")).toHaveText("128 of 128 features");
+  const list = page.getByTestId("feature-list");
+  await recordLongTasks(page);
+  for (let i = 1; i <= 12; i++) {
+    await list.evaluate((el, y) => (el.scrollTop = y), i * 260);
+    await page.waitForTimeout(30);
+  }
+  const shown = await rows.count();
+  expect(shown).toBeGreaterThan(10);
+  expect(shown).toBeLessThan(40);
+  await expect(rows.last()).toHaveAttribute("data-feature", /\d+/);
+  const tasks = await longTasks(page);
+  expect(Math.max(0, ...tasks), `long tasks ${tasks.join(", ")}`).toBeLessThan(200);
+  await page.getByTestId("feature-sort").selectOption("max");
+  await list.evaluate((el) => (el.scrollTop = 0));
+  await rows.first().getByRole("button").click();
+  await expect(feature).toBeVisible();
+  if (SHOTS) {
+    await page.getByTestId("dash-summary").evaluate((el) => el.scrollIntoView());
+    await page.screenshot({ path: join(SHOTS, "inspect-list.png") });
+  }
+  console.log(
+    `inspect: trained + dashboards ${((trained - started) / 1000).toFixed(1)} s, ` +
+      `checks ${((checked - trained) / 1000).toFixed(1)} s, ` +
+      `128-feature SAE ${((Date.now() - checked) / 1000).toFixed(1)} s`,
+  );
+});

@@ -1,0 +1,91 @@
+import { useState } from "react";
+import { NumberField } from "../../NumberField.tsx";
+import { useEngineStore } from "../../state/engineStore.ts";
+import { useFeaturesStore } from "../../state/featuresStore.ts";
+import { useDictionaryChoices } from "./dictionaryChoices.ts";
+import { FeaturesProgress } from "./FeaturesProgress.tsx";
+
+/** Same defaults as the worker's DEFAULT_FEATURE_TOKENS. */
+const DEFAULT_TOKENS = { software: 4096, gpu: 65536 };
+/** The built-in corpus's held-out slice: 510 windows of 128 tokens. */
+const MAX_TOKENS = 65_280;
+
+/** Which dictionary, how many tokens, Run / Cancel, and Export JSON. */
+export function DashboardsControls() {
+  const choices = useDictionaryChoices();
+  const software = useEngineStore((s) => s.adapter?.software);
+  const phase = useFeaturesStore((s) => s.phase);
+  const error = useFeaturesStore((s) => s.error);
+  const ready = useFeaturesStore((s) => s.dashboards !== undefined);
+  const exporting = useFeaturesStore((s) => s.exporting);
+  const exportError = useFeaturesStore((s) => s.exportError);
+  const [key, setKey] = useState<string>();
+  const [tokens, setTokens] = useState<number>();
+  const chosen = choices.find((c) => c.key === key) ?? choices[0];
+  const n = tokens ?? (software === false ? DEFAULT_TOKENS.gpu : DEFAULT_TOKENS.software);
+  const store = useFeaturesStore.getState();
+  const running = phase === "running";
+  return (
+    <div className="dash-controls">
+      <div className="dash-row">
+        <label className="dash-dict">
+          <span>Dictionary</span>
+          <select
+            data-testid="dash-dictionary"
+            value={chosen?.key ?? ""}
+            disabled={choices.length === 0}
+            onChange={(e) => setKey(e.target.value)}
+          >
+            {choices.length === 0 && <option value="">none yet</option>}
+            {choices.map((c) => (
+              <option key={c.key} value={c.key}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <NumberField
+          label="Tokens"
+          value={n}
+          min={128}
+          max={MAX_TOKENS}
+          integer
+          onChange={setTokens}
+          testId="dash-tokens"
+        />
+        <button
+          type="button"
+          className="primary"
+          disabled={!chosen || running}
+          onClick={() => chosen && store.run(chosen.ref, n)}
+        >
+          Run
+        </button>
+        <button
+          type="button"
+          disabled={!ready || exporting}
+          onClick={() => store.exportJson("features.json")}
+        >
+          Export JSON
+        </button>
+      </div>
+      <p className="muted small">
+        Reads the first tokens of the held-out slice of the Brown corpus in whole windows of 128 (at
+        most {MAX_TOKENS.toLocaleString()}), <code>&lt;|endoftext|&gt;</code> left out.
+        {choices.length === 0 &&
+          " Train a run to the end or load a dictionary that fits the model to inspect it."}
+      </p>
+      {running && <FeaturesProgress onCancel={store.cancel} />}
+      {phase === "error" && error && (
+        <p className="alert" role="alert" data-testid="dash-error">
+          {error}
+        </p>
+      )}
+      {exportError && (
+        <p className="alert" role="alert">
+          Export failed: {exportError}
+        </p>
+      )}
+    </div>
+  );
+}

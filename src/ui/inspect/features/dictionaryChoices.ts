@@ -1,0 +1,43 @@
+import { useMemo } from "react";
+import type { FeatureDictionaryRef } from "../../../worker/protocol.ts";
+import { useLoadStore } from "../../state/loadStore.ts";
+import { useRunsStore } from "../../state/runsStore.ts";
+
+export interface DictionaryChoice {
+  key: string;
+  label: string;
+  ref: FeatureDictionaryRef;
+}
+
+const KIND = { sae: "SAE", transcoder: "transcoder" } as const;
+
+/**
+ * What the dashboards can run: each dictionary of a run that ended with saved weights (done or
+ * stopped), newest first, and each loaded dictionary that fits the model in use.
+ */
+export function useDictionaryChoices(): DictionaryChoice[] {
+  const runs = useRunsStore((s) => s.runs);
+  const items = useLoadStore((s) => s.items);
+  return useMemo(() => {
+    const out: DictionaryChoice[] = [];
+    for (const run of [...runs].reverse()) {
+      if (run.status !== "done" && run.status !== "stopped") continue;
+      for (const d of run.config.dictionaries) {
+        out.push({
+          key: `run:${run.id}:${d.kind}`,
+          label: `${KIND[d.kind]} ${d.dSae} · layer ${run.config.layer} · ${run.label || run.id}`,
+          ref: { kind: "run", runId: run.id, dictionaryId: d.kind },
+        });
+      }
+    }
+    for (const item of items) {
+      if (item.kind !== "dictionary" || item.phase !== "loaded" || item.mismatch) continue;
+      out.push({
+        key: `loaded:${item.id}`,
+        label: `loaded · ${item.source}`,
+        ref: { kind: "loaded", loadId: item.id },
+      });
+    }
+    return out;
+  }, [runs, items]);
+}

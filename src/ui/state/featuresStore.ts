@@ -1,0 +1,121 @@
+import { create } from "zustand";
+import type { FeatureDashboards, FeatureDictionaryRef, FromWorker } from "../../worker/protocol.ts";
+import { sendToEngine } from "../engine.ts";
+
+export type FeatureSort = "density" | "max" | "index";
+
+interface FeaturesState {
+  /** The request in flight or shown. */
+  requestId?: string;
+  phase: "idle" | "running" | "ready" | "error";
+  progress?: { done: number; total: number; label: string };
+  error?: string;
+  dashboards?: FeatureDashboards;
+  /** Token id → its string, from dashboards.strings. */
+  strings: Map<number, string>;
+  selected?: number;
+  sort: FeatureSort;
+  filter: string;
+  exporting: boolean;
+  exportError?: string;
+  run: (dictionary: FeatureDictionaryRef, tokens: number) => void;
+  cancel: () => void;
+  exportJson: (fileName: string) => void;
+  select: (feature: number | undefined) => void;
+  setSort: (sort: FeatureSort) => void;
+  setFilter: (filter: string) => void;
+  receive: (m: FromWorker) => void;
+  engineDied: () => void;
+}
+
+let counter = 0;
+
+/** The inspector: one feature pass at a time in the worker, its result shown here. */
+export const useFeaturesStore = create<FeaturesState>((set, get) => ({
+  phase: "idle",
+  strings: new Map(),
+  sort: "density",
+  filter: "",
+  exporting: false,
+  run(dictionary, tokens) {
+    const previous = get().requestId;
+    if (get().phase === "running" && previous) {
+      sendToEngine({ type: "cancel-features", requestId: previous });
+    }
+    const requestId = `features-${++counter}`;
+    set({ requestId, phase: "running", progress: undefined, error: undefined });
+    sendToEngine({ type: "inspect-features", requestId, dictionary, tokens });
+  },
+  cancel() {
+    const { requestId, phase, dashboards } = get();
+    if (phase !== "running" || !requestId) return;
+    sendToEngine({ type: "cancel-features", requestId });
+    set({ phase: dashboards ? "ready" : "idle", progress: undefined, requestId: undefined });
+  },
+  exportJson(fileName) {
+    if (!get().dashboards || !shownId) return;
+    set({ exporting: true, exportError: undefined });
+    sendToEngine({ type: "export-features", requestId: shownId, fileName });
+  },
+  select: (selected) => set({ selected }),
+  setSort: (sort) => set({ sort }),
+  setFilter: (filter) => set({ filter }),
+  receive(m) {
+    switch (m.type) {
+      case "features-progress":
+        if (m.requestId === get().requestId) {
+          set({ progress: { done: m.done, total: m.total, label: m.label } });
+        }
+        break;
+      case "features-ready": {
+        if (m.requestId !== get().requestId) break;
+        shownId = m.requestId;
+        const { tokens, text } = m.dashboards.strings;
+        const strings = new Map<number, string>();
+        tokens.forEach((t, i) => strings.set(t, text[i]!));
+        set({
+          phase: "ready",
+          dashboards: m.dashboards,
+          strings,
+          progress: undefined,
+          selected: undefined,
+          filter: "",
+        });
+        break;
+      }
+      case "features-error":
+        if (m.requestId === shownId && get().exporting) {
+          set({ exporting: false, exportError: m.message });
+        } else if (m.requestId === get().requestId) {
+          set({ phase: "error", error: m.message, progress: undefined });
+        }
+        break;
+      case "features-export-ready":
+        if (m.requestId !== shownId) break;
+        saveJson(m.bytes, m.fileName);
+        set({ exporting: false });
+        break;
+    }
+  },
+  engineDied: () =>
+    set({
+      phase: get().dashboards ? "ready" : "idle",
+      progress: undefined,
+      exporting: false,
+      error: undefined,
+    }),
+}));
+
+/** The request whose dashboards are shown (export asks the worker for it). */
+let shownId: string | undefined;
+
+function saveJson(bytes: ArrayBuffer, fileName: string): void {
+  const url = URL.createObjectURL(new Blob([bytes], { type: "application/json" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
