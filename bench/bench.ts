@@ -5,8 +5,9 @@
  * training step (ms, tokens/s) on its sparse and dense paths at initialization (about half the
  * latents active) and once the dictionary has become sparse; the dense encoder product alone and
  * the step/encoder ratio; each pass of the step timed alone; where the two paths cross as L0
- * falls (crossover); and TensorFlow.js's WebGPU backend training the same model on the same
- * adapter in the same process.
+ * falls (crossover); the TopK and BatchTopK steps over the standard step, timed in turns with it
+ * (timeArchitectures); and TensorFlow.js's WebGPU backend training the same model on the same adapter in the same
+ * process.
  */
 import { loadavg } from "node:os";
 import { acquireNodeDevice } from "../src/node/nodeGpu.ts";
@@ -19,6 +20,12 @@ import {
   type StepScalars,
 } from "../src/engine/train/gpuDictionary.ts";
 import { DENSE_ABOVE_L0_FRACTION } from "../src/engine/train/trainer.ts";
+import {
+  architectureOptions,
+  exportedActivation,
+  type ArchitectureName,
+  type ArchitectureOptions,
+} from "../src/engine/train/architecture.ts";
 import { structuredBatches, type BenchBatch } from "./data.ts";
 import { benchTfjs, median, type StepSamples } from "./tfjs.ts";
 
@@ -407,6 +414,114 @@ async function crossover(
   return { points, equalCostL0Fraction };
 }
 
+/** k of the TopK and BatchTopK steps timed (sparsify's default). */
+const TOPK_K = 32;
+
+interface ArchitectureTiming {
+  architecture: ArchitectureName;
+  k: number;
+  /** Latents dead (past the window) when the timed steps start. */
+  deadLatents: number;
+  msPerStep: number;
+  /**
+   * Over the standard step timed in the same turns: at initialization on the trainer's path
+   * (dense) and once sparse (sparse path).
+   */
+  overStandardInit: number;
+  overStandardSparse: number;
+}
+
+/** Marks the first `count` latents dead: more steps since they fired than any window. */
+async function killLatents(dict: GpuDictionary, count: number): Promise<void> {
+  if (count === 0) return;
+  const state = await dict.readState();
+  state.firing.fill(1_000_000, 0, count);
+  dict.writeState(state);
+}
+
+interface Contender {
+  name: string;
+  dict: GpuDictionary;
+  path: Path;
+  samplesMs: number[];
+}
+
+/**
+ * The TopK and BatchTopK steps (k = TOPK_K, TopK also with half the latents dead so that AuxK
+ * runs at k_aux = d_out/2) and the standard step at initialization and once sparse, timed in
+ * turns, one step of each per round: on a shared machine all of them see the same load, and their
+ * ratios hold even when the absolute times drift.
+ */
+async function timeArchitectures(
+  c: Case,
+  p0: DictionaryParams,
+  sparseParams: DictionaryParams,
+  initL0: number,
+  batches: BenchBatch[],
+  label: string,
+): Promise<ArchitectureTiming[]> {
+  const spec = specOf(c);
+  const contenders: Contender[] = [];
+  const add = async (
+    name: string,
+    params: DictionaryParams,
+    path: Path,
+    architecture: ArchitectureName = "standard",
+    dead = 0,
+  ) => {
+    const a = architectureOptions({ architecture, k: TOPK_K });
+    const dict = new GpuDictionary(device, shaders, { ...spec, ...savedActivation(a) }, c.B, a);
+    dict.setParams(params);
+    dict.resetOptimizer();
+    await killLatents(dict, dead);
+    contenders.push({ name, dict, path, samplesMs: [] });
+  };
+  await add("standard init", p0, trainerPath(initL0, c.dSae));
+  await add("standard sparse", sparseParams, "sparse");
+  const runs: [ArchitectureName, number][] = [
+    ["topk", 0],
+    ["topk", c.dSae / 2],
+    ["batchtopk", 0],
+  ];
+  for (const [architecture, dead] of runs) {
+    await add(`${architecture}:${dead}`, p0, "sparse", architecture, dead);
+  }
+  const warmup = 1;
+  const rounds = warmup + (quick || c.B * c.dSae > 4e6 ? 2 : 3);
+  for (let round = 0; round < rounds; round++) {
+    for (const t of contenders) {
+      const b = batches[round % batches.length]!;
+      const start = performance.now();
+      t.dict.uploadBatch(b.x, b.y);
+      t.dict.step(scalars(TIMED_LR, l1For(c.dSae), round + 1), false, t.path);
+      await device.queue.onSubmittedWorkDone();
+      if (round >= warmup) t.samplesMs.push(performance.now() - start);
+    }
+  }
+  for (const t of contenders) t.dict.destroy();
+  const ms = (t: Contender) => median(t.samplesMs);
+  const [init, sparse] = [ms(contenders[0]!), ms(contenders[1]!)];
+  log(`${label}: in turns, standard ${init.toFixed(0)} ms at init, ${sparse.toFixed(0)} ms sparse`);
+  return runs.map(([architecture, dead], i) => {
+    const msPerStep = ms(contenders[i + 2]!);
+    const what = `${architecture} k=${TOPK_K}${dead > 0 ? `, ${dead} dead` : ""}`;
+    log(`${label}: in turns, ${what} ${msPerStep.toFixed(0)} ms`);
+    return {
+      architecture,
+      k: TOPK_K,
+      deadLatents: dead,
+      msPerStep,
+      overStandardInit: msPerStep / init,
+      overStandardSparse: msPerStep / sparse,
+    };
+  });
+}
+
+/** The spec field an architecture sets: the activation it is saved with. */
+function savedActivation(a: ArchitectureOptions): Pick<DictionarySpec, "activation"> {
+  return a.architecture === "standard" ? {} : { activation: exportedActivation(a) };
+}
+
 interface CaseResult {
   kind: string;
   B: number;
@@ -420,6 +535,7 @@ interface CaseResult {
   sparse: StateTiming;
   sparsify: { steps: number; lr: number; batch: number; l0: number; fvu: number };
   crossover?: Awaited<ReturnType<typeof crossover>>;
+  architectures: ArchitectureTiming[];
 }
 
 async function runCase(c: Case, seed: number): Promise<CaseResult> {
@@ -445,6 +561,7 @@ async function runCase(c: Case, seed: number): Promise<CaseResult> {
   }
 
   dict.destroy();
+  const architectures = await timeArchitectures(c, p0, sp.params, init!.l0, batches, label);
   return {
     kind: c.kind,
     B: c.B,
@@ -457,6 +574,7 @@ async function runCase(c: Case, seed: number): Promise<CaseResult> {
     sparse,
     sparsify: { steps: sp.steps, lr: SPARSIFY.lr, batch: SPARSIFY.batch, l0: sp.l0, fvu: sp.fvu },
     ...(xo ? { crossover: xo } : {}),
+    architectures,
   };
 }
 
@@ -542,6 +660,11 @@ process.stdout.write(
         init: summarize(r.init),
         sparse: summarize(r.sparse),
         ...(r.crossover ? { equalCostL0Fraction: r.crossover.equalCostL0Fraction } : {}),
+        architectures: r.architectures.map((t) => ({
+          step: `${t.architecture} k=${t.k}${t.deadLatents > 0 ? `, ${t.deadLatents} dead` : ""}`,
+          overStandardInit: t.overStandardInit,
+          overStandardSparse: t.overStandardSparse,
+        })),
       })),
       tfjs,
       shapes: results,

@@ -1,6 +1,10 @@
-// Sparse decoder, one workgroup per batch row: y^ = b_dec + sum over active latents of
-// f * W_dec[i, :]; resid = y^ - y * s_out (padding columns of resid stay zero).
+// Sparse decoder, one workgroup per batch row: y^ = b_dec + sum over the row's listed latents
+// (rowList[b * CAP + k], k < rowCount[b]) of pre * W_dec[i, :]; resid = y^ - y * s_out (padding
+// columns of resid stay zero). pre is the decoder's coefficient: ReLU's f, JumpReLU's f, and
+// TopK's f/||W_dec[i]|| when it selects on pre * ||W_dec[i]||.
 // Each lane owns vec4 chunks of d_out: chunk c = c0 + lid.
+override CAP: u32;
+
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<uniform> sp: StepParams;
 @group(0) @binding(2) var<storage, read> pre: array<f32>;
@@ -17,13 +21,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let b = wid.x;
   let n = rowCount[b];
   let rowBase = b * dims.Fp;
+  let listBase = b * CAP;
   let d4 = dims.dOutP / 4u;
   for (var c0 = 0u; c0 < d4; c0 += LANES) {
     let c = c0 + lid;
     if (c >= d4) { break; }
     var acc = params4[dims.offBDec / 4u + c];
     for (var k = 0u; k < n; k++) {
-      let i = rowList[rowBase + k];
+      let i = rowList[listBase + k];
       acc += pre[rowBase + i] * params4[dims.offWDec / 4u + i * d4 + c];
     }
     for (var q = 0u; q < 4u; q++) {

@@ -15,8 +15,13 @@
 const LANES: u32 = 32u;
 
 @compute @workgroup_size(32)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = wid.x;
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let i = wid.x + wid.y * nwg.x;
+  if (i >= dims.Fp) { return; }
   let n = colCount[i];
   let invB = 1.0 / f32(dims.B);
   let sumF = colSumF[i];

@@ -3,11 +3,13 @@
 //   dW_dec: A = ReLU(pre) [B, Fp], G = resid [B, dOutP], times 2/B, plus the L1 term
 //           (l1/B) (sum_b f[b,i]) W_dec[i, :] / ||W_dec[i]||
 //   dW_enc: A = x' [B, dInP], G = dpre [B, Fp]; also db_enc = sum_b dpre[b, :]
+//   dW_skip^T (SKIP_GRAD): A = x' [B, dInP], G = resid [B, dOutP], times 2/B
 override A4: u32;        // width of A in vec4s (out has 4 * A4 rows)
 override G4: u32;        // width of G and out in vec4s
 override OFF_OUT4: u32;  // out's offset in grads, in vec4s
 override DECODER: bool;  // dW_dec (ReLU on A, 2/B, L1 term) rather than dW_enc
 override OFF_BIAS4: u32; // dW_enc only: db_enc's offset in grads, in vec4s
+override SKIP_GRAD: bool = false;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<uniform> sp: StepParams;
@@ -67,9 +69,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         v += sp.l1Coefficient * invB * sumF / norms[row] * params4[dims.offWDec / 4u + row * G4 + c];
       }
     }
+    if (SKIP_GRAD) { v = 2.0 * invB * v; }
     grads4[OFF_OUT4 + row * G4 + c] = v;
   }
-  if (!DECODER && gid.y == 0u) {
+  if (!DECODER && !SKIP_GRAD && gid.y == 0u) {
     grads4[OFF_BIAS4 + c] = sumG;
   }
 }

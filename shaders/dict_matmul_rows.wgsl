@@ -1,5 +1,6 @@
 // out[M, N] = act(A)[M, K] @ W[K, N] + bias[N]  (minus Y * sOut in the decoder's epilogue)
-// Used for the encoder (A = x', W = W_enc) and the dense decoder (A = ReLU(pre), W = W_dec).
+// Used for the encoder (A = x', W = W_enc), the dense decoder (A = ReLU(pre), W = W_dec) and a
+// transcoder's skip connection (A = x', W = W_skip^T, no bias, added to out).
 // Register-blocked: each invocation computes ROWS rows x 4 columns, stepping K by 4 with vec4
 // loads of A and W (every padded width is a multiple of 4). No workgroup memory.
 override K4: u32;        // K / 4
@@ -9,6 +10,8 @@ override OFF_BIAS4: u32; // offset of bias in params, in vec4s
 override RELU_A: bool;   // A = max(A, 0)
 override SUB_Y: bool;    // epilogue: out -= y * sOut, y raw [M, Y_WIDTH]
 override Y_WIDTH: u32;
+override BIAS: bool = true;
+override ACCUMULATE: bool = false;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<uniform> sp: StepParams;
@@ -30,7 +33,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.x;
   let r0 = gid.y * ROWS;
   if (c >= N4 || r0 >= dims.B) { return; }
-  let bias = params4[OFF_BIAS4 + c];
+  var bias = vec4<f32>(0.0);
+  if (BIAS) { bias = params4[OFF_BIAS4 + c]; }
   var acc: array<vec4<f32>, ROWS>;
   var rows: array<u32, ROWS>;
   for (var r = 0u; r < ROWS; r++) {
@@ -52,6 +56,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let row = r0 + r;
     if (row >= dims.B) { break; }
     var v = acc[r];
+    if (ACCUMULATE) { v += out4[row * N4 + c]; }
     if (SUB_Y) {
       for (var q = 0u; q < 4u; q++) {
         let col = 4u * c + q;

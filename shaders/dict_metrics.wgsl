@@ -1,13 +1,14 @@
 // Batch metrics, read back only on logging steps, in two barrier-free stages.
 // `partial`: invocation t covers target column t, batch row t and latent t;
 // `finish` sums them into
-//   out[0] sum_b sum_d resid^2, out[1] sum_b rowL1, out[2] sum_b l0,
-//   out[3] sum_b sum_d (y - mean_b y)^2, out[4] latents dead for more than the window.
+//   out[0] sum_b sum_d resid^2, out[1] sum_b rowSums[b] (the sparsity term: L1, or JumpReLU's
+//   tanh sum), out[2] sum_b l0, out[3] sum_b sum_d (y - mean_b y)^2, out[4] latents dead for
+//   more than the window, out[5] sum_b rowSums[B + b] (AuxK's or the pre-activation term).
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<uniform> sp: StepParams;
 @group(0) @binding(2) var<storage, read> resid: array<f32>;
 @group(0) @binding(3) var<storage, read> y: array<f32>;
-@group(0) @binding(4) var<storage, read> rowL1: array<f32>;
+@group(0) @binding(4) var<storage, read> rowSums: array<f32>;
 @group(0) @binding(5) var<storage, read> rowCount: array<u32>;
 @group(0) @binding(6) var<storage, read> firing: array<u32>;
 @group(0) @binding(7) var<storage, read_write> partials: array<vec4<f32>>;
@@ -36,26 +37,29 @@ fn partial(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
   if (t < dims.B) {
-    acc.y = rowL1[t];
+    acc.y = rowSums[t];
     acc.z = f32(rowCount[t]);
   }
   partials[2u * t] = acc;
   var dead = 0.0;
   if (t < dims.F && f32(firing[t]) > sp.deadWindow) { dead = 1.0; }
-  partials[2u * t + 1u] = vec4<f32>(dead, 0.0, 0.0, 0.0);
+  var extra = 0.0;
+  if (t < dims.B) { extra = rowSums[dims.B + t]; }
+  partials[2u * t + 1u] = vec4<f32>(dead, extra, 0.0, 0.0);
 }
 
 @compute @workgroup_size(1)
 fn finish() {
   var total = vec4<f32>(0.0);
-  var dead = 0.0;
+  var second = vec4<f32>(0.0);
   for (var t = 0u; t < span(); t++) {
     total += partials[2u * t];
-    dead += partials[2u * t + 1u].x;
+    second += partials[2u * t + 1u];
   }
   out[0] = total.x;
   out[1] = total.y;
   out[2] = total.z;
   out[3] = total.w;
-  out[4] = dead;
+  out[4] = second.x;
+  out[5] = second.y;
 }

@@ -43,3 +43,7 @@ const WG: u32 = 64u;
 fn linearId(gid: vec3<u32>, nwg: vec3<u32>, wg: u32) -> u32 {
   return gid.x + gid.y * nwg.x * wg;
 }
+
+// Column lists of the TopK and JumpReLU steps (dict_mark_cols) hold row | mark << MARK_SHIFT.
+const MARK_SHIFT: u32 = 28u;
+const ROW_MASK: u32 = 0x0fffffffu;

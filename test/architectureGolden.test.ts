@@ -7,7 +7,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseHeader } from "../src/engine/formats/safetensorsHeader.ts";
 import { exportDictionary } from "../src/engine/reference/architectureExport.ts";
 import {
   initTrainerState,
@@ -20,57 +19,22 @@ import {
   type ArchitectureSpecInput,
   type ArchParams,
 } from "../src/engine/reference/architectureSpec.ts";
+import {
+  ARCHITECTURE_CASES as CASES,
+  batchRows,
+  caseHyperparameters,
+  GOLDEN as fixtures,
+  readCase,
+  readJsonLines,
+  readTensors,
+  relativeError,
+  tensor,
+  type Case,
+} from "./architectureFixtures.ts";
 
-const fixtures = join(import.meta.dirname, "fixtures", "golden");
-const CASES = [
-  "topk_sae",
-  "topk_transcoder",
-  "batchtopk_sae",
-  "jumprelu_sae",
-  "jumprelu_skip_transcoder",
-];
 // Float64 on both sides, with the same discrete choices: only summation orders differ, and
 // the runs agree to ~1e-15.
 const TOL = 1e-12;
-
-type Case = Record<string, number | string | boolean | null>;
-
-/** Every tensor of a safetensors file (F32 or F64) as float64. */
-function readTensors(path: string): Map<string, Float64Array> {
-  const raw = readFileSync(path);
-  const n = Number(raw.readBigUInt64LE(0));
-  const { tensors } = parseHeader(path, raw.subarray(8, 8 + n), 8 + n, raw.length);
-  const out = new Map<string, Float64Array>();
-  for (const [name, t] of tensors) {
-    const bytes = raw.buffer.slice(raw.byteOffset + t.begin, raw.byteOffset + t.end);
-    if (t.dtype === "F64") out.set(name, new Float64Array(bytes));
-    else if (t.dtype === "F32") out.set(name, Float64Array.from(new Float32Array(bytes)));
-    else throw new Error(`${path}: ${name} is ${t.dtype}`);
-  }
-  return out;
-}
-
-function tensor(map: Map<string, Float64Array>, name: string): Float64Array {
-  const t = map.get(name);
-  if (t === undefined) throw new Error(`no tensor ${name}`);
-  return t;
-}
-
-const SPEC_FIELDS: Record<string, keyof ArchitectureSpec> = {
-  k: "k",
-  rescale_acts_by_decoder_norm: "rescaleActsByDecoderNorm",
-  aux_loss_coefficient: "auxLossCoefficient",
-  topk_threshold_lr: "topkThresholdLr",
-  dead_feature_window: "deadFeatureWindow",
-  jumprelu_init_threshold: "jumpreluInitThreshold",
-  jumprelu_bandwidth: "jumpreluBandwidth",
-  jumprelu_sparsity_loss_mode: "jumpreluSparsityLossMode",
-  jumprelu_tanh_scale: "jumpreluTanhScale",
-  l0_coefficient: "l0Coefficient",
-  // SAELens's None (off) is 0 here.
-  pre_act_loss_coefficient: "preActLossCoefficient",
-  skip: "skip",
-};
 
 function specOf(c: Case): ArchitectureSpec {
   const input: Record<string, unknown> = {
@@ -80,10 +44,10 @@ function specOf(c: Case): ArchitectureSpec {
     dSae: c.d_sae,
     dOut: c.d_out,
     applyBDecToInput: c.apply_b_dec_to_input,
+    deadFeatureWindow: c.dead_feature_window,
+    skip: c.skip,
+    ...caseHyperparameters(c),
   };
-  for (const [key, field] of Object.entries(SPEC_FIELDS)) {
-    if (key in c) input[field] = c[key] ?? 0;
-  }
   return architectureSpec(input as unknown as ArchitectureSpecInput);
 }
 
@@ -98,24 +62,6 @@ function paramsOf(t: Map<string, Float64Array>, s: ArchitectureSpec): ArchParams
   if (s.architecture === "jumprelu") p.logThreshold = tensor(t, "threshold").map(Math.log);
   if (s.skip) p.wSkip = tensor(t, "W_skip");
   return p;
-}
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff += (a[i]! - b[i]!) ** 2;
-    norm += b[i]! ** 2;
-  }
-  return Math.sqrt(diff / norm);
-}
-
-function readJsonLines(path: string): Record<string, number>[] {
-  return readFileSync(path, "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as Record<string, number>);
 }
 
 /** The value the TS step reports under a metrics.jsonl key. */
@@ -133,12 +79,6 @@ function metricOf(out: ArchStepResult, key: string, tau: number): number {
   return named[key]!;
 }
 
-function gatherRows(a: Float64Array, width: number, idx: number[]): Float64Array {
-  return Float64Array.from({ length: idx.length * width }, (_, e) => {
-    return a[idx[Math.floor(e / width)]! * width + (e % width)]!;
-  });
-}
-
 /** One metrics.jsonl line: counts exactly, everything else to TOL. */
 function expectMetrics(out: ArchStepResult, tau: number, ref: Record<string, number>): void {
   for (const [key, want] of Object.entries(ref)) {
@@ -154,7 +94,7 @@ describe("the architecture references agree with PyTorch float64 (golden fixture
   for (const name of CASES) {
     it(name, () => {
       const dir = join(fixtures, name);
-      const c = JSON.parse(readFileSync(join(dir, "case.json"), "utf8")) as Case;
+      const c = readCase(name);
       const s = specOf(c);
       const acts = readTensors(join(dir, "acts.safetensors"));
       const x = tensor(acts, "x");
@@ -165,14 +105,12 @@ describe("the architecture references agree with PyTorch float64 (golden fixture
       state.topkThreshold = init.get("topk_threshold")?.[0] ?? 0;
 
       const B = c.batch as number;
-      const rows = x.length / s.dIn;
       const reference = readJsonLines(join(dir, "expected", "metrics.jsonl"));
       expect(reference).toHaveLength(c.steps as number);
       let deadSteps = 0;
       for (let step = 0; step < reference.length; step++) {
-        const idx = Array.from({ length: B }, (_, j) => (step * B + j) % rows);
-        const xb = gatherRows(x, s.dIn, idx);
-        const yb = s.kind === "sae" ? xb : gatherRows(y, s.dOut, idx);
+        const xb = batchRows(x, s.dIn, step, B);
+        const yb = s.kind === "sae" ? xb : batchRows(y, s.dOut, step, B);
         const out = trainStep(s, p, state, xb, yb, B, c.lr as number);
         expectMetrics(out, state.topkThreshold, reference[step]!);
         if (out.deadFeatures > 0) deadSteps++;

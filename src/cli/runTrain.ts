@@ -1,4 +1,3 @@
-import { initDictionary } from "../engine/dictionary/init.ts";
 import type { DictionaryParams, DictionarySpec } from "../engine/dictionary/spec.ts";
 import { openSafetensors, type SafetensorsFile } from "../engine/formats/safetensors.ts";
 import type { ShaderLibrary } from "../engine/gpu/shaderLibrary.ts";
@@ -6,7 +5,7 @@ import { ActivationFile } from "../engine/train/activationFile.ts";
 import { GpuDictionary } from "../engine/train/gpuDictionary.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
 import type { DictionaryEvaluation } from "../engine/stream/streamSession.ts";
-import { foldNormalization, NormScaleEstimator } from "../engine/train/normalization.ts";
+import { NormScaleEstimator } from "../engine/train/normalization.ts";
 import { DictionaryTrainer } from "../engine/train/trainer.ts";
 import { openFileByteSource } from "../node/fileByteSource.ts";
 import { loadSaelensFolder } from "../node/saelensFolder.ts";
@@ -14,6 +13,7 @@ import { progressLine, saveDictionaryRun, startMetricsLog } from "./runOutputs.t
 import { CliError } from "./cliError.ts";
 import { runStreamTrain } from "./runStreamTrain.ts";
 import { scheduleOf, type TrainCommand } from "./trainCommand.ts";
+import { resolveArchitecture, startParams, withArchitecture } from "./trainArchitecture.ts";
 
 /** Batches used to estimate the normalization scale (SAELens uses up to 1000). */
 const NORM_ESTIMATE_BATCHES = 100;
@@ -46,8 +46,12 @@ export async function runTrain(
       );
     }
     const kind = cmd.kind ?? init!.spec.kind;
+    const run = resolveArchitecture(cmd.arch, kind, init, cmd.init);
     const acts = ActivationFile.open(file, kind);
-    const spec = init ? checkInit(cmd, init.spec, acts) : freshSpec(cmd, kind, acts, file);
+    const spec = withArchitecture(
+      init ? checkInit(cmd, init.spec, acts) : freshSpec(cmd, kind, acts, file),
+      run,
+    );
     await acts.assertFinite();
 
     let sIn = 1;
@@ -56,13 +60,9 @@ export async function runTrain(
       ({ sIn, sOut } = await estimateScales(acts, cmd.batch));
       report(`normalization: s_in=${sIn.toPrecision(6)} s_out=${sOut.toPrecision(6)}`);
     }
-    const startParams = init
-      ? foldNormalization(init.params, 1 / sIn, 1 / sOut)
-      : initDictionary(spec, cmd.seed);
-
-    const gpu = new GpuDictionary(device, shaders, spec, cmd.batch);
+    const gpu = new GpuDictionary(device, shaders, spec, cmd.batch, run.architecture);
     try {
-      gpu.setParams(startParams);
+      gpu.setParams(startParams(spec, run, cmd.seed, init?.params, sIn, sOut));
       gpu.resetOptimizer();
       const trainer = new DictionaryTrainer(gpu, {
         schedule: scheduleOf(cmd),

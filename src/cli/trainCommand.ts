@@ -3,11 +3,18 @@ import { choiceFlag, intFlag, numberFlag, parseFlags, stringFlag } from "./flags
 import { MODEL_HELP, MODEL_OPTIONS, parseModelFlags, type ModelFlags } from "./modelFlags.ts";
 import type { DictionaryKind, NormalizeActivations } from "../engine/dictionary/spec.ts";
 import type { Schedule } from "../engine/train/schedule.ts";
+import {
+  ARCHITECTURE_HELP,
+  ARCHITECTURE_OPTIONS,
+  parseArchitectureFlags,
+  type ArchitectureFlags,
+} from "./architectureFlags.ts";
 import { DEFAULT_EVAL_SEQUENCES } from "../engine/stream/streamSession.ts";
 
 export const TRAIN_USAGE =
   "usage: npm run train -- (--data acts.safetensors | --model builtin|DIR --layer L [--hook H]) " +
-  "--kind transcoder|sae --d-sae N --l1 C --lr LR --batch B --steps S --seed K [--init DIR] " +
+  "--kind transcoder|sae --d-sae N [--architecture standard|topk|batchtopk|jumprelu] [--k K] " +
+  "[--skip] --l1 C --lr LR --batch B --steps S --seed K [--init DIR] " +
   "[--normalize none|expected_average_only_in] [--log-every N] [--shuffle] --out DIR";
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
@@ -34,7 +41,8 @@ ${MODEL_HELP}
   --eval-sequences N     held-out windows for the spliced-in metrics (default 64; 0 = none)
   --kind sae|transcoder  (default: the --init folder's kind)
   --d-sae N              dictionary width (default: the --init folder's)
-  --l1 C                 L1 coefficient (default 1)
+${ARCHITECTURE_HELP}
+  --l1 C                 standard: L1 coefficient (default 1)
   --lr LR                learning rate (default 3e-4)
   --batch B              rows per step (default 4096)
   --steps S              training steps
@@ -47,7 +55,8 @@ ${MODEL_HELP}
   --lr-decay-steps N     linear decay to 0 over the last N steps (default 0; SAELens's
                          constant scheduler decays to 0 whatever its lr_end is)
   --l1-warm-up-steps N   linear L1 warm-up from 0 (default 0)
-  --dead-feature-window N       steps without firing before a latent counts as dead (default 1000)
+  --dead-feature-window N       steps without firing before a latent counts as dead (default
+                                1000; the dead latents are AuxK's and the pre-act loss's)
   --feature-sampling-window N   steps per feature-density window (default 2000)
   --no-apply-b-dec-to-input     SAE only: do not subtract b_dec from the input
   --model-name, --hook-name, --hook-name-out   recorded in cfg.json (default: the data file's
@@ -69,6 +78,8 @@ export interface TrainCommand {
   stream?: StreamFlags;
   kind?: DictionaryKind;
   dSae?: number;
+  /** The architecture flags as given (undefined where absent: an --init folder's, or SAELens's). */
+  arch: ArchitectureFlags;
   l1: number;
   lr: number;
   batch: number;
@@ -101,6 +112,7 @@ const OPTIONS = {
   "eval-sequences": str,
   kind: str,
   "d-sae": str,
+  ...ARCHITECTURE_OPTIONS,
   l1: str,
   lr: str,
   batch: str,
@@ -139,6 +151,7 @@ export function parseTrainCommand(argv: string[]): TrainCommand | "help" {
     ...dataOrStream(v, kind),
     kind,
     dSae,
+    arch: parseArchitectureFlags(v, kind),
     l1: numberFlag(v, "l1", 1, { min: 0 }),
     lr: numberFlag(v, "lr", 3e-4, { positive: true }),
     batch: intFlag(v, "batch", 4096),

@@ -47,6 +47,10 @@ describe("paramLayout", () => {
       offBEnc: 1056,
       offWDec: 1188,
       offBDec: 1716,
+      threshold: "none",
+      offThreshold: 1720,
+      skip: false,
+      offWSkip: 1720,
       total: 1720,
     });
   });
@@ -149,5 +153,31 @@ describe("packParams / unpackParams", () => {
     expect(Array.from(back.bEnc)).toEqual(Array.from(p.bEnc));
     expect(Array.from(back.wDec)).toEqual(Array.from(p.wDec));
     expect(Array.from(back.bDec)).toEqual(Array.from(p.bDec));
+  });
+
+  it("keeps JumpReLU's log θ, BatchTopK's τ and a transposed W_skip after b_dec", () => {
+    const [dIn, dSae, dOut] = [5, 7, 3];
+    const p = distinctParams(dIn, dSae, dOut, 5);
+    p.wSkip = Float32Array.from({ length: dOut * dIn }, (_, e) => e + 1);
+    p.threshold = Float32Array.from({ length: dSae }, (_, i) => 0.25 * (i + 1));
+    const l = paramLayout({ dIn, dSae, dOut, skip: true }, "log");
+    expect(l.offThreshold).toBe(l.offBDec + l.dOutP);
+    expect(l.offWSkip).toBe(l.offThreshold + l.fp);
+    expect(l.total).toBe(l.offWSkip + l.dInP * l.dOutP);
+    const flat = packParams(l, p);
+    expect(flat[l.offThreshold + 2]).toBeCloseTo(Math.log(0.75), 6);
+    // W_skip [d_out, d_in] is stored as W_skipᵀ [dInP, dOutP]: W_skip[1][4] at row 4, column 1.
+    expect(flat[l.offWSkip + 4 * l.dOutP + 1]).toBe(p.wSkip[1 * dIn + 4]);
+    const back = unpackParams(l, flat);
+    expect(Array.from(back.wSkip!)).toEqual(Array.from(p.wSkip));
+    back.threshold!.forEach((t, i) => expect(t).toBeCloseTo(p.threshold![i]!, 6));
+    expect(unpackParams(l, flat, true).threshold![2]).toBe(flat[l.offThreshold + 2]);
+
+    const scalar = paramLayout({ dIn, dSae, dOut }, "scalar");
+    expect(scalar.total).toBe(scalar.offThreshold + 4);
+    const tau = packParams(scalar, { ...p, threshold: new Float32Array(dSae).fill(0.5) });
+    expect(tau[scalar.offThreshold]).toBe(0.5);
+    expect(Array.from(unpackParams(scalar, tau).threshold!)).toEqual(Array(dSae).fill(0.5));
+    expect(packParams(scalar, { ...p, threshold: undefined })[scalar.offThreshold]).toBe(0);
   });
 });

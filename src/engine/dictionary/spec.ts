@@ -67,11 +67,13 @@ export function activationOf(spec: DictionarySpec): Activation {
   return spec.activation ?? RELU;
 }
 
-/** SAELens's architecture name for the spec (what cfg.json's "architecture" says). */
+/**
+ * SAELens's architecture name for the spec (what cfg.json's "architecture" says); a TopK
+ * transcoder, which SAELens 6 lacks, is "topk_transcoder" or "topk_skip_transcoder".
+ */
 export function saelensArchitecture(spec: DictionarySpec): string {
   const act = activationOf(spec).kind;
   if (spec.kind === "sae") return act === "relu" ? "standard" : act;
-  const base = act === "jumprelu" ? "jumprelu_" : "";
-  if (act === "topk") return "topk_transcoder";
+  const base = act === "relu" ? "" : `${act}_`;
   return `${base}${spec.skip ? "skip_transcoder" : "transcoder"}`;
 }

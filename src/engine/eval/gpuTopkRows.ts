@@ -32,6 +32,7 @@ export class GpuTopkRows {
     }
     if (stride < n) throw new Error(`TopK: row stride ${stride} is below the row length ${n}`);
     this.pipeline = createKernel(device, shaders, "dict_topk_rows", {
+      prelude: "topk_select",
       constants: { N: n, STRIDE: stride, K: k, RELU: shape.relu ? 1 : 0 },
       label: `topk rows ${k} of ${n}`,
     });

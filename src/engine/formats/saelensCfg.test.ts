@@ -148,6 +148,24 @@ describe("toSaelensCfg", () => {
       "cannot apply b_dec",
     );
     expect(() => toSaelensCfg({ ...sae, dOut: 10 })).toThrow("dOut = dIn");
+    expect(() => toSaelensCfg({ ...transcoder, activation: { kind: "topk", k: 8 } })).toThrow(
+      "no TopK transcoder",
+    );
+  });
+
+  it("writes a TopK transcoder under the playground's name when asked, and reads it back", () => {
+    for (const skip of [false, true]) {
+      const topk: DictionarySpec = {
+        ...transcoder,
+        normalizeActivations: "none",
+        activation: { kind: "topk", k: 8 },
+        ...(skip ? { skip } : {}),
+      };
+      const cfg = toSaelensCfg(topk, {}, { topkTranscoder: true });
+      expect(cfg.architecture).toBe(skip ? "topk_skip_transcoder" : "topk_transcoder");
+      expect(cfg.k).toBe(8);
+      expect(parseSaelensCfg(JSON.parse(JSON.stringify(cfg)), "cfg.json")).toEqual(topk);
+    }
   });
 });
 

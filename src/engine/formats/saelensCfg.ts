@@ -37,7 +37,14 @@ export const SUPPORTED_ARCHITECTURES = [
   "jumprelu_transcoder",
   "jumprelu_skip_transcoder",
 ] as const;
-export type SaelensArchitecture = (typeof SUPPORTED_ARCHITECTURES)[number];
+/**
+ * Written and read here, not by SAELens 6, which has no TopK transcoder: the name the
+ * architecture references and spec.ts use, in a folder laid out like SAELens's (a TopK
+ * transcoder trained here is saved this way; see toSaelensCfg's `topkTranscoder`).
+ */
+export const PLAYGROUND_ARCHITECTURES = ["topk_transcoder", "topk_skip_transcoder"] as const;
+export type SaelensArchitecture =
+  (typeof SUPPORTED_ARCHITECTURES)[number] | (typeof PLAYGROUND_ARCHITECTURES)[number];
 
 /** Refused by name: what they are and why they cannot be one dictionary here. */
 const REFUSED_ARCHITECTURES: Record<string, string> = {
@@ -52,7 +59,7 @@ const REFUSED_ARCHITECTURES: Record<string, string> = {
 export interface SaelensCfg {
   spec: DictionarySpec;
   architecture: SaelensArchitecture;
-  /** topk: latents were computed on pre·‖W_dec row‖; folded into the weights on load. */
+  /** topk (and topk_transcoder): latents were computed on pre·‖W_dec row‖; folded in on load. */
   rescaleActsByDecoderNorm: boolean;
   /** expected_average_only_in: the scale, when the cfg carries one. */
   normScalingFactor?: number;
@@ -64,11 +71,13 @@ export type ExtraMetadata = Record<string, unknown>;
 /**
  * cfg.json for weights saved with any activation normalisation folded in, so
  * `normalize_activations` is "none"; the training-time setting goes to
- * metadata.training_normalize_activations.
+ * metadata.training_normalize_activations. A TopK transcoder is refused unless
+ * `topkTranscoder` asks for PLAYGROUND_ARCHITECTURES' name, which SAELens cannot load.
  */
 export function toSaelensCfg(
   spec: DictionarySpec,
   extraMetadata: ExtraMetadata = {},
+  options: { topkTranscoder?: boolean } = {},
 ): Record<string, unknown> {
   const transcoder = spec.kind === "transcoder";
   const act = activationOf(spec);
@@ -77,7 +86,7 @@ export function toSaelensCfg(
       "toSaelensCfg: SAELens's JumpReLU applies a ReLU; convert the thresholds first",
     );
   }
-  if (transcoder && act.kind === "topk") {
+  if (transcoder && act.kind === "topk" && !options.topkTranscoder) {
     throw new Error("toSaelensCfg: SAELens 6 has no TopK transcoder architecture");
   }
   if (!transcoder && (spec.dOut !== spec.dIn || spec.hookNameOut !== spec.hookName)) {
@@ -207,7 +216,7 @@ export function readSaelensCfg(json: unknown, file: string): SaelensCfg {
     spec,
     architecture: arch,
     rescaleActsByDecoderNorm:
-      arch === "topk" && (r.optional("rescale_acts_by_decoder_norm", "boolean") ?? false),
+      arch.startsWith("topk") && (r.optional("rescale_acts_by_decoder_norm", "boolean") ?? false),
   };
   const scale = r.metaOptional("norm_scaling_factor", "number");
   if (scale !== undefined) {
@@ -234,7 +243,8 @@ function architecture(r: CfgReader): SaelensArchitecture {
       `architecture ${JSON.stringify(arch)} cannot be loaded: ${refusal}`,
     );
   }
-  if (!(SUPPORTED_ARCHITECTURES as readonly string[]).includes(arch)) {
+  const known = [...SUPPORTED_ARCHITECTURES, ...PLAYGROUND_ARCHITECTURES] as readonly string[];
+  if (!known.includes(arch)) {
     throw new FormatError(
       r.file,
       `architecture ${JSON.stringify(arch)} is not supported; supported: ${SUPPORTED_ARCHITECTURES.join(", ")}`,
@@ -250,7 +260,7 @@ function architecture(r: CfgReader): SaelensArchitecture {
 }
 
 function activation(r: CfgReader, arch: SaelensArchitecture): Activation {
-  if (arch === "topk") {
+  if (arch.startsWith("topk")) {
     const kwargs = r.json.activation_fn_kwargs;
     const k = r.json.k ?? (isObj(kwargs) ? kwargs.k : undefined);
     if (typeof k !== "number" || !Number.isSafeInteger(k) || k <= 0) {

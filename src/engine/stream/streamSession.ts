@@ -1,4 +1,3 @@
-import { initDictionary } from "../dictionary/init.ts";
 import type {
   DictionaryKind,
   DictionaryParams,
@@ -11,6 +10,12 @@ import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { GpuGpt2 } from "../model/gpuGpt2.ts";
 import { parseHookName, transcoderSites } from "../model/hooks.ts";
 import { LinearKernels } from "../model/linearKernels.ts";
+import {
+  exportedActivation,
+  initialParams,
+  STANDARD,
+  type ArchitectureOptions,
+} from "../train/architecture.ts";
 import { GpuDictionary } from "../train/gpuDictionary.ts";
 import type { TrainingMetrics } from "../train/metrics.ts";
 import { foldNormalization } from "../train/normalization.ts";
@@ -46,6 +51,10 @@ export interface DictionaryPlan {
   featureSamplingWindow: number;
   /** Start from these weights (raw-activation space) instead of a fresh initialization. */
   init?: DictionaryParams;
+  /** How it trains (default: standard, ReLU + L1). */
+  architecture?: ArchitectureOptions;
+  /** A transcoder with a skip connection. */
+  skip?: boolean;
 }
 
 export interface StreamOptions {
@@ -154,6 +163,8 @@ export class StreamSession {
     const dictionaries: TrainedDictionary[] = [];
     for (const [i, plan] of plans.entries()) {
       const { input, output } = sites[i]!;
+      const architecture = plan.architecture ?? STANDARD;
+      const activation = exportedActivation(architecture);
       const spec: DictionarySpec = {
         kind: plan.kind,
         dIn: d,
@@ -168,14 +179,19 @@ export class StreamSession {
         prependBos: options.prependBos,
         excludeSpecialTokens: options.excludeSpecialTokens,
         datasetPath: options.datasetPath,
+        ...(activation.kind === "relu" ? {} : { activation }),
+        ...(plan.skip ? { skip: true } : {}),
       };
       const normalized = plan.normalize === "expected_average_only_in";
       const sIn = normalized ? scales.get(input)! : 1;
       const sOut = normalized ? scales.get(output)! : 1;
-      const gpu = new GpuDictionary(device, shaders, spec, options.batchSize);
-      const start = plan.init ?? initDictionary(spec, plan.seed);
+      const gpu = new GpuDictionary(device, shaders, spec, options.batchSize, architecture);
       // Fresh weights act on normalized activations already; imported ones on raw ones.
-      gpu.setParams(plan.init ? foldNormalization(start, 1 / sIn, 1 / sOut) : start);
+      const start = plan.init
+        ? foldNormalization(plan.init, 1 / sIn, 1 / sOut)
+        : initialParams(spec, architecture, plan.seed);
+      if (plan.skip && !start.wSkip) start.wSkip = new Float32Array(spec.dOut * spec.dIn);
+      gpu.setParams(start);
       gpu.resetOptimizer();
       const trainer = new DictionaryTrainer(gpu, {
         schedule: plan.schedule,

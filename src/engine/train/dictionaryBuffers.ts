@@ -1,11 +1,36 @@
 import { createBuffer } from "../gpu/kernel.ts";
 import type { ParamLayout } from "../dictionary/layout.ts";
 import type { DictionarySpec } from "../dictionary/spec.ts";
+import type { ArchitectureOptions } from "./architecture.ts";
 
 /** SLICES in dict_grad_norm.wgsl. */
 export const GRAD_NORM_SLICES = 1024;
-/** Floats copied back on a logging step: dict_metrics' five sums and the gradient norm. */
+/** Sums of dict_metrics.wgsl. */
+export const METRIC_SUMS = 6;
+/** Floats copied back on a logging step: the metric sums, the gradient norm and τ. */
 export const STAGING_FLOATS = 8;
+/** dict_batch_topk.wgsl's state: 8 scalars and a 256-bin histogram. */
+const BATCH_STATE_WORDS = 8 + 256;
+
+/** The buffers of the TopK, BatchTopK and JumpReLU steps (architecturePasses.ts). */
+export interface ArchitectureBuffers {
+  /** [Fp] u32: dead before this step's forward (dict_dead). */
+  deadMask: GPUBuffer;
+  /** dict_dead's D, k_aux and AuxK scale. */
+  archState: GPUBuffer;
+  /** [B, Fp] u32: what each entry takes part in (1 fired, 2 AuxK or JumpReLU's window, 4 pre-act). */
+  mark: GPUBuffer;
+  /** [Fp] u32: rows where the latent fired (dict_firing's input). */
+  colFired: GPUBuffer;
+  /** [B, kAuxMax] u32 and [B] u32: each row's AuxK latents. */
+  auxList: GPUBuffer;
+  auxCount: GPUBuffer;
+  /** [B, dOutP]: the AuxK loss's gradient with respect to its decode. */
+  gAux: GPUBuffer;
+  batchState: GPUBuffer;
+  /** [B] u32: ties at the BatchTopK threshold per row, then before each row. */
+  rowTies: GPUBuffer;
+}
 
 /** Every buffer of a dictionary's training step, made once per shape and reused. */
 export interface DictionaryBuffers {
@@ -23,6 +48,7 @@ export interface DictionaryBuffers {
   xPrime: GPUBuffer;
   pre: GPUBuffer;
   dPre: GPUBuffer;
+  /** [B, rowCapacity] u32: each row's active latents, in increasing order. */
   rowList: GPUBuffer;
   rowCount: GPUBuffer;
   colList: GPUBuffer;
@@ -30,14 +56,27 @@ export interface DictionaryBuffers {
   colSumF: GPUBuffer;
   decoderNorms: GPUBuffer;
   residual: GPUBuffer;
-  rowL1: GPUBuffer;
+  /** [2, B]: per row, the sparsity term (L1, JumpReLU's tanh), then AuxK's or the pre-act term. */
+  rowSums: GPUBuffer;
   clip: GPUBuffer;
   gradNormPartials: GPUBuffer;
   metricPartials: GPUBuffer;
   metrics: GPUBuffer;
   metricsStaging: GPUBuffer;
   densityStaging: GPUBuffer;
+  /** Absent for the standard architecture. */
+  arch?: ArchitectureBuffers;
   all: GPUBuffer[];
+}
+
+/** Entries per row of rowList: k for TopK, every latent otherwise. */
+export function rowCapacity(layout: ParamLayout, a: ArchitectureOptions): number {
+  return a.architecture === "topk" ? a.k : layout.fp;
+}
+
+/** AuxK's most latents per row, ⌊d_out / 2⌋ (at most d_sae). */
+export function auxCapacity(layout: ParamLayout): number {
+  return Math.max(1, Math.min(Math.floor(layout.dOut / 2), layout.dSae));
 }
 
 /** Invocations of dict_metrics' first stage: one per target column, batch row and latent. */
@@ -50,6 +89,7 @@ export function allocateDictionaryBuffers(
   spec: DictionarySpec,
   layout: ParamLayout,
   batchSize: number,
+  a: ArchitectureOptions,
 ): DictionaryBuffers {
   const B = batchSize;
   const { fp, dIn, dOut, dInP, dOutP } = layout;
@@ -65,6 +105,20 @@ export function allocateDictionaryBuffers(
   const dims = make("dims", 16 * 4, uniform);
   device.queue.writeBuffer(dims, 0, dimsUniform(spec, layout, B));
   const x = make("x", B * dIn * f32);
+  const arch: ArchitectureBuffers | undefined =
+    a.architecture === "standard"
+      ? undefined
+      : {
+          deadMask: make("deadMask", fp * 4),
+          archState: make("archState", 4 * 4),
+          mark: make("mark", B * fp * 4),
+          colFired: make("colFired", fp * 4),
+          auxList: make("auxList", B * auxCapacity(layout) * 4),
+          auxCount: make("auxCount", B * 4),
+          gAux: make("gAux", B * dOutP * f32),
+          batchState: make("batchState", BATCH_STATE_WORDS * 4),
+          rowTies: make("rowTies", B * 4),
+        };
   return {
     dims,
     stepParams: make("stepParams", 8 * 4, uniform),
@@ -78,20 +132,21 @@ export function allocateDictionaryBuffers(
     xPrime: make("xPrime", B * dInP * f32),
     pre: make("pre", B * fp * f32),
     dPre: make("dPre", B * fp * f32),
-    rowList: make("rowList", B * fp * 4),
+    rowList: make("rowList", B * rowCapacity(layout, a) * 4),
     rowCount: make("rowCount", B * 4),
     colList: make("colList", fp * B * 4),
     colCount: make("colCount", fp * 4),
     colSumF: make("colSumF", fp * f32),
     decoderNorms: make("decoderNorms", fp * f32),
     residual: make("residual", B * dOutP * f32),
-    rowL1: make("rowL1", B * f32),
+    rowSums: make("rowSums", 2 * B * f32),
     clip: make("clip", 2 * f32),
     gradNormPartials: make("gradNormPartials", GRAD_NORM_SLICES * f32),
     metricPartials: make("metricPartials", 2 * metricSpan(layout, B) * 16),
     metrics: make("metrics", STAGING_FLOATS * f32),
     metricsStaging: make("metricsStaging", STAGING_FLOATS * f32, mapRead),
     densityStaging: make("densityStaging", fp * 4, mapRead),
+    arch,
     all,
   };
 }

@@ -1,6 +1,8 @@
 import { bindBuffers, createKernel, grid1d } from "../gpu/kernel.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { ParamLayout } from "../dictionary/layout.ts";
+import type { ArchitectureOptions } from "./architecture.ts";
+import { architecturePasses } from "./architecturePasses.ts";
 import { GRAD_NORM_SLICES, metricSpan, type DictionaryBuffers } from "./dictionaryBuffers.ts";
 
 export type StepPath = "sparse" | "dense";
@@ -11,11 +13,194 @@ export interface Pass {
   grid: [number, number];
 }
 
+/** The passes of one step up to the gradients, then clipping and Adam. */
+export interface StepPasses {
+  before: Pass[];
+  after: Pass[];
+}
+
 export interface DictionaryPasses {
-  /** Per path: the passes up to the gradients, then clipping and Adam. */
-  paths: Record<StepPath, { before: Pass[]; after: Pass[] }>;
+  /** Per path (the architectures other than standard have one, under both names). */
+  paths: Record<StepPath, StepPasses>;
   /** The batch metrics, dispatched between the two on logging steps. */
   metrics: Pass[];
+}
+
+export interface KernelOptions {
+  entryPoint?: string;
+  constants?: Record<string, number>;
+  label?: string;
+  /** A prelude other than dictionary_common. */
+  prelude?: string;
+}
+
+/** Builds the step's pipelines and bind groups for one shape (shared by every architecture). */
+export class PassKit {
+  constructor(
+    readonly device: GPUDevice,
+    private readonly shaders: ShaderLibrary,
+    readonly layout: ParamLayout,
+    readonly B: number,
+    readonly b: DictionaryBuffers,
+  ) {}
+
+  kernel(name: string, options: KernelOptions = {}): GPUComputePipeline {
+    return createKernel(this.device, this.shaders, name, {
+      prelude: "dictionary_common",
+      ...options,
+    });
+  }
+
+  pass(pipeline: GPUComputePipeline, resources: GPUBuffer[], grid: [number, number]): Pass {
+    return { pipeline, bind: bindBuffers(this.device, pipeline, resources, pipeline.label), grid };
+  }
+
+  /** Grid of dict_matmul_rows / dict_matmul_at: 8 rows per invocation, (16, 4) per workgroup. */
+  blockedGrid(cols4: number, rows: number): [number, number] {
+    return [Math.ceil(cols4 / 16), Math.ceil(rows / 8 / 4)];
+  }
+
+  matmulRows(label: string, c: Record<string, number>): GPUComputePipeline {
+    return this.kernel("dict_matmul_rows", { constants: c, label });
+  }
+
+  matmulAt(label: string, c: Record<string, number>): GPUComputePipeline {
+    return this.kernel("dict_matmul_at", { constants: c, label });
+  }
+
+  /** x', the decoder norms and pre = x' @ W_enc + b_enc. */
+  encode(): Pass[] {
+    const { layout, B, b } = this;
+    const sp = b.stepParams;
+    return [
+      this.pass(
+        this.kernel("dict_prepare_input"),
+        [b.dims, sp, b.x, b.params, b.xPrime],
+        grid1d(B * layout.dInP, 64),
+      ),
+      this.pass(
+        this.kernel("dict_decoder_norms"),
+        [b.dims, b.params, b.decoderNorms],
+        [Math.ceil(layout.fp / 64), 1],
+      ),
+      this.pass(
+        this.matmulRows("encode", {
+          K4: layout.dInP / 4,
+          N4: layout.fp / 4,
+          OFF_W4: layout.offWEnc / 4,
+          OFF_BIAS4: layout.offBEnc / 4,
+          RELU_A: 0,
+          SUB_Y: 0,
+          Y_WIDTH: 1,
+        }),
+        [b.dims, sp, b.xPrime, b.params, b.y, b.pre],
+        this.blockedGrid(layout.fp / 4, B),
+      ),
+    ];
+  }
+
+  /** The sparse decoder over each row's listed latents, `capacity` entries apart. */
+  decode(capacity: number): Pass {
+    const b = this.b;
+    return this.pass(
+      this.kernel("dict_decode", { constants: { CAP: capacity } }),
+      [b.dims, b.stepParams, b.pre, b.rowList, b.rowCount, b.params, b.y, b.residual],
+      [this.B, 1],
+    );
+  }
+
+  /** A skip transcoder's residual += x' @ W_skipᵀ (after the decoder). */
+  skipForward(): Pass[] {
+    const { layout, B, b } = this;
+    if (!layout.skip) return [];
+    const pipeline = this.matmulRows("skip", {
+      K4: layout.dInP / 4,
+      N4: layout.dOutP / 4,
+      OFF_W4: layout.offWSkip / 4,
+      OFF_BIAS4: 0,
+      RELU_A: 0,
+      SUB_Y: 0,
+      Y_WIDTH: 1,
+      BIAS: 0,
+      ACCUMULATE: 1,
+    });
+    const resources = [b.dims, b.stepParams, b.xPrime, b.params, b.y, b.residual];
+    return [this.pass(pipeline, resources, this.blockedGrid(layout.dOutP / 4, B))];
+  }
+
+  /** dW_skipᵀ = (2/B) x'ᵀ resid. */
+  skipGradient(): Pass[] {
+    const { layout, b } = this;
+    if (!layout.skip) return [];
+    const pipeline = this.matmulAt("skip_grads", {
+      A4: layout.dInP / 4,
+      G4: layout.dOutP / 4,
+      OFF_OUT4: layout.offWSkip / 4,
+      DECODER: 0,
+      OFF_BIAS4: 0,
+      SKIP_GRAD: 1,
+    });
+    const resources = [
+      b.dims,
+      b.stepParams,
+      b.xPrime,
+      b.residual,
+      b.params,
+      b.decoderNorms,
+      b.grads,
+    ];
+    return [this.pass(pipeline, resources, this.blockedGrid(layout.dOutP / 4, layout.dInP))];
+  }
+
+  /** b_dec's gradient (after db_enc), with AuxK's term when `aux`. */
+  biasDecGradient(aux: boolean): Pass {
+    const b = this.b;
+    return this.pass(
+      this.kernel("dict_bias_dec_grad", { constants: { AUX: aux ? 1 : 0 } }),
+      [b.dims, b.residual, b.params, b.grads, b.arch?.gAux ?? b.residual],
+      [Math.ceil(this.layout.dOut / 64), 1],
+    );
+  }
+
+  /** clip_grad_norm_(1.0) and Adam. */
+  optimizer(): Pass[] {
+    const { layout, b } = this;
+    const norm = [b.dims, b.grads, b.gradNormPartials, b.clip];
+    return [
+      this.pass(this.kernel("dict_grad_norm", { entryPoint: "partial" }), norm, [
+        GRAD_NORM_SLICES / 64,
+        1,
+      ]),
+      this.pass(this.kernel("dict_grad_norm", { entryPoint: "finish" }), norm, [1, 1]),
+      this.pass(
+        this.kernel("dict_adam"),
+        [b.dims, b.stepParams, b.grads, b.clip, b.params, b.adamM, b.adamV],
+        grid1d(layout.total, 64),
+      ),
+    ];
+  }
+
+  metrics(): Pass[] {
+    const { layout, B, b } = this;
+    const resources = [
+      b.dims,
+      b.stepParams,
+      b.residual,
+      b.y,
+      b.rowSums,
+      b.rowCount,
+      b.firing,
+      b.metricPartials,
+      b.metrics,
+    ];
+    return [
+      this.pass(this.kernel("dict_metrics", { entryPoint: "partial" }), resources, [
+        Math.ceil(metricSpan(layout, B) / 64),
+        1,
+      ]),
+      this.pass(this.kernel("dict_metrics", { entryPoint: "finish" }), resources, [1, 1]),
+    ];
+  }
 }
 
 /** The training step's pipelines and bind groups, built once per shape. */
@@ -25,69 +210,45 @@ export function buildDictionaryPasses(
   layout: ParamLayout,
   B: number,
   b: DictionaryBuffers,
+  a: ArchitectureOptions,
 ): DictionaryPasses {
-  const { fp, dOut, dInP, dOutP } = layout;
-  const kernel = (
-    name: string,
-    options: { entryPoint?: string; constants?: Record<string, number>; label?: string } = {},
-  ) => createKernel(device, shaders, name, { prelude: "dictionary_common", ...options });
-  const sp = b.stepParams;
-  const pass = (pipeline: GPUComputePipeline, resources: GPUBuffer[], grid: [number, number]) => ({
-    pipeline,
-    bind: bindBuffers(device, pipeline, resources, pipeline.label),
-    grid,
-  });
-  // Register-blocked kernels: 8 rows per invocation, (16, 4) invocations per workgroup.
-  const blockedGrid = (cols4: number, rows: number): [number, number] => [
-    Math.ceil(cols4 / 16),
-    Math.ceil(rows / 8 / 4),
-  ];
-  const matmulRows = (label: string, c: Record<string, number>) =>
-    kernel("dict_matmul_rows", { constants: c, label });
-  const matmulAt = (label: string, c: Record<string, number>) =>
-    kernel("dict_matmul_at", { constants: c, label });
+  const kit = new PassKit(device, shaders, layout, B, b);
+  if (a.architecture !== "standard") {
+    const passes = architecturePasses(kit, a);
+    return { paths: { sparse: passes, dense: passes }, metrics: kit.metrics() };
+  }
+  return { paths: standardPaths(kit), metrics: kit.metrics() };
+}
 
+/** ReLU + L1 (training-math.md): a sparse path over the active latents and a dense one. */
+function standardPaths(kit: PassKit): Record<StepPath, StepPasses> {
+  const { layout, B, b } = kit;
+  const { fp, dOut, dInP, dOutP } = layout;
+  const sp = b.stepParams;
   const forward = [
-    pass(kernel("dict_prepare_input"), [b.dims, sp, b.x, b.params, b.xPrime], grid1d(B * dInP, 64)),
-    pass(kernel("dict_decoder_norms"), [b.dims, b.params, b.decoderNorms], [Math.ceil(fp / 64), 1]),
-    pass(
-      matmulRows("encode", {
-        K4: dInP / 4,
-        N4: fp / 4,
-        OFF_W4: layout.offWEnc / 4,
-        OFF_BIAS4: layout.offBEnc / 4,
-        RELU_A: 0,
-        SUB_Y: 0,
-        Y_WIDTH: 1,
-      }),
-      [b.dims, sp, b.xPrime, b.params, b.y, b.pre],
-      blockedGrid(fp / 4, B),
-    ),
-    pass(
-      kernel("dict_compact", { entryPoint: "rows" }),
-      [b.dims, b.pre, b.decoderNorms, b.rowList, b.rowCount, b.rowL1],
+    ...kit.encode(),
+    kit.pass(
+      kit.kernel("dict_compact", { entryPoint: "rows" }),
+      [b.dims, b.pre, b.decoderNorms, b.rowList, b.rowCount, b.rowSums],
       [Math.ceil(B / 64), 1],
     ),
-    pass(
-      kernel("dict_compact", { entryPoint: "cols" }),
+    kit.pass(
+      kit.kernel("dict_compact", { entryPoint: "cols" }),
       [b.dims, b.pre, b.decoderNorms, b.colList, b.colCount, b.colSumF],
       [Math.ceil(fp / 64), 1],
     ),
-    pass(kernel("dict_firing"), [b.dims, b.colCount, b.firing], [Math.ceil(fp / 64), 1]),
+    kit.pass(kit.kernel("dict_firing"), [b.dims, b.colCount, b.firing], [Math.ceil(fp / 64), 1]),
   ];
   const sparse = [
-    pass(
-      kernel("dict_decode"),
-      [b.dims, sp, b.pre, b.rowList, b.rowCount, b.params, b.y, b.residual],
-      [B, 1],
-    ),
-    pass(
-      kernel("dict_row_grads"),
+    kit.decode(fp),
+    ...kit.skipForward(),
+    kit.pass(
+      kit.kernel("dict_row_grads"),
       [b.dims, sp, b.rowList, b.rowCount, b.residual, b.params, b.decoderNorms, b.dPre],
       [B, 1],
     ),
-    pass(
-      kernel("dict_latent_dec_grads"),
+    kit.pass(
+      kit.kernel("dict_latent_dec_grads"),
       [
         b.dims,
         sp,
@@ -100,17 +261,17 @@ export function buildDictionaryPasses(
         b.decoderNorms,
         b.grads,
       ],
-      [fp, 1],
+      grid1d(fp, 1),
     ),
-    pass(
-      kernel("dict_latent_enc_grads"),
+    kit.pass(
+      kit.kernel("dict_latent_enc_grads"),
       [b.dims, b.colList, b.colCount, b.dPre, b.xPrime, b.grads],
-      [fp, 1],
+      grid1d(fp, 1),
     ),
   ];
   const dense = [
-    pass(
-      matmulRows("decode_dense", {
+    kit.pass(
+      kit.matmulRows("decode_dense", {
         K4: fp / 4,
         N4: dOutP / 4,
         OFF_W4: layout.offWDec / 4,
@@ -120,15 +281,16 @@ export function buildDictionaryPasses(
         Y_WIDTH: dOut,
       }),
       [b.dims, sp, b.pre, b.params, b.y, b.residual],
-      blockedGrid(dOutP / 4, B),
+      kit.blockedGrid(dOutP / 4, B),
     ),
-    pass(
-      kernel("dict_dense_dpre", { constants: { D4: dOutP / 4, F4: fp / 4 } }),
+    ...kit.skipForward(),
+    kit.pass(
+      kit.kernel("dict_dense_dpre", { constants: { D4: dOutP / 4, F4: fp / 4 } }),
       [b.dims, sp, b.residual, b.params, b.decoderNorms, b.pre, b.dPre],
-      blockedGrid(fp / 4, B),
+      kit.blockedGrid(fp / 4, B),
     ),
-    pass(
-      matmulAt("decoder_grads_dense", {
+    kit.pass(
+      kit.matmulAt("decoder_grads_dense", {
         A4: fp / 4,
         G4: dOutP / 4,
         OFF_OUT4: layout.offWDec / 4,
@@ -136,10 +298,10 @@ export function buildDictionaryPasses(
         OFF_BIAS4: 0,
       }),
       [b.dims, sp, b.pre, b.residual, b.params, b.decoderNorms, b.grads],
-      blockedGrid(dOutP / 4, fp),
+      kit.blockedGrid(dOutP / 4, fp),
     ),
-    pass(
-      matmulAt("encoder_grads_dense", {
+    kit.pass(
+      kit.matmulAt("encoder_grads_dense", {
         A4: dInP / 4,
         G4: fp / 4,
         OFF_OUT4: layout.offWEnc / 4,
@@ -147,54 +309,15 @@ export function buildDictionaryPasses(
         OFF_BIAS4: layout.offBEnc / 4,
       }),
       [b.dims, sp, b.xPrime, b.dPre, b.params, b.decoderNorms, b.grads],
-      blockedGrid(fp / 4, dInP),
+      kit.blockedGrid(fp / 4, dInP),
     ),
   ];
-  const optimizer = [
-    pass(
-      kernel("dict_bias_dec_grad"),
-      [b.dims, b.residual, b.params, b.grads],
-      [Math.ceil(dOut / 64), 1],
-    ),
-    pass(
-      kernel("dict_grad_norm", { entryPoint: "partial" }),
-      [b.dims, b.grads, b.gradNormPartials, b.clip],
-      [GRAD_NORM_SLICES / 64, 1],
-    ),
-    pass(
-      kernel("dict_grad_norm", { entryPoint: "finish" }),
-      [b.dims, b.grads, b.gradNormPartials, b.clip],
-      [1, 1],
-    ),
-    pass(
-      kernel("dict_adam"),
-      [b.dims, sp, b.grads, b.clip, b.params, b.adamM, b.adamV],
-      grid1d(layout.total, 64),
-    ),
-  ];
-  const paths = {
-    sparse: { before: [...forward, ...sparse, optimizer[0]!], after: optimizer.slice(1) },
-    dense: { before: [...forward, ...dense, optimizer[0]!], after: optimizer.slice(1) },
+  const tail = [...kit.skipGradient(), kit.biasDecGradient(false)];
+  const after = kit.optimizer();
+  return {
+    sparse: { before: [...forward, ...sparse, ...tail], after },
+    dense: { before: [...forward, ...dense, ...tail], after },
   };
-  const metricsResources = [
-    b.dims,
-    sp,
-    b.residual,
-    b.y,
-    b.rowL1,
-    b.rowCount,
-    b.firing,
-    b.metricPartials,
-    b.metrics,
-  ];
-  const metrics = [
-    pass(kernel("dict_metrics", { entryPoint: "partial" }), metricsResources, [
-      Math.ceil(metricSpan(layout, B) / 64),
-      1,
-    ]),
-    pass(kernel("dict_metrics", { entryPoint: "finish" }), metricsResources, [1, 1]),
-  ];
-  return { paths, metrics };
 }
 
 export function dispatch(pass: GPUComputePassEncoder, p: Pass): void {

@@ -187,3 +187,53 @@ describe("GpuDictionary with zeroed decoder rows", () => {
     });
   }
 });
+
+describe("GpuDictionary: a standard skip transcoder", () => {
+  // y^ = f W_dec + b_dec + x W_skipᵀ: the reference on the target y − x W_skipᵀ gives every other
+  // gradient, and dW_skip = (2/B) (y^ − y)ᵀ x.
+  for (const path of ["sparse", "dense"] as const) {
+    it(`${path} path: gradients of every parameter, W_skip's included`, async () => {
+      const { device } = await testDevice();
+      const s: DictionarySpec = { ...spec("transcoder", 13, 37, 10), skip: true };
+      const B = 12;
+      const params = randomParams(s, 5);
+      const rand = seededRandom(9);
+      params.wSkip = Float32Array.from({ length: s.dOut * s.dIn }, () => rand() - 0.5);
+      const gpu = new GpuDictionary(device, shaders, s, B);
+      gpu.setParams(params);
+      gpu.resetOptimizer();
+      const x = randomData(B * s.dIn, 21);
+      const y = randomData(B * s.dOut, 22);
+      gpu.uploadBatch(x, y);
+      const l1 = 0.4;
+      gpu.step(
+        { l1Coefficient: l1, lr: 1e-3, adamStep: 1, sIn: 1, sOut: 1, deadFeatureWindow: 1000 },
+        true,
+        path,
+      );
+      const sums = await gpu.readBatchSums();
+      const grads = await gpu.readGradients();
+      const skip = new Float64Array(B * s.dOut);
+      for (let b = 0; b < B; b++)
+        for (let d = 0; d < s.dOut; d++)
+          for (let k = 0; k < s.dIn; k++)
+            skip[b * s.dOut + d]! += x[b * s.dIn + k]! * params.wSkip[d * s.dIn + k]!;
+      const target = Float64Array.from(y, (v, e) => v - skip[e]!);
+      const p64 = to64(params);
+      const fw = forward(s, p64, x, target, B, l1);
+      const g64 = gradients(s, p64, x, target, B, l1);
+      expect(sums.sumSquaredError / B / fw.mseLoss).toBeCloseTo(1, 5);
+      for (const n of PARAM_NAMES) {
+        expect(scaledError(grads[n], g64[n]), `gradient ${n}`).toBeLessThan(2e-5);
+      }
+      const gSkip = new Float64Array(s.dOut * s.dIn);
+      for (let b = 0; b < B; b++)
+        for (let d = 0; d < s.dOut; d++)
+          for (let k = 0; k < s.dIn; k++)
+            gSkip[d * s.dIn + k]! +=
+              (2 / B) * (fw.yHat[b * s.dOut + d]! - target[b * s.dOut + d]!) * x[b * s.dIn + k]!;
+      expect(scaledError(grads.wSkip!, gSkip), "gradient wSkip").toBeLessThan(2e-5);
+      gpu.destroy();
+    });
+  }
+});

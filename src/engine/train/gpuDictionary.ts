@@ -3,14 +3,28 @@ import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import { packParams, paramLayout, unpackParams, type ParamLayout } from "../dictionary/layout.ts";
 import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
 import {
+  checkArchitecture,
+  STANDARD,
+  thresholdStorage,
+  type ArchitectureOptions,
+} from "./architecture.ts";
+import {
   allocateDictionaryBuffers,
   checkFits,
+  METRIC_SUMS,
   type DictionaryBuffers,
 } from "./dictionaryBuffers.ts";
-import { buildDictionaryPasses, dispatch, type Pass, type StepPath } from "./dictionaryPasses.ts";
+import {
+  buildDictionaryPasses,
+  dispatch,
+  type Pass,
+  type StepPasses,
+  type StepPath,
+} from "./dictionaryPasses.ts";
 
 /** What one training step needs from the host besides the batch (all already scheduled). */
 export interface StepScalars {
+  /** The sparsity penalty's coefficient: L1 (standard) or L0 (jumprelu); unused otherwise. */
   l1Coefficient: number;
   lr: number;
   /** Adam's step count t, starting at 1. */
@@ -23,11 +37,17 @@ export interface StepScalars {
 /** Raw sums from dict_metrics.wgsl for one batch; the trainer turns them into SAELens metrics. */
 export interface BatchSums {
   sumSquaredError: number;
+  /** Σ_b of the row's sparsity term before its coefficient: L1, or JumpReLU's tanh sum. */
   sumL1: number;
   sumL0: number;
   targetVariance: number;
+  /** Latents dead after this step's firing update (as SAELens logs dead_features). */
   deadFeatures: number;
+  /** Σ_b of AuxK's loss times its scale, or of the pre-activation term, before coefficients. */
+  sumExtra: number;
   gradNorm: number;
+  /** BatchTopK: the running threshold τ after this step's update. */
+  topkThreshold?: number;
 }
 
 /**
@@ -38,7 +58,7 @@ export interface DictionaryState {
   params: Float32Array<ArrayBuffer>;
   adamM: Float32Array<ArrayBuffer>;
   adamV: Float32Array<ArrayBuffer>;
-  /** Per latent: fires in the density window, then steps since it last fired. */
+  /** Per latent: steps since it last fired, then fires in the density window. */
   firing: Uint32Array<ArrayBuffer>;
 }
 
@@ -49,13 +69,15 @@ export type { StepPath } from "./dictionaryPasses.ts";
 
 /**
  * A dictionary's parameters, Adam state and per-batch scratch buffers on one GPU device,
- * for a fixed batch size, with the training step encoded as one compute pass.
+ * for a fixed batch size and training architecture, with the training step encoded as one
+ * compute pass. The parameters are the training ones (SAELens's state_dict): TopK's decoder
+ * norms are not folded in, BatchTopK's `threshold` is τ for every latent.
  */
 export class GpuDictionary {
   readonly layout: ParamLayout;
   readonly batchSize: number;
   private readonly b: DictionaryBuffers;
-  private readonly paths: Record<StepPath, { before: Pass[]; after: Pass[] }>;
+  private readonly paths: Record<StepPath, StepPasses>;
   private readonly metricsPasses: Pass[];
 
   constructor(
@@ -63,17 +85,19 @@ export class GpuDictionary {
     shaders: ShaderLibrary,
     readonly spec: DictionarySpec,
     batchSize: number,
+    readonly architecture: ArchitectureOptions = STANDARD,
   ) {
     if (spec.kind === "sae" && spec.dIn !== spec.dOut) {
       throw new Error(`an SAE needs d_in == d_out (got ${spec.dIn} and ${spec.dOut})`);
     }
-    const layout = paramLayout(spec);
+    checkArchitecture(spec, architecture, batchSize);
+    const layout = paramLayout(spec, thresholdStorage(architecture));
     checkFits(device, layout, batchSize);
     this.layout = layout;
     this.batchSize = batchSize;
-    const buffers = allocateDictionaryBuffers(device, spec, layout, batchSize);
+    const buffers = allocateDictionaryBuffers(device, spec, layout, batchSize, architecture);
     this.b = buffers;
-    const passes = buildDictionaryPasses(device, shaders, layout, batchSize, buffers);
+    const passes = buildDictionaryPasses(device, shaders, layout, batchSize, buffers, architecture);
     this.paths = passes.paths;
     this.metricsPasses = passes.metrics;
   }
@@ -141,8 +165,13 @@ export class GpuDictionary {
     for (const p of after) dispatch(pass, p);
     pass.end();
     if (withMetrics) {
-      encoder.copyBufferToBuffer(this.b.metrics, 0, this.b.metricsStaging, 0, 5 * 4);
-      encoder.copyBufferToBuffer(this.b.clip, 4, this.b.metricsStaging, 5 * 4, 4);
+      const staging = this.b.metricsStaging;
+      encoder.copyBufferToBuffer(this.b.metrics, 0, staging, 0, METRIC_SUMS * 4);
+      encoder.copyBufferToBuffer(this.b.clip, 4, staging, METRIC_SUMS * 4, 4);
+      if (this.layout.threshold === "scalar") {
+        const tau = this.layout.offThreshold * 4;
+        encoder.copyBufferToBuffer(this.b.params, tau, staging, (METRIC_SUMS + 1) * 4, 4);
+      }
     }
     this.device.queue.submit([encoder.finish()]);
   }
@@ -189,7 +218,9 @@ export class GpuDictionary {
       sumL0: a[2]!,
       targetVariance: a[3]!,
       deadFeatures: a[4]!,
-      gradNorm: a[5]!,
+      sumExtra: a[5]!,
+      gradNorm: a[6]!,
+      ...(this.layout.threshold === "scalar" ? { topkThreshold: a[7]! } : {}),
     };
   }
 
@@ -238,9 +269,12 @@ export class GpuDictionary {
     return unpackParams(this.layout, await this.readFlat(this.b.params));
   }
 
-  /** The last step's gradients before clipping (for tests and debugging). */
+  /**
+   * The last step's gradients before clipping (for tests and debugging); JumpReLU's `threshold`
+   * holds the gradient with respect to log θ.
+   */
   async readGradients(): Promise<DictionaryParams> {
-    return unpackParams(this.layout, await this.readFlat(this.b.grads));
+    return unpackParams(this.layout, await this.readFlat(this.b.grads), true);
   }
 
   private readFlat(source: GPUBuffer): Promise<Float32Array<ArrayBuffer>> {

@@ -1,10 +1,18 @@
+import { hasAuxK, STANDARD, type ArchitectureOptions } from "./architecture.ts";
 import type { BatchSums } from "./gpuDictionary.ts";
 
 /** One logged step, with SAELens's metric names. */
 export interface TrainingMetrics {
   step: number;
   mse_loss: number;
+  /** The L1 term (standard; 0 for the architectures without one). */
   l1_loss: number;
+  /** topk, batchtopk: the AuxK term. */
+  auxiliary_reconstruction_loss?: number;
+  /** jumprelu: the L0 term (step or tanh). */
+  l0_loss?: number;
+  /** jumprelu with a pre-activation loss coefficient. */
+  pre_act_loss?: number;
   loss: number;
   l0: number;
   explained_variance: number;
@@ -13,33 +21,60 @@ export interface TrainingMetrics {
   grad_norm: number;
   lr: number;
   l1_coefficient: number;
+  /** jumprelu */
+  l0_coefficient?: number;
+  /** batchtopk: the running threshold τ after this step. */
+  topk_threshold?: number;
   /** log10 of each latent's firing frequency over the last density window (on density steps). */
   feature_density_log10?: number[];
 }
 
+/** `coefficient`: the step's L1 (standard) or L0 (jumprelu) coefficient. */
 export function metricsFromSums(
   sums: BatchSums,
   batchSize: number,
   step: number,
   lr: number,
-  l1Coefficient: number,
+  coefficient: number,
+  a: ArchitectureOptions = STANDARD,
 ): TrainingMetrics {
-  const mse = sums.sumSquaredError / batchSize;
-  const l1 = (l1Coefficient * sums.sumL1) / batchSize;
+  const B = batchSize;
+  const mse = sums.sumSquaredError / B;
   const explained = 1 - sums.sumSquaredError / sums.targetVariance;
-  return {
+  const m: TrainingMetrics = {
     step,
     mse_loss: mse,
-    l1_loss: l1,
-    loss: mse + l1,
-    l0: sums.sumL0 / batchSize,
+    l1_loss: 0,
+    loss: mse,
+    l0: sums.sumL0 / B,
     explained_variance: explained,
     fvu: 1 - explained,
     dead_features: sums.deadFeatures,
     grad_norm: sums.gradNorm,
     lr,
-    l1_coefficient: l1Coefficient,
+    l1_coefficient: 0,
   };
+  if (a.architecture === "standard") {
+    m.l1_loss = (coefficient * sums.sumL1) / B;
+    m.l1_coefficient = coefficient;
+    m.loss += m.l1_loss;
+  }
+  if (hasAuxK(a)) {
+    m.auxiliary_reconstruction_loss = (a.auxLossCoefficient * sums.sumExtra) / B;
+    m.loss += m.auxiliary_reconstruction_loss;
+  }
+  if (sums.topkThreshold !== undefined) m.topk_threshold = sums.topkThreshold;
+  if (a.architecture === "jumprelu") {
+    const tanh = a.jumpreluSparsityLossMode === "tanh";
+    m.l0_loss = (coefficient * (tanh ? sums.sumL1 : sums.sumL0)) / B;
+    m.l0_coefficient = coefficient;
+    m.loss += m.l0_loss;
+    if (a.preActLossCoefficient !== 0) {
+      m.pre_act_loss = (a.preActLossCoefficient * sums.sumExtra) / B;
+      m.loss += m.pre_act_loss;
+    }
+  }
+  return m;
 }
 
 /** log10 firing frequency per latent; latents that never fired get -10 (as SAELens's +1e-10). */

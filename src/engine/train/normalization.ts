@@ -31,18 +31,22 @@ export class NormScaleEstimator {
 
 /**
  * Weights trained on x * sIn -> y * sOut, rewritten to act on raw activations:
- * W_enc * sIn, W_dec / sOut, b_dec / sOut (b_enc is unchanged). Passing 1/sIn, 1/sOut
- * does the inverse (raw weights into the normalized space).
+ * W_enc * sIn, W_dec / sOut, b_dec / sOut, W_skip * sIn / sOut (b_enc and the pre-activations,
+ * hence a JumpReLU threshold, are unchanged). Passing 1/sIn, 1/sOut does the inverse (raw
+ * weights into the normalized space).
  */
 export function foldNormalization(
   p: DictionaryParams,
   sIn: number,
   sOut: number,
 ): DictionaryParams {
-  return {
+  const out: DictionaryParams = {
     wEnc: p.wEnc.map((w) => w * sIn),
     bEnc: p.bEnc.slice(),
     wDec: p.wDec.map((w) => w / sOut),
     bDec: p.bDec.map((b) => b / sOut),
   };
+  if (p.threshold) out.threshold = p.threshold.slice();
+  if (p.wSkip) out.wSkip = p.wSkip.map((w) => (w * sIn) / sOut);
+  return out;
 }

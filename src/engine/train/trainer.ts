@@ -1,8 +1,8 @@
 import type { DictionaryParams } from "../dictionary/spec.ts";
 import type { GpuDictionary, StepPath } from "./gpuDictionary.ts";
 import { featureDensityLog10, metricsFromSums, type TrainingMetrics } from "./metrics.ts";
-import { foldNormalization } from "./normalization.ts";
 import { l1CoefficientAt, learningRateAt, type Schedule } from "./schedule.ts";
+import { exportTrained } from "./trainedExport.ts";
 
 export interface TrainerOptions {
   /** Replaced, not mutated, when the learning rate or L1 coefficient changes. */
@@ -82,6 +82,13 @@ export class DictionaryTrainer {
     this.options.schedule = { ...this.options.schedule, ...change };
   }
 
+  /** The sparsity coefficient of the 0-based step: the schedule's L1, or JumpReLU's L0. */
+  private coefficientAt(index: number): number {
+    const a = this.gpu.architecture;
+    if (a.architecture === "jumprelu") return a.l0Coefficient;
+    return a.architecture === "standard" ? l1CoefficientAt(this.options.schedule, index) : 0;
+  }
+
   /** The kernels the next step will use, chosen from the last L0 read back. */
   get nextPath(): StepPath {
     const fraction = this.options.denseAboveL0Fraction ?? DENSE_ABOVE_L0_FRACTION;
@@ -111,7 +118,7 @@ export class DictionaryTrainer {
     const index = this.stepIndex;
     const stepNumber = index + 1;
     const lr = learningRateAt(schedule, index);
-    const l1 = l1CoefficientAt(schedule, index);
+    const coefficient = this.coefficientAt(index);
     // SAELens logs and resets the density window at the start of the step, before counting
     // it, so the window read here covers the steps before this one, and the density saved at
     // the end always covers at least the last step.
@@ -120,7 +127,7 @@ export class DictionaryTrainer {
     const log = stepNumber % logEvery === 0 || stepNumber === schedule.totalSteps || density;
     this.gpu.step(
       {
-        l1Coefficient: l1,
+        l1Coefficient: coefficient,
         lr,
         adamStep: stepNumber,
         sIn: this.options.sIn,
@@ -142,7 +149,14 @@ export class DictionaryTrainer {
     }
     this.inFlight = 0;
     const sums = await this.gpu.readBatchSums();
-    const metrics = metricsFromSums(sums, this.gpu.batchSize, stepNumber, lr, l1);
+    const metrics = metricsFromSums(
+      sums,
+      this.gpu.batchSize,
+      stepNumber,
+      lr,
+      coefficient,
+      this.gpu.architecture,
+    );
     this.lastL0 = metrics.l0;
     if (densityLog10) metrics.feature_density_log10 = densityLog10;
     return metrics;
@@ -158,9 +172,13 @@ export class DictionaryTrainer {
     return featureDensityLog10(await this.gpu.readFireCounts(), tokens);
   }
 
-  /** The weights as they act on raw activations (normalization folded in). */
+  /**
+   * The weights as saved, acting on raw activations (normalization folded in; for the TopK
+   * family the decoder norms too): the dictionary gpu.spec describes.
+   */
   async exportParams(): Promise<DictionaryParams> {
+    const { spec, architecture } = this.gpu;
     const p = await this.gpu.readParams();
-    return foldNormalization(p, this.options.sIn, this.options.sOut);
+    return exportTrained(spec, architecture, p, this.options.sIn, this.options.sOut);
   }
 }
