@@ -36,9 +36,16 @@ test("dashboards of a trained transcoder and a loaded SAE: density, list, featur
   page,
 }) => {
   const started = Date.now();
-  await openApp(page, small({ steps: 4, eval: 0, sae: 0 }));
+  // Both dictionaries at layer 1 (try-a-prompt compares them); 10 steps logged every 5, so the
+  // live density histogram is read twice.
+  await openApp(page, small({ steps: 10, eval: 0 }));
   await page.getByRole("button", { name: "Train", exact: true }).click();
+  await expect(page.getByTestId("live-density-transcoder-counts")).toContainText(
+    /\d+ dead .* of 64/,
+  );
+  await expect(page.getByTestId("live-density-sae")).toBeVisible();
   await waitForStatus(page, "done");
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "prompt-train-density.png") });
   await page.getByRole("tab", { name: "Inspect" }).click();
   await runDashboards(page, /^transcoder 64/, 1024);
   const trained = Date.now();
@@ -139,6 +146,54 @@ test("dashboards of a trained transcoder and a loaded SAE: density, list, featur
   );
   const checked = Date.now();
 
+  // Try a prompt: the run's SAE and transcoder side by side, each token's top features.
+  const panel = page.getByRole("region", { name: "Try a prompt" });
+  await panel.getByTestId("prompt-text").fill("The cat sat on the mat.\nIt was warm.");
+  await panel.getByTestId("prompt-text").press("Control+Enter");
+  await expect(panel.getByTestId("prompt-time")).toBeVisible();
+  const tokens = panel.getByTestId("prompt-token");
+  const n = await tokens.count();
+  expect(n).toBeGreaterThan(5);
+  await expect(tokens.filter({ hasText: "⏎" })).toHaveCount(1);
+  await expect(tokens.nth(1)).toHaveText("·cat");
+  const columns = panel.getByTestId("prompt-dictionary");
+  await expect(columns).toHaveCount(2);
+  await expect(columns.nth(0)).toContainText("SAE 64");
+  await expect(columns.nth(1)).toContainText("transcoder 64");
+  const fired = [0, 0];
+  for (let t = 0; t < n; t++) {
+    await tokens.nth(t).hover();
+    await expect(panel.locator(".prompt-at")).toContainText(`Token ${t}:`);
+    for (const c of [0, 1]) {
+      const f = await columns.nth(c).getByTestId("prompt-feature").count();
+      expect(f).toBeLessThanOrEqual(5);
+      fired[c]! += f;
+    }
+  }
+  expect(fired[0], "SAE features on the prompt").toBeGreaterThan(0);
+  expect(fired[1], "transcoder features on the prompt").toBeGreaterThan(0);
+  // A 128-token prompt (the run context) answers within a second on SwiftShader.
+  await panel
+    .getByTestId("prompt-text")
+    .fill("The quick brown fox jumps over the lazy dog. ".repeat(20));
+  await panel.getByRole("button", { name: "Run the prompt" }).click();
+  await expect(panel.getByTestId("prompt-time")).toHaveText(/^128 tokens · \d+ ms$/);
+  const ms = Number(/(\d+) ms/.exec((await panel.getByTestId("prompt-time").textContent())!)![1]);
+  console.log(`try-a-prompt: 128 tokens, SAE + transcoder, ${ms} ms`);
+  expect(ms).toBeLessThan(1000);
+  // Its features open their page (the transcoder's dashboards are the ones shown).
+  await tokens.nth(3).click();
+  const pick = columns.nth(1).getByTestId("prompt-feature").first();
+  const picked = await pick.getAttribute("data-feature");
+  if (SHOTS) {
+    await panel.evaluate((el) => el.scrollIntoView());
+    await page.screenshot({ path: join(SHOTS, "prompt-panel.png") });
+  }
+  await pick.click();
+  await expect(feature.locator("h3")).toHaveText(`Feature #${picked}`);
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, "prompt-feature-page.png") });
+  const prompted = Date.now();
+
   // A loaded 128-feature SAE (its weight views against the 50k vocabulary take a while on
   // SwiftShader; 128 rows are already far more than the list's box holds): the list stays
   // windowed while scrolling, with no long main-thread task.
@@ -170,6 +225,7 @@ test("dashboards of a trained transcoder and a loaded SAE: density, list, featur
   console.log(
     `inspect: trained + dashboards ${((trained - started) / 1000).toFixed(1)} s, ` +
       `checks ${((checked - trained) / 1000).toFixed(1)} s, ` +
-      `128-feature SAE ${((Date.now() - checked) / 1000).toFixed(1)} s`,
+      `try-a-prompt ${((prompted - checked) / 1000).toFixed(1)} s, ` +
+      `128-feature SAE ${((Date.now() - prompted) / 1000).toFixed(1)} s`,
   );
 });

@@ -6,6 +6,8 @@ import { TopBar, type View } from "./shell/TopBar.tsx";
 import { useConfigStore } from "./state/configStore.ts";
 import { useEngineStore } from "./state/engineStore.ts";
 import { useFeaturesStore } from "./state/featuresStore.ts";
+import { usePromptStore } from "./state/promptStore.ts";
+import { useDensityStore } from "./state/densityStore.ts";
 import { useLoadStore } from "./state/loadStore.ts";
 import { useRunsStore } from "./state/runsStore.ts";
 import { DropOverlay } from "./inspect/DropOverlay.tsx";
@@ -37,6 +39,8 @@ export function App() {
       receiveDownload(m);
       useLoadStore.getState().receive(m);
       useFeaturesStore.getState().receive(m);
+      usePromptStore.getState().receive(m);
+      useDensityStore.getState().receive(m);
       receiveLoadedExport(m);
       if (m.type === "ready") useConfigStore.getState().useDefaultsFor(m.adapter.software);
       if (m.type === "model-ready") clampLayer(m.info.nLayer);
@@ -46,6 +50,7 @@ export function App() {
       useRunsStore.getState().engineDied(message);
       useLoadStore.getState().engineDied();
       useFeaturesStore.getState().engineDied();
+      usePromptStore.getState().engineDied();
     });
     void useRunsStore.getState().load();
     if (!navigator.gpu) {

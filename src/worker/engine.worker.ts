@@ -14,15 +14,16 @@ import {
   loadBuiltinModel,
   loadBuiltinQuality,
 } from "./builtinAssets.ts";
-import { FeatureInspector } from "./featureInspector.ts";
+import { FeatureInspector, type FeatureInspectorDeps } from "./featureInspector.ts";
 import { isLoadMessage, LoadedWeights } from "./loadedWeights.ts";
 import { ModelSlot } from "./modelSlot.ts";
+import { PromptProbe } from "./promptProbe.ts";
 import type { FromWorker, ModelInfo, ModelSource, StreamRunConfig, ToWorker } from "./protocol.ts";
 import { runContextSize, RunFault, StreamRun } from "./streamRun.ts";
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const post = (m: FromWorker) => self.postMessage(m);
+const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, transfer);
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|software|fallback|cpu/i;
@@ -250,7 +251,7 @@ const slot: ModelSlot = new ModelSlot({
 /** The built-in model's host weights for the weight views, per processing setting. */
 let hostWeights: { processing: boolean; weights: Promise<Gpt2Weights> } | undefined;
 
-const inspector = new FeatureInspector({
+const inspectorDeps: FeatureInspectorDeps = {
   device: async () => (await device()).device,
   shaders: bundledShaders,
   corpus: builtinCorpus,
@@ -289,7 +290,25 @@ const inspector = new FeatureInspector({
   busy: () =>
     current ? "a training run is using the model; stop it or wait for it to finish" : undefined,
   post: (m, transfer = []) => self.postMessage(m satisfies FromWorker, transfer),
+};
+const inspector = new FeatureInspector(inspectorDeps);
+
+const prompts = new PromptProbe({
+  device: async () => (await device()).device,
+  shaders: bundledShaders,
+  model: inspectorDeps.model,
+  dictionary: inspectorDeps.dictionary,
+  // A feature pass may run meanwhile: each forward pass sets its tokens and submits at once.
+  busy: inspectorDeps.busy,
 });
+
+function tryPrompt(m: Extract<ToWorker, { type: "try-prompt" }>): void {
+  prompts.run(m.text, m.dictionaries).then(
+    (result) => post({ type: "prompt-result", requestId: m.requestId, ...result }),
+    (err: unknown) =>
+      post({ type: "prompt-error", requestId: m.requestId, message: messageOf(err) }),
+  );
+}
 
 function injectFault(fault: Extract<ToWorker, { type: "inject-fault" }>["fault"]): void {
   switch (fault) {
@@ -313,6 +332,10 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     msg.type === "export-features"
   ) {
     inspector.handle(msg);
+    return;
+  }
+  if (msg.type === "try-prompt") {
+    tryPrompt(msg);
     return;
   }
   if (isLoadMessage(msg)) {

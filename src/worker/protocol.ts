@@ -211,6 +211,20 @@ export type FromWorker =
       /** Steps between live evaluations, as chosen. */
       every: number;
     }
+  /**
+   * Every dictionary's feature density over the steps since the last one, read on logging
+   * steps (the density window is the logging period); log10 arrays transferred.
+   */
+  | {
+      type: "density";
+      runId: string;
+      step: number;
+      tokens: number;
+      /** Training tokens the window covers. */
+      windowTokens: number;
+      denseThreshold: number;
+      entries: LiveDensityEntry[];
+    }
   | { type: "checkpoint"; runId: string; step: number }
   | { type: "hyperparameters"; runId: string; change: HyperparameterChange }
   | { type: "eval"; runId: string; dictionary: string; metrics: DictionaryEvaluation }
@@ -235,6 +249,25 @@ export type FromWorker =
   | { type: "export-error"; runId: string; message: string }
   | { type: "error"; runId?: string; message: string };
 
+/** log10 densities of all features: counts in equal bins over [lo, hi]; dead ones apart. */
+export interface DensityHistogramBins {
+  lo: number;
+  hi: number;
+  counts: number[];
+  /** Never fired (in the window read). */
+  dead: number;
+  /** Density above the dense threshold. */
+  dense: number;
+}
+
+/** One dictionary's feature density over a training window (posted in "density"). */
+export interface LiveDensityEntry {
+  dictionary: string;
+  /** Per feature log10 firing frequency over the window; -10 when it never fired. */
+  log10: Float32Array<ArrayBuffer>;
+  histogram: DensityHistogramBins;
+}
+
 /** A dictionary the inspector can run: a trained run's (its final weights) or a loaded one. */
 export type FeatureDictionaryRef =
   { kind: "run"; runId: string; dictionaryId: string } | { kind: "loaded"; loadId: string };
@@ -254,7 +287,40 @@ export type ToWorkerFeatures =
       tokens: number;
     }
   | { type: "cancel-features"; requestId: string }
-  | { type: "export-features"; requestId: string; fileName: string };
+  | { type: "export-features"; requestId: string; fileName: string }
+  /**
+   * Try a prompt: the text's tokens (no BOS on the built-in model; at most the run context),
+   * one forward pass to the dictionaries' input hooks, each token's top features per
+   * dictionary. Answered with prompt-result or prompt-error.
+   */
+  | {
+      type: "try-prompt";
+      requestId: string;
+      text: string;
+      /** One or two dictionaries (e.g. a run's SAE and transcoder at the same layer). */
+      dictionaries: FeatureDictionaryRef[];
+    };
+
+/** Try-a-prompt's answer: per dictionary, per token, the top features [index, value]. */
+export interface PromptResult {
+  requestId: string;
+  /** Each token's decoded string (untrusted: render as text). */
+  tokens: string[];
+  /** The text had more tokens than the run context; the rest were left out. */
+  truncated: boolean;
+  /** A BOS token (<|endoftext|>) was put first. */
+  prependBos: boolean;
+  /** In the order asked; top[t] lists token t's firing features, strongest first (≤ 5). */
+  perDictionary: {
+    label: string;
+    kind: DictionaryKind;
+    dSae: number;
+    hookName: string;
+    top: [index: number, value: number][][];
+  }[];
+  /** Milliseconds from the request reaching the worker to the answer. */
+  ms: number;
+}
 
 /** PRODUCT_TOP entries per feature, row-major [dSae, k]: token ids (or feature ids), values. */
 export interface FeatureExtremes {
@@ -310,7 +376,7 @@ export interface FeatureDashboards {
   /** Distinct token ids and their decoded strings (untrusted: render as text). */
   strings: { tokens: number[]; text: string[] };
   /** All features' log10 density: counts in equal bins over [lo, hi]; dead ones apart. */
-  densityHistogram: { lo: number; hi: number; counts: number[]; dead: number; dense: number };
+  densityHistogram: DensityHistogramBins;
   /** Density above which a feature is called dense. */
   denseThreshold: number;
   logitsRaw?: FeatureExtremes;
@@ -329,4 +395,6 @@ export type FromWorkerFeatures =
   | { type: "features-progress"; requestId: string; done: number; total: number; label: string }
   | { type: "features-ready"; requestId: string; dashboards: FeatureDashboards }
   | { type: "features-error"; requestId: string; message: string }
-  | { type: "features-export-ready"; requestId: string; fileName: string; bytes: ArrayBuffer };
+  | { type: "features-export-ready"; requestId: string; fileName: string; bytes: ArrayBuffer }
+  | ({ type: "prompt-result" } & PromptResult)
+  | { type: "prompt-error"; requestId: string; message: string };

@@ -12,6 +12,7 @@ import {
 import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
 import { checkFits } from "../engine/train/dictionaryBuffers.ts";
 import { runDb } from "../storage/runDb.ts";
+import { LIVE_DENSE_THRESHOLD, LiveDensity } from "./liveDensity.ts";
 import type { FromWorker, HyperparameterChange, RunPhase, StreamRunConfig } from "./protocol.ts";
 
 /** Tokens per forward pass of the model while streaming (whole sequences): a store batch. */
@@ -40,7 +41,7 @@ export interface RunContext {
   model: GpuGpt2;
   corpus: TokenCorpus;
   modelName: string;
-  post: (m: FromWorker) => void;
+  post: (m: FromWorker, transfer?: Transferable[]) => void;
 }
 
 /** A fault that ends the live run but leaves it resumable from its last checkpoint. */
@@ -75,7 +76,8 @@ function plansOf(c: StreamRunConfig): DictionaryPlan[] {
       l1WarmUpSteps: 0,
     },
     deadFeatureWindow: 1000,
-    featureSamplingWindow: 0,
+    // Feature density read on logging steps only (the live histogram; see liveDensity.ts).
+    featureSamplingWindow: c.logEvery,
   }));
 }
 
@@ -112,6 +114,8 @@ export class StreamRun {
   private pending: Omit<HyperparameterChange, "step" | "previous">[] = [];
   private phase: RunPhase = "preparing";
   private checkpointStep = -1;
+  /** The feature density windows read while training (undefined before it starts). */
+  private density: LiveDensity | undefined;
 
   constructor(
     private readonly ctx: RunContext,
@@ -227,6 +231,7 @@ export class StreamRun {
     let nextLiveEval = liveEvery > 0 ? liveEvery : c.logEvery;
     const generatedAtStart = session.store.tokensGenerated;
     const resumedAt = session.batchesServed;
+    this.density = new LiveDensity(c.batchSize, c.logEvery, resumedAt);
     this.phase = "running";
     this.state(session.batchesServed);
     // A checkpoint from the start, so that a fault at any step leaves the run resumable.
@@ -277,14 +282,35 @@ export class StreamRun {
             );
           }
         }
+        const densities: { dictionary: string; log10: number[] }[] = [];
+        const entries = logged.map(({ id, metrics }) => {
+          const { feature_density_log10: log10, ...scalars } = metrics;
+          if (log10) densities.push({ dictionary: id, log10 });
+          return { dictionary: id, metrics: scalars };
+        });
         post({
           type: "metrics",
           runId: this.runId,
-          entries: logged.map(({ id, metrics }) => ({ dictionary: id, metrics })),
+          entries,
           tokens,
           tokensPerSecond,
           streamTokensPerSecond,
         });
+        if (densities.length > 0 && this.density) {
+          const read = this.density.take(logged[0]!.metrics.step, densities);
+          this.ctx.post(
+            {
+              type: "density",
+              runId: this.runId,
+              step,
+              tokens,
+              windowTokens: read.windowTokens,
+              denseThreshold: LIVE_DENSE_THRESHOLD,
+              entries: read.entries,
+            },
+            read.entries.map((e) => e.log10.buffer),
+          );
+        }
         since = now;
         stepsSince = 0;
       } else {
@@ -388,8 +414,10 @@ export class StreamRun {
     const exported = await session.export();
     const dictionaries = [];
     for (const [i, d] of exported.entries()) {
-      const density = await session.dictionaries[i]!.trainer.readFeatureDensity();
-      dictionaries.push({ ...d, sparsity: Float32Array.from(density) });
+      const last = await session.dictionaries[i]!.trainer.readFeatureDensity();
+      const sparsity =
+        this.density?.merged(d.id, last, session.batchesServed) ?? Float32Array.from(last);
+      dictionaries.push({ ...d, sparsity });
     }
     await runDb.putWeights({ runId: this.runId, dictionaries });
   }

@@ -2,6 +2,7 @@ import { DashboardsPanel } from "./features/DashboardsPanel.tsx";
 import { FilePickers } from "./FilePickers.tsx";
 import { HubForm } from "./HubForm.tsx";
 import { LoadedList } from "./LoadedList.tsx";
+import { PromptPanel } from "./prompt/PromptPanel.tsx";
 import "./InspectView.css";
 
 /**
@@ -21,6 +22,7 @@ export function InspectView() {
       <div className="inspect-main">
         <LoadedList />
       </div>
+      <PromptPanel />
       <DashboardsPanel />
     </div>
   );

@@ -11,6 +11,11 @@ interface FeaturesState {
   progress?: { done: number; total: number; label: string };
   error?: string;
   dashboards?: FeatureDashboards;
+  /** Which dictionary the shown dashboards (and the request in flight) are of. */
+  shownRef?: FeatureDictionaryRef;
+  runningRef?: FeatureDictionaryRef;
+  /** A feature to open once the dashboards in flight are ready. */
+  pendingSelect?: number;
   /** Token id → its string, from dashboards.strings. */
   strings: Map<number, string>;
   selected?: number;
@@ -22,6 +27,11 @@ interface FeaturesState {
   cancel: () => void;
   exportJson: (fileName: string) => void;
   select: (feature: number | undefined) => void;
+  /**
+   * Opens a feature's page: at once when the dashboards shown are of that dictionary, else
+   * once the ones in flight for it (or started now, over `tokens`) are ready.
+   */
+  openFeature: (dictionary: FeatureDictionaryRef, feature: number, tokens: number) => void;
   setSort: (sort: FeatureSort) => void;
   setFilter: (filter: string) => void;
   receive: (m: FromWorker) => void;
@@ -43,14 +53,26 @@ export const useFeaturesStore = create<FeaturesState>((set, get) => ({
       sendToEngine({ type: "cancel-features", requestId: previous });
     }
     const requestId = `features-${++counter}`;
-    set({ requestId, phase: "running", progress: undefined, error: undefined });
+    set({
+      requestId,
+      phase: "running",
+      progress: undefined,
+      error: undefined,
+      runningRef: dictionary,
+      pendingSelect: undefined,
+    });
     sendToEngine({ type: "inspect-features", requestId, dictionary, tokens });
   },
   cancel() {
     const { requestId, phase, dashboards } = get();
     if (phase !== "running" || !requestId) return;
     sendToEngine({ type: "cancel-features", requestId });
-    set({ phase: dashboards ? "ready" : "idle", progress: undefined, requestId: undefined });
+    set({
+      phase: dashboards ? "ready" : "idle",
+      progress: undefined,
+      requestId: undefined,
+      pendingSelect: undefined,
+    });
   },
   exportJson(fileName) {
     if (!get().dashboards || !shownId) return;
@@ -58,6 +80,17 @@ export const useFeaturesStore = create<FeaturesState>((set, get) => ({
     sendToEngine({ type: "export-features", requestId: shownId, fileName });
   },
   select: (selected) => set({ selected }),
+  openFeature(dictionary, feature, tokens) {
+    const { shownRef, runningRef, phase } = get();
+    if (phase === "running" && runningRef && sameRef(runningRef, dictionary)) {
+      set({ pendingSelect: feature });
+    } else if (phase !== "running" && shownRef && sameRef(shownRef, dictionary)) {
+      set({ selected: feature });
+    } else {
+      get().run(dictionary, tokens);
+      set({ pendingSelect: feature });
+    }
+  },
   setSort: (sort) => set({ sort }),
   setFilter: (filter) => set({ filter }),
   receive(m) {
@@ -78,7 +111,9 @@ export const useFeaturesStore = create<FeaturesState>((set, get) => ({
           dashboards: m.dashboards,
           strings,
           progress: undefined,
-          selected: undefined,
+          selected: get().pendingSelect,
+          pendingSelect: undefined,
+          shownRef: get().runningRef,
           filter: "",
         });
         break;
@@ -105,6 +140,12 @@ export const useFeaturesStore = create<FeaturesState>((set, get) => ({
       error: undefined,
     }),
 }));
+
+export function sameRef(a: FeatureDictionaryRef, b: FeatureDictionaryRef): boolean {
+  return a.kind === "run"
+    ? b.kind === "run" && a.runId === b.runId && a.dictionaryId === b.dictionaryId
+    : b.kind === "loaded" && a.loadId === b.loadId;
+}
 
 /** The request whose dashboards are shown (export asks the worker for it). */
 let shownId: string | undefined;

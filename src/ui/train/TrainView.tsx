@@ -1,5 +1,6 @@
 import { ConfigPanel } from "./ConfigPanel.tsx";
 import { EvalSummary } from "./EvalSummary.tsx";
+import { LiveDensity } from "./LiveDensity.tsx";
 import { MetricCharts } from "./MetricCharts.tsx";
 import "./TrainView.css";
 
@@ -12,6 +13,7 @@ export function TrainView() {
         <MetricCharts>
           <EvalSummary />
         </MetricCharts>
+        <LiveDensity />
       </div>
     </div>
   );

@@ -2,11 +2,12 @@ import { useState } from "react";
 import { NumberField } from "../../NumberField.tsx";
 import { useEngineStore } from "../../state/engineStore.ts";
 import { useFeaturesStore } from "../../state/featuresStore.ts";
-import { useDictionaryChoices } from "./dictionaryChoices.ts";
+import {
+  DEFAULT_DASHBOARD_TOKENS as DEFAULT_TOKENS,
+  useDictionaryChoices,
+} from "./dictionaryChoices.ts";
 import { FeaturesProgress } from "./FeaturesProgress.tsx";
 
-/** Same defaults as the worker's DEFAULT_FEATURE_TOKENS. */
-const DEFAULT_TOKENS = { software: 4096, gpu: 65536 };
 /** The built-in corpus's held-out slice: 510 windows of 128 tokens. */
 const MAX_TOKENS = 65_280;
 

@@ -9,6 +9,9 @@ export interface DictionaryChoice {
   ref: FeatureDictionaryRef;
 }
 
+/** Tokens the dashboards read by default (the worker's DEFAULT_FEATURE_TOKENS). */
+export const DEFAULT_DASHBOARD_TOKENS = { software: 4096, gpu: 65536 } as const;
+
 const KIND = { sae: "SAE", transcoder: "transcoder" } as const;
 
 /**

@@ -1,0 +1,54 @@
+import { si } from "../format.ts";
+import { useDensityStore } from "../state/densityStore.ts";
+import { useCurrentRun } from "../state/runsStore.ts";
+import { DensityHistogram } from "../inspect/features/DensityHistogram.tsx";
+import { KIND_COLORS, KIND_LABELS } from "./seriesColors.ts";
+import "../inspect/features/Dashboards.css";
+
+/**
+ * The current run's feature density over its latest window of training steps (read on logging
+ * steps), one histogram per dictionary side by side, with dead and dense counts.
+ */
+export function LiveDensity() {
+  const run = useCurrentRun();
+  const runId = useDensityStore((s) => s.runId);
+  const step = useDensityStore((s) => s.step);
+  const windowTokens = useDensityStore((s) => s.windowTokens);
+  const denseThreshold = useDensityStore((s) => s.denseThreshold);
+  const entries = useDensityStore((s) => s.entries);
+  const shown = run && runId === run.id ? entries : [];
+  const dicts = run?.config.dictionaries ?? [];
+  return (
+    <section
+      className="live-density"
+      aria-label="Feature density while training"
+      title={
+        windowTokens
+          ? `Density at step ${step ?? 0}, over the last ${si(windowTokens)} training tokens`
+          : undefined
+      }
+    >
+      {shown.length === 0 ? (
+        <p className="muted small live-density-empty">
+          Feature density (log10 of each feature&apos;s firing frequency) appears here at the first
+          logging step.
+        </p>
+      ) : (
+        shown.map((e) => {
+          const dSae = dicts.find((d) => d.kind === e.dictionary)?.dSae ?? e.log10.length;
+          return (
+            <DensityHistogram
+              key={e.dictionary}
+              d={{ densityHistogram: e.histogram, dSae, denseThreshold }}
+              title={`${KIND_LABELS[e.dictionary] ?? e.dictionary} density (log10)`}
+              color={KIND_COLORS[e.dictionary]}
+              testId={`live-density-${e.dictionary}`}
+              deadMeaning="no fire in the window"
+              plain
+            />
+          );
+        })
+      )}
+    </section>
+  );
+}
