@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { TOPK_TRANSCODER_NOTE } from "../src/cli/runOutputs.ts";
+import { TOPK_TRANSCODER_NOTE } from "../src/engine/formats/saelensCfg.ts";
 import { runTrain } from "../src/cli/runTrain.ts";
 import { parseTrainCommand, TRAIN_HELP, type TrainCommand } from "../src/cli/trainCommand.ts";
 import { loadNodeShaders } from "../src/node/nodeShaders.ts";

@@ -1,14 +1,10 @@
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  activationOf,
-  type DictionaryParams,
-  type DictionarySpec,
-} from "../engine/dictionary/spec.ts";
+import type { DictionaryParams, DictionarySpec } from "../engine/dictionary/spec.ts";
 import {
   SAELENS_CFG_FILENAME,
   SAELENS_WEIGHTS_FILENAME,
-  toSaelensCfg,
+  runSaelensCfg,
   writeSaelensWeights,
 } from "../engine/formats/saelens.ts";
 import { writeSafetensors } from "../engine/formats/safetensors.ts";
@@ -33,17 +29,9 @@ export function progressLine(m: TrainingMetrics, steps: number, prefix = ""): st
   );
 }
 
-/** Why a TopK transcoder's folder says topk_transcoder (kept in its cfg.json's metadata). */
-export const TOPK_TRANSCODER_NOTE =
-  "SAELens 6 has no TopK transcoder: this folder is laid out like SAELens's (decoder norms " +
-  "folded in, k in cfg.json) under the name the playground and its references use, " +
-  "topk_transcoder; npm run eval and the playground load it, SAELens does not.";
-
 /**
  * The SAELens folder (cfg.json, sae_weights.safetensors) plus sparsity.safetensors (log10
- * feature density). A TopK transcoder, which SAELens 6 cannot express, is written the same way
- * under the architecture name "topk_transcoder" with TOPK_TRANSCODER_NOTE: one folder format
- * for every run, which our loaders read back.
+ * feature density); a TopK transcoder under the name topk_transcoder (runSaelensCfg).
  */
 export async function saveDictionaryRun(
   out: string,
@@ -51,10 +39,7 @@ export async function saveDictionaryRun(
   params: DictionaryParams,
   density: number[],
 ): Promise<void> {
-  const topkTranscoder = spec.kind === "transcoder" && activationOf(spec).kind === "topk";
-  const cfg = toSaelensCfg(spec, topkTranscoder ? { note: TOPK_TRANSCODER_NOTE } : {}, {
-    topkTranscoder,
-  });
+  const cfg = runSaelensCfg(spec);
   await mkdir(out, { recursive: true });
   await writeFile(join(out, SAELENS_WEIGHTS_FILENAME), writeSaelensWeights(params, spec));
   await writeFile(join(out, SAELENS_CFG_FILENAME), JSON.stringify(cfg, null, 2) + "\n");

@@ -200,6 +200,7 @@ async function train(runId: string, config: StreamRunConfig, resume: boolean): P
 async function exportRun(runId: string, fileName: string): Promise<void> {
   const weights = await runDb.weights(runId);
   if (!weights) throw new Error("this run has no saved weights yet (they are saved when it ends)");
+  // A TopK transcoder is written as topk_transcoder (runSaelensCfg), which SAELens cannot load.
   const zip = saelensZip(
     weights.dictionaries.map((d) => ({
       folder: d.id,

@@ -13,9 +13,20 @@ export interface StreamDictionaryConfig {
   /** SAE only: which of the layer's hooks it reconstructs. */
   site?: HookSite;
   dSae: number;
+  /** Read by the standard architecture (ReLU + L1) only. */
   l1Coefficient: number;
   lr: number;
+  /** SAELens's training architecture; absent = "standard" (runs saved before it stay valid). */
+  architecture?: StreamArchitecture;
+  /** TopK / BatchTopK: latents kept per token (SAELens's k). */
+  k?: number;
+  /** JumpReLU: SAELens's l0_coefficient. */
+  l0Coefficient?: number;
+  /** Transcoder only: a skip connection (W_skip). */
+  skip?: boolean;
 }
+
+export type StreamArchitecture = "standard" | "topk" | "batchtopk" | "jumprelu";
 
 /** Train one or more dictionaries at one layer of the built-in model, at once, on its stream. */
 export interface StreamRunConfig {

@@ -10,10 +10,21 @@ import {
   type SessionCheckpoint,
 } from "../engine/stream/streamSession.ts";
 import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
+import {
+  architectureOptions,
+  thresholdStorage,
+  type ArchitectureOptions,
+} from "../engine/train/architecture.ts";
 import { checkFits } from "../engine/train/dictionaryBuffers.ts";
 import { runDb } from "../storage/runDb.ts";
 import { LIVE_DENSE_THRESHOLD, LiveDensity } from "./liveDensity.ts";
-import type { FromWorker, HyperparameterChange, RunPhase, StreamRunConfig } from "./protocol.ts";
+import type {
+  FromWorker,
+  HyperparameterChange,
+  RunPhase,
+  StreamDictionaryConfig,
+  StreamRunConfig,
+} from "./protocol.ts";
 
 /** Tokens per forward pass of the model while streaming (whole sequences): a store batch. */
 export const STREAM_ROWS_PER_FORWARD = 1024;
@@ -57,7 +68,21 @@ export class RunFault extends Error {
   }
 }
 
-function plansOf(c: StreamRunConfig): DictionaryPlan[] {
+/** The dictionary's architecture with SAELens's defaults for what the page does not set. */
+export function architectureOf(d: StreamDictionaryConfig): ArchitectureOptions {
+  const architecture = d.architecture ?? "standard";
+  return architectureOptions({
+    architecture,
+    ...((architecture === "topk" || architecture === "batchtopk") && d.k !== undefined
+      ? { k: d.k }
+      : {}),
+    ...(architecture === "jumprelu" && d.l0Coefficient !== undefined
+      ? { l0Coefficient: d.l0Coefficient }
+      : {}),
+  });
+}
+
+export function plansOf(c: StreamRunConfig): DictionaryPlan[] {
   return c.dictionaries.map((d) => ({
     id: d.kind,
     kind: d.kind,
@@ -78,6 +103,8 @@ function plansOf(c: StreamRunConfig): DictionaryPlan[] {
     deadFeatureWindow: 1000,
     // Feature density read on logging steps only (the live histogram; see liveDensity.ts).
     featureSamplingWindow: c.logEvery,
+    ...((d.architecture ?? "standard") === "standard" ? {} : { architecture: architectureOf(d) }),
+    ...(d.kind === "transcoder" && d.skip ? { skip: true } : {}),
   }));
 }
 
@@ -88,9 +115,10 @@ function plansOf(c: StreamRunConfig): DictionaryPlan[] {
 export function checkRunFits(device: GPUDevice, model: GpuGpt2, c: StreamRunConfig): void {
   const d = model.config.dModel;
   for (const dict of c.dictionaries) {
-    const spec = { kind: dict.kind, dIn: d, dSae: dict.dSae, dOut: d } as DictionarySpec;
+    const skip = dict.kind === "transcoder" && dict.skip === true;
+    const spec = { kind: dict.kind, dIn: d, dSae: dict.dSae, dOut: d, skip } as DictionarySpec;
     try {
-      checkFits(device, paramLayout(spec), c.batchSize);
+      checkFits(device, paramLayout(spec, thresholdStorage(architectureOf(dict))), c.batchSize);
     } catch (err) {
       throw new Error(`${dict.kind === "sae" ? "SAE" : "transcoder"}: ${(err as Error).message}`, {
         cause: err,

@@ -2,6 +2,8 @@
 export {
   parseSaelensCfg,
   readSaelensCfg,
+  runSaelensCfg,
+  TOPK_TRANSCODER_NOTE,
   toSaelensCfg,
   SAELENS_CFG_FILENAME,
   SAELENS_FORMAT_VERSION,

@@ -130,6 +130,29 @@ export function toSaelensCfg(
   };
 }
 
+/** Why a TopK transcoder's folder says topk_transcoder (kept in its cfg.json's metadata). */
+export const TOPK_TRANSCODER_NOTE =
+  "SAELens 6 has no TopK transcoder: this folder is laid out like SAELens's (decoder norms " +
+  "folded in, k in cfg.json) under the name the playground and its references use, " +
+  "topk_transcoder; npm run eval and the playground load it, SAELens does not.";
+
+/**
+ * cfg.json for a trained run's folder: SAELens's, except that a TopK transcoder, which SAELens 6
+ * cannot express, is written under the architecture name "topk_transcoder" with
+ * TOPK_TRANSCODER_NOTE: one folder format for every run, which our loaders read back.
+ */
+export function runSaelensCfg(
+  spec: DictionarySpec,
+  extraMetadata: ExtraMetadata = {},
+): Record<string, unknown> {
+  const topkTranscoder = spec.kind === "transcoder" && activationOf(spec).kind === "topk";
+  return toSaelensCfg(
+    spec,
+    topkTranscoder ? { ...extraMetadata, note: TOPK_TRANSCODER_NOTE } : extraMetadata,
+    { topkTranscoder },
+  );
+}
+
 type Obj = Record<string, unknown>;
 
 /** Site and model names of a config that does not give them. */

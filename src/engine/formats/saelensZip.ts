@@ -7,7 +7,7 @@ import {
   readSaelensCfg,
   SAELENS_CFG_FILENAME,
   SAELENS_WEIGHTS_FILENAME,
-  toSaelensCfg,
+  runSaelensCfg,
 } from "./saelensCfg.ts";
 import { readSaelensWeights, writeSaelensWeights } from "./saelensWeights.ts";
 
@@ -24,13 +24,14 @@ export interface DictionaryFiles {
 
 /**
  * A zip of SAELens folders, one per dictionary: cfg.json, sae_weights.safetensors and
- * sparsity.safetensors, as SAELens's SAE.load_from_disk reads them after unzipping.
+ * sparsity.safetensors, as SAELens's SAE.load_from_disk reads them after unzipping (a TopK
+ * transcoder under the name topk_transcoder: see runSaelensCfg).
  */
 export function saelensZip(dictionaries: readonly DictionaryFiles[]): Uint8Array {
   const files: Record<string, Uint8Array> = {};
   for (const d of dictionaries) {
     files[`${d.folder}/${SAELENS_CFG_FILENAME}`] = strToU8(
-      JSON.stringify(toSaelensCfg(d.spec), null, 2) + "\n",
+      JSON.stringify(runSaelensCfg(d.spec), null, 2) + "\n",
     );
     files[`${d.folder}/${SAELENS_WEIGHTS_FILENAME}`] = writeSaelensWeights(d.params, d.spec);
     if (d.sparsity) {

@@ -20,4 +20,26 @@ describe("configDiffLabel", () => {
     expect(configDiffLabel(undefined, noSae)).toBe("layer 1, batch 1024, transcoder 2048 l1 0.3");
     expect(configDiffLabel(GPU_DEFAULTS, GPU_DEFAULTS)).toBe("same config");
   });
+
+  it("names architecture changes and the fields the new architecture reads", () => {
+    const topk = {
+      ...GPU_DEFAULTS,
+      dictionaries: GPU_DEFAULTS.dictionaries.map((d) =>
+        d.kind === "transcoder" ? { ...d, architecture: "topk" as const, k: 32 } : d,
+      ),
+    };
+    expect(configDiffLabel(GPU_DEFAULTS, topk)).toBe(
+      "transcoder arch standard → topk, transcoder k 32",
+    );
+    const skip = {
+      ...topk,
+      dictionaries: topk.dictionaries.map((d) =>
+        d.kind === "transcoder" ? { ...d, k: 16, skip: true } : d,
+      ),
+    };
+    expect(configDiffLabel(topk, skip)).toBe("transcoder k 32 → 16, transcoder skip off → on");
+    expect(configDiffLabel(undefined, skip)).toBe(
+      "layer 1, batch 1024, SAE 2048 l1 0.3, transcoder 2048 topk k 16 skip",
+    );
+  });
 });

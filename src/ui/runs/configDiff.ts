@@ -1,4 +1,5 @@
 import type { StreamRunConfig } from "../../worker/protocol.ts";
+import { DEFAULT_K, DEFAULT_L0_COEFFICIENT, readsK, readsL0, readsL1 } from "../state/defaults.ts";
 
 const fmt = (v: unknown) => (typeof v === "number" ? String(Number(v.toPrecision(4))) : String(v));
 
@@ -19,8 +20,15 @@ function flatten(c: StreamRunConfig): Map<string, unknown> {
     if (!d) continue;
     if (kind === "sae") out.set("SAE hook", d.site ?? "hook_resid_pre");
     out.set(`${name} d_sae`, d.dSae);
-    out.set(`${name} l1`, d.l1Coefficient);
+    const architecture = d.architecture ?? "standard";
+    out.set(`${name} arch`, architecture);
+    // Only what the architecture reads: standard's L1, TopK's k, JumpReLU's L0 coefficient.
+    if (readsL1(architecture)) out.set(`${name} l1`, d.l1Coefficient);
+    if (readsK(architecture)) out.set(`${name} k`, d.k ?? DEFAULT_K);
+    if (readsL0(architecture))
+      out.set(`${name} l0 coef`, d.l0Coefficient ?? DEFAULT_L0_COEFFICIENT);
     out.set(`${name} lr`, d.lr);
+    if (kind === "transcoder") out.set(`${name} skip`, d.skip ? "on" : "off");
   }
   return out;
 }
@@ -36,7 +44,14 @@ export function configDiffLabel(
   if (!previous) {
     const parts = [`layer ${next.layer}`, `batch ${next.batchSize}`];
     for (const d of next.dictionaries) {
-      parts.push(`${d.kind === "sae" ? "SAE" : "transcoder"} ${d.dSae} l1 ${fmt(d.l1Coefficient)}`);
+      const name = `${d.kind === "sae" ? "SAE" : "transcoder"} ${d.dSae}`;
+      const a = d.architecture ?? "standard";
+      const sparsity = readsK(a)
+        ? `${a} k ${d.k ?? DEFAULT_K}`
+        : readsL0(a)
+          ? `${a} l0 coef ${fmt(d.l0Coefficient ?? DEFAULT_L0_COEFFICIENT)}`
+          : `l1 ${fmt(d.l1Coefficient)}`;
+      parts.push(`${name} ${sparsity}${d.skip && d.kind === "transcoder" ? " skip" : ""}`);
     }
     return parts.join(", ");
   }

@@ -1,4 +1,5 @@
-import type { StreamRunConfig } from "../../worker/protocol.ts";
+import { MAX_TOPK } from "../../engine/eval/gpuTopkRows.ts";
+import type { StreamArchitecture, StreamRunConfig } from "../../worker/protocol.ts";
 
 /** Sized for a real GPU. */
 export const GPU_DEFAULTS: StreamRunConfig = {
@@ -32,3 +33,33 @@ export const SOFTWARE_DEFAULTS: StreamRunConfig = {
   logEvery: 5,
   evalSequences: 4,
 };
+
+/** The architectures the Train view offers, with their labels. */
+export const ARCHITECTURE_LABELS: Record<StreamArchitecture, string> = {
+  standard: "Standard (ReLU + L1)",
+  topk: "TopK",
+  batchtopk: "BatchTopK",
+  jumprelu: "JumpReLU",
+};
+export const STREAM_ARCHITECTURES = Object.keys(ARCHITECTURE_LABELS) as StreamArchitecture[];
+
+/** TopK / BatchTopK: latents per token when the page has none (SAELens's default is 100). */
+export const DEFAULT_K = 32;
+
+/**
+ * JumpReLU's l0_coefficient when the page has none. SAELens's default is 1.0, tuned against its
+ * MSE summed over d_in for GPT-2 small and larger (d_in 768+); this model's d_model is 128, so
+ * the reconstruction term it trades against is ~6x smaller, and 1.0 would drive L0 toward zero.
+ * 0.1 is that ratio rounded down (a starting point, not a measured optimum).
+ */
+export const DEFAULT_L0_COEFFICIENT = 0.1;
+
+/** The largest k: d_sae, and for TopK the most its kernels take. */
+export function maxK(architecture: StreamArchitecture, dSae: number): number {
+  return architecture === "topk" ? Math.min(dSae, MAX_TOPK) : dSae;
+}
+
+/** Whether the architecture reads k, the L1 coefficient, the L0 coefficient. */
+export const readsK = (a: StreamArchitecture | undefined) => a === "topk" || a === "batchtopk";
+export const readsL1 = (a: StreamArchitecture | undefined) => (a ?? "standard") === "standard";
+export const readsL0 = (a: StreamArchitecture | undefined) => a === "jumprelu";

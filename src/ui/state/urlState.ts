@@ -1,7 +1,15 @@
 import type { HookSite } from "../../engine/model/hooks.ts";
 import { HOOK_SITES } from "../../engine/model/hooks.ts";
 import type { StreamDictionaryConfig, StreamRunConfig } from "../../worker/protocol.ts";
-import { GPU_DEFAULTS } from "./defaults.ts";
+import {
+  DEFAULT_K,
+  DEFAULT_L0_COEFFICIENT,
+  GPU_DEFAULTS,
+  maxK,
+  readsK,
+  readsL0,
+  STREAM_ARCHITECTURES,
+} from "./defaults.ts";
 
 function num(
   params: URLSearchParams,
@@ -27,12 +35,36 @@ export function configFromUrl(search: string, d: StreamRunConfig = GPU_DEFAULTS)
   ): StreamDictionaryConfig | undefined => {
     if (p.get(prefix) === "0") return undefined;
     const site = p.get(`${prefix}.site`);
+    const dSae = num(p, `${prefix}.dsae`, base.dSae, 4, 65536);
+    // Absent (every URL from before architectures) = the base's, i.e. standard.
+    const arch = p.get(`${prefix}.arch`);
+    const architecture = STREAM_ARCHITECTURES.find((a) => a === arch) ?? base.architecture;
+    const { architecture: _a, k: _k, l0Coefficient: _l0, skip: _s, ...rest } = base;
     return {
-      ...base,
+      ...rest,
       site: HOOK_SITES.includes(site as HookSite) ? (site as HookSite) : base.site,
-      dSae: num(p, `${prefix}.dsae`, base.dSae, 4, 65536),
+      dSae,
       l1Coefficient: num(p, `${prefix}.l1`, base.l1Coefficient, 0, 1e6, false),
       lr: num(p, `${prefix}.lr`, base.lr, 1e-7, 1, false),
+      ...(architecture && architecture !== "standard" ? { architecture } : {}),
+      ...(readsK(architecture)
+        ? { k: num(p, `${prefix}.k`, base.k ?? DEFAULT_K, 1, maxK(architecture!, dSae)) }
+        : {}),
+      ...(readsL0(architecture)
+        ? {
+            l0Coefficient: num(
+              p,
+              `${prefix}.l0`,
+              base.l0Coefficient ?? DEFAULT_L0_COEFFICIENT,
+              0,
+              1e6,
+              false,
+            ),
+          }
+        : {}),
+      ...(base.kind === "transcoder" && (p.get(`${prefix}.skip`) ?? (base.skip ? "1" : "0")) === "1"
+        ? { skip: true }
+        : {}),
     };
   };
   const [sae, transcoder] = d.dictionaries as [StreamDictionaryConfig, StreamDictionaryConfig];
@@ -67,6 +99,13 @@ export function configToUrl(c: StreamRunConfig): string {
     p.set(`${kind}.dsae`, String(dict.dSae));
     p.set(`${kind}.l1`, String(dict.l1Coefficient));
     p.set(`${kind}.lr`, String(dict.lr));
+    const architecture = dict.architecture ?? "standard";
+    if (architecture !== "standard") p.set(`${kind}.arch`, architecture);
+    if (readsK(architecture)) p.set(`${kind}.k`, String(dict.k ?? DEFAULT_K));
+    if (readsL0(architecture)) {
+      p.set(`${kind}.l0`, String(dict.l0Coefficient ?? DEFAULT_L0_COEFFICIENT));
+    }
+    if (kind === "transcoder" && dict.skip) p.set(`${kind}.skip`, "1");
   }
   p.set("batch", String(c.batchSize));
   p.set("steps", String(c.steps));

@@ -1,8 +1,22 @@
 import { HOOK_SITES, hookName, type HookSite } from "../../engine/model/hooks.ts";
-import type { StreamDictionaryConfig, StreamRunConfig } from "../../worker/protocol.ts";
+import type {
+  StreamArchitecture,
+  StreamDictionaryConfig,
+  StreamRunConfig,
+} from "../../worker/protocol.ts";
 import { NumberField } from "../NumberField.tsx";
 import { useConfigStore } from "../state/configStore.ts";
-import { GPU_DEFAULTS } from "../state/defaults.ts";
+import {
+  ARCHITECTURE_LABELS,
+  DEFAULT_K,
+  DEFAULT_L0_COEFFICIENT,
+  GPU_DEFAULTS,
+  maxK,
+  readsK,
+  readsL0,
+  readsL1,
+  STREAM_ARCHITECTURES,
+} from "../state/defaults.ts";
 import { useEngineStore } from "../state/engineStore.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { KIND_COLORS } from "./seriesColors.ts";
@@ -43,6 +57,24 @@ export function ConfigPanel() {
     if ((paused || interrupted) && changed && hyper) {
       useRunsStore.getState().setHyperparameters(kind, changed.lr, changed.l1Coefficient);
     }
+  };
+
+  /** A new architecture, with the fields it reads (k within d_sae). */
+  const setArchitecture = (kind: Kind, architecture: StreamArchitecture) => {
+    const d = dict(kind);
+    if (!d) return;
+    const { architecture: _a, k: _k, l0Coefficient: _l0, ...rest } = d;
+    const next: StreamDictionaryConfig = {
+      ...rest,
+      ...(architecture === "standard" ? {} : { architecture }),
+      ...(readsK(architecture)
+        ? { k: Math.min(d.k ?? DEFAULT_K, maxK(architecture, d.dSae)) }
+        : {}),
+      ...(readsL0(architecture)
+        ? { l0Coefficient: d.l0Coefficient ?? DEFAULT_L0_COEFFICIENT }
+        : {}),
+    };
+    update({ dictionaries: config.dictionaries.map((x) => (x.kind === kind ? next : x)) });
   };
 
   return (
@@ -183,6 +215,21 @@ export function ConfigPanel() {
                     {hookName(config.layer, "hook_mlp_out")}
                   </p>
                 )}
+                <label className="select-field wide">
+                  <span>Architecture</span>
+                  <select
+                    data-testid={`${kind}-architecture`}
+                    value={d.architecture ?? "standard"}
+                    disabled={attached}
+                    onChange={(e) => setArchitecture(kind, e.target.value as StreamArchitecture)}
+                  >
+                    {STREAM_ARCHITECTURES.map((a) => (
+                      <option key={a} value={a}>
+                        {ARCHITECTURE_LABELS[a]}
+                      </option>
+                    ))}
+                  </select>
+                </label>
                 <div className="field-row">
                   <NumberField
                     label="d_sae"
@@ -192,16 +239,49 @@ export function ConfigPanel() {
                     max={65536}
                     integer
                     disabled={attached}
-                    onChange={(v) => updateDict(kind, { dSae: v })}
+                    onChange={(v) =>
+                      updateDict(kind, {
+                        dSae: v,
+                        // k stays within the new d_sae.
+                        ...(readsK(d.architecture)
+                          ? { k: Math.min(d.k ?? DEFAULT_K, maxK(d.architecture!, v)) }
+                          : {}),
+                      })
+                    }
                   />
-                  <NumberField
-                    label="L1 coefficient"
-                    testId={`${kind}-l1`}
-                    value={d.l1Coefficient}
-                    min={0}
-                    max={1e6}
-                    onChange={(v) => updateDict(kind, { l1Coefficient: v })}
-                  />
+                  {readsL1(d.architecture) && (
+                    <NumberField
+                      label="L1 coefficient"
+                      testId={`${kind}-l1`}
+                      value={d.l1Coefficient}
+                      min={0}
+                      max={1e6}
+                      onChange={(v) => updateDict(kind, { l1Coefficient: v })}
+                    />
+                  )}
+                  {readsK(d.architecture) && (
+                    <NumberField
+                      label="k (latents per token)"
+                      testId={`${kind}-k`}
+                      value={d.k ?? DEFAULT_K}
+                      min={1}
+                      max={maxK(d.architecture!, d.dSae)}
+                      integer
+                      disabled={attached}
+                      onChange={(v) => updateDict(kind, { k: v })}
+                    />
+                  )}
+                  {readsL0(d.architecture) && (
+                    <NumberField
+                      label="L0 coefficient"
+                      testId={`${kind}-l0`}
+                      value={d.l0Coefficient ?? DEFAULT_L0_COEFFICIENT}
+                      min={0}
+                      max={1e6}
+                      disabled={attached}
+                      onChange={(v) => updateDict(kind, { l0Coefficient: v })}
+                    />
+                  )}
                   <NumberField
                     label="Learning rate"
                     testId={`${kind}-lr`}
@@ -211,6 +291,24 @@ export function ConfigPanel() {
                     onChange={(v) => updateDict(kind, { lr: v })}
                   />
                 </div>
+                {kind === "transcoder" && (
+                  <label className="check">
+                    <input
+                      type="checkbox"
+                      data-testid="transcoder-skip"
+                      checked={d.skip === true}
+                      disabled={attached}
+                      onChange={(e) => updateDict(kind, { skip: e.target.checked })}
+                    />
+                    Skip connection (W_skip)
+                  </label>
+                )}
+                {kind === "transcoder" && d.architecture === "topk" && (
+                  <p className="notice" data-testid="topk-transcoder-note">
+                    SAELens has no TopK transcoder: Download names it topk_transcoder, which this
+                    playground and npm run eval load; SAELens does not.
+                  </p>
+                )}
               </>
             )}
           </fieldset>
