@@ -14,7 +14,9 @@ if (!executablePath) {
   );
 }
 
-const PORT = 4317;
+// E2E_PORT / E2E_DIST / E2E_OUTPUT let two runs share a machine (CI uses the defaults).
+const PORT = Number(process.env.E2E_PORT ?? 4317);
+const DIST = process.env.E2E_DIST ?? "dist";
 
 /**
  * End-to-end tests in the system Chromium, WebGPU on SwiftShader. The app is built and served
@@ -30,7 +32,7 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [["list"]],
-  outputDir: "test-results",
+  outputDir: process.env.E2E_OUTPUT ?? "test-results",
   use: {
     baseURL: `http://127.0.0.1:${PORT}/`,
     viewport: { width: 1280, height: 800 },
@@ -50,7 +52,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite build --logLevel warn && npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+    command: `npx vite build --logLevel warn --outDir ${DIST} --emptyOutDir && npx vite preview --outDir ${DIST} --host 127.0.0.1 --port ${PORT} --strictPort`,
     url: `http://127.0.0.1:${PORT}/`,
     timeout: 180_000,
     reuseExistingServer: false,
