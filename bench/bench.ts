@@ -1,5 +1,8 @@
 /**
  * npm run bench [-- --quick] [-- --no-tfjs]
+ * npm run bench -- --kind sae,transcoder --batch 4096 --d-in 768 --d-sae 24576 [--d-out N]
+ *   [--steps S] [--warmup W] [--encoder-reps R]   (one case per kind at that shape, no crossover;
+ *   --steps and --warmup set its timed and warm-up steps per path)
  *
  * Prints one JSON object on stdout (progress goes to stderr): per shape and kind, GpuDictionary's
  * training step (ms, tokens/s) on its sparse and dense paths at initialization (about half the
@@ -10,6 +13,7 @@
  * process.
  */
 import { loadavg } from "node:os";
+import { parseArgs } from "node:util";
 import { acquireNodeDevice } from "../src/node/nodeGpu.ts";
 import { loadNodeShaders } from "../src/node/nodeShaders.ts";
 import { initDictionary } from "../src/engine/dictionary/init.ts";
@@ -29,15 +33,43 @@ import {
 import { structuredBatches, type BenchBatch } from "./data.ts";
 import { benchTfjs, median, type StepSamples } from "./tfjs.ts";
 
-const args = new Set(process.argv.slice(2));
-for (const a of args) {
-  if (!["--quick", "--no-tfjs"].includes(a)) {
-    process.stderr.write(`unknown option ${a}; usage: npm run bench [-- --quick] [-- --no-tfjs]\n`);
+const USAGE =
+  "usage: npm run bench [-- --quick] [--no-tfjs] [--kind sae,transcoder] [--batch B] [--d-in N] " +
+  "[--d-out N] [--d-sae N] [--steps S] [--warmup W] [--encoder-reps R]";
+const options = {
+  quick: { type: "boolean" },
+  "no-tfjs": { type: "boolean" },
+  kind: { type: "string" },
+  batch: { type: "string" },
+  "d-in": { type: "string" },
+  "d-out": { type: "string" },
+  "d-sae": { type: "string" },
+  steps: { type: "string" },
+  warmup: { type: "string" },
+  "encoder-reps": { type: "string" },
+} as const;
+function parseOptions() {
+  try {
+    return parseArgs({ options, strict: true }).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}; ${USAGE}\n`);
     process.exit(2);
   }
 }
-const quick = args.has("--quick");
-const withTfjs = !args.has("--no-tfjs");
+const values = parseOptions();
+/** A positive integer option, or `fallback` when absent; anything else exits with a clear error. */
+function intOption(name: keyof typeof options, fallback: number): number {
+  const text = values[name];
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (typeof text !== "string" || !Number.isInteger(n) || n <= 0) {
+    process.stderr.write(`--${name} must be a positive integer, got ${String(text)}; ${USAGE}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+const quick = values.quick === true;
+const withTfjs = values["no-tfjs"] !== true;
 const started = performance.now();
 const log = (msg: string) =>
   process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${msg}\n`);
@@ -94,23 +126,67 @@ const small = (kind: Case["kind"], crossover: number[]): Case => ({
   ],
   crossover,
 });
-const cases: Case[] = [
-  small("sae", quick ? [] : [0.5, 0.25, 0.15, 0.1, 0.05, 0.02]),
-  small("transcoder", []),
-];
-if (!quick) {
-  // A sparse-path step at initialization takes minutes here: the big shape times the dense path
-  // there (the trainer's choice) and the sparse path once sparse, which runs first and warms up.
-  cases.push({
-    kind: "sae",
-    B: 4096,
-    dIn: 128,
-    dOut: 128,
-    dSae: 4096,
-    sparseFirst: true,
-    init: [{ path: "dense", warmup: 1, timed: 2, passReps: 0 }],
-    sparse: [{ path: "sparse", warmup: 1, timed: 2, passReps: 1 }],
-    crossover: [],
+/** Any shape option replaces the standard cases by one case per --kind at that shape. */
+const customShape = (["kind", "batch", "d-in", "d-out", "d-sae"] as const).some(
+  (name) => values[name] !== undefined,
+);
+const cases: Case[] = customShape ? customCases() : standardCases();
+
+function standardCases(): Case[] {
+  const standard = [
+    small("sae", quick ? [] : [0.5, 0.25, 0.15, 0.1, 0.05, 0.02]),
+    small("transcoder", []),
+  ];
+  if (!quick) {
+    // A sparse-path step at initialization takes minutes here: the big shape times the dense path
+    // there (the trainer's choice) and the sparse path once sparse, which runs first and warms up.
+    standard.push({
+      kind: "sae",
+      B: 4096,
+      dIn: 128,
+      dOut: 128,
+      dSae: 4096,
+      sparseFirst: true,
+      init: [{ path: "dense", warmup: 1, timed: 2, passReps: 0 }],
+      sparse: [{ path: "sparse", warmup: 1, timed: 2, passReps: 1 }],
+      crossover: [],
+    });
+  }
+  return standard;
+}
+
+/**
+ * The shape of the options (default GPT-2 small's: B 4096, d 768, d_sae 32 d_in). At
+ * initialization only the trainer's path (dense) is timed: the sparse path with half the latents
+ * active is the slowest step there is, and it tells nothing the crossover does not.
+ */
+function customCases(): Case[] {
+  const dIn = intOption("d-in", 768);
+  const dOut = intOption("d-out", dIn);
+  const shape = { B: intOption("batch", 4096), dIn, dOut, dSae: intOption("d-sae", 32 * dIn) };
+  const warmup = intOption("warmup", quick ? 1 : 2);
+  const timed = intOption("steps", quick ? 2 : 3);
+  const kinds = (values.kind ?? "sae,transcoder").split(",");
+  return kinds.map((kind) => {
+    if (kind !== "sae" && kind !== "transcoder") {
+      process.stderr.write(`--kind takes sae, transcoder or both (comma-separated), got ${kind}\n`);
+      process.exit(2);
+    }
+    if (kind === "sae" && dOut !== dIn) {
+      process.stderr.write(`an SAE reconstructs its input: --d-out (${dOut}) must equal --d-in\n`);
+      process.exit(2);
+    }
+    return {
+      kind,
+      ...shape,
+      sparseFirst: false,
+      init: [{ path: "dense", warmup, timed, passReps: 1 }],
+      sparse: [
+        { path: "sparse", warmup, timed, passReps: 1 },
+        { path: "dense", warmup: 1, timed, passReps: 0 },
+      ],
+      crossover: [],
+    };
   });
 }
 
@@ -280,9 +356,11 @@ async function timeEncoder(
   dict.setParams(params);
   dict.resetOptimizer();
   dict.uploadBatch(batch.x, batch.y);
-  const reps = c.B * c.dSae > 4e6 ? 1 : 5;
+  const reps = intOption("encoder-reps", c.B * c.dSae > 4e6 ? 1 : 5);
   const step = scalars(TIMED_LR, l1For(c.dSae), 1);
-  const ms = (await dict.profilePasses(step, "dense", reps, ["encode"])).encode!;
+  const passes = await dict.profilePasses(step, "dense", reps, ["encode"]);
+  const ms = passes.encode;
+  if (ms === undefined) throw new Error(`no pass labelled "encode" among ${Object.keys(passes)}`);
   log(`${label}: encoder alone ${ms.toFixed(0)} ms (${reps} dispatches)`);
   return ms;
 }

@@ -1,5 +1,10 @@
 /**
- * npm run bench:stream [-- --model builtin|DIR] [--layer L] [--batch B] [--d-sae N] [--steps S]
+ * npm run bench:stream [-- --model builtin|random-gpt2-small|random-tiny|DIR] [--layer L]
+ *   [--batch B] [--d-sae N] [--steps S]
+ *
+ * `random-gpt2-small`: seeded random weights with GPT-2 small's widths (d 768, 12 heads, MLP 3072,
+ * vocabulary 50257, context 1024) and the layers up to L (the ones the stream runs); `random-tiny`
+ * the same at d 16 (dry runs).
  *
  * Throughput of the activation stream on this machine's WebGPU adapter, as JSON:
  * - model_forward: tokens/s of the model alone up to layer L, capturing the transcoder's sites;
@@ -11,7 +16,11 @@ import { parseArgs } from "node:util";
 import { initDictionary } from "../src/engine/dictionary/init.ts";
 import { createBuffer } from "../src/engine/gpu/kernel.ts";
 import { captureHook, GpuGpt2 } from "../src/engine/model/gpuGpt2.ts";
+import type { Gpt2Config } from "../src/engine/model/gpt2Config.ts";
+import type { Gpt2Weights } from "../src/engine/model/gpt2Weights.ts";
 import { transcoderSites } from "../src/engine/model/hooks.ts";
+import { processWeights } from "../src/engine/model/processWeights.ts";
+import { randomGpt2Weights } from "../src/engine/model/randomGpt2.ts";
 import { StreamSession } from "../src/engine/stream/streamSession.ts";
 import { SequenceSource } from "../src/engine/stream/tokenCorpus.ts";
 import { GpuDictionary } from "../src/engine/train/gpuDictionary.ts";
@@ -36,9 +45,43 @@ const batch = Number(values.batch);
 const dSae = Number(values["d-sae"]);
 const steps = Number(values.steps);
 
+/** Random checkpoints: GPT-2 small's widths, or a tiny model (dry runs) with the same vocabulary. */
+const RANDOM_MODELS: Record<string, Omit<Gpt2Config, "nLayer">> = {
+  "random-gpt2-small": {
+    vocabSize: 50257,
+    nCtx: 1024,
+    dModel: 768,
+    nHead: 12,
+    dHead: 64,
+    dMlp: 3072,
+    lnEps: 1e-5,
+    activation: "gelu_new",
+  },
+  "random-tiny": {
+    vocabSize: 50257,
+    nCtx: 32,
+    dModel: 16,
+    nHead: 2,
+    dHead: 8,
+    dMlp: 64,
+    lnEps: 1e-5,
+    activation: "gelu_new",
+  },
+};
+
+async function loadModel(model: string): Promise<Gpt2Weights> {
+  const config = RANDOM_MODELS[model];
+  if (!config) return loadModelFolder(model, { processing: true });
+  // Only the layers up to L run: the ones past it would only take time to make.
+  return processWeights(randomGpt2Weights({ ...config, nLayer: layer + 1 }, 1));
+}
+
 const { device, adapterName } = await acquireNodeDevice();
 const shaders = loadNodeShaders();
-const weights = await loadModelFolder(values.model, { processing: true });
+const loadStart = performance.now();
+const weights = await loadModel(values.model);
+const modelLoadSeconds = (performance.now() - loadStart) / 1000;
+
 const corpus = await loadBuiltinCorpus();
 const T = weights.config.nCtx;
 const seqsPerForward = Math.max(1, Math.floor(1024 / T));
@@ -153,6 +196,9 @@ process.stdout.write(
     {
       adapter: adapterName,
       model: values.model,
+      d_model: weights.config.dModel,
+      n_layer: weights.config.nLayer,
+      model_load_s: Math.round(modelLoadSeconds * 10) / 10,
       layer,
       batch,
       d_sae: dSae,
