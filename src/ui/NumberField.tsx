@@ -11,6 +11,8 @@ export function NumberField(props: {
   integer?: boolean;
   disabled?: boolean;
   testId?: string;
+  /** Why it is disabled, say. */
+  title?: string;
 }) {
   const [text, setText] = useState(String(props.value));
   const [shown, setShown] = useState(props.value);
@@ -21,7 +23,7 @@ export function NumberField(props: {
   }
   const valid = parseField(text, props) !== undefined;
   return (
-    <label className="number-field">
+    <label className="number-field" title={props.title}>
       <span>{props.label}</span>
       <input
         type="text"

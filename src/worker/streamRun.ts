@@ -243,7 +243,14 @@ export class StreamRun {
     );
     // Learning rates and L1 coefficients changed since the checkpoint (e.g. after a NaN).
     for (const d of this.config.dictionaries) {
-      this.pending.push({ dictionary: d.kind, lr: d.lr, l1Coefficient: d.l1Coefficient });
+      this.pending.push({
+        dictionary: d.kind,
+        lr: d.lr,
+        l1Coefficient: d.l1Coefficient,
+        ...(d.architecture === "jumprelu" && d.l0Coefficient !== undefined
+          ? { l0Coefficient: d.l0Coefficient }
+          : {}),
+      });
     }
   }
 
@@ -379,12 +386,23 @@ export class StreamRun {
       const d = session.dictionaries.find((x) => x.id === change.dictionary);
       if (!d) continue;
       const { lr, l1Coefficient } = d.trainer.options.schedule;
-      if (lr === change.lr && l1Coefficient === change.l1Coefficient) continue;
-      d.trainer.setHyperparameters({ lr: change.lr, l1Coefficient: change.l1Coefficient });
+      // Only JumpReLU reads an L0 coefficient; elsewhere one sent is ignored.
+      const jumprelu = d.trainer.gpu.architecture.architecture === "jumprelu";
+      const l0Coefficient = jumprelu ? d.trainer.currentL0Coefficient : undefined;
+      const { l0Coefficient: asked, ...plain } = change;
+      const l0 = jumprelu && asked !== undefined ? { l0Coefficient: asked } : {};
+      const l0Same = l0.l0Coefficient === undefined || l0.l0Coefficient === l0Coefficient;
+      if (lr === change.lr && l1Coefficient === change.l1Coefficient && l0Same) continue;
+      d.trainer.setHyperparameters({ lr: change.lr, l1Coefficient: change.l1Coefficient, ...l0 });
       this.ctx.post({
         type: "hyperparameters",
         runId: this.runId,
-        change: { ...change, step: session.batchesServed, previous: { lr, l1Coefficient } },
+        change: {
+          ...plain,
+          ...l0,
+          step: session.batchesServed,
+          previous: { lr, l1Coefficient, ...(jumprelu ? { l0Coefficient } : {}) },
+        },
       });
     }
   }

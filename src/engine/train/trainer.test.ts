@@ -4,6 +4,7 @@ import type { DictionarySpec } from "../dictionary/spec.ts";
 import { forward } from "../reference/dictionaryReference.ts";
 import { loadNodeShaders } from "../../node/nodeShaders.ts";
 import { testDevice } from "../../node/testDevice.ts";
+import { architectureOptions, exportedActivation, initialParams } from "./architecture.ts";
 import { GpuDictionary } from "./gpuDictionary.ts";
 import { DictionaryTrainer, type TrainerOptions } from "./trainer.ts";
 
@@ -192,6 +193,30 @@ describe("DictionaryTrainer", () => {
       expect(trainer.nextPath).toBe(m!.l0 > fraction * spec.dSae ? "dense" : "sparse");
     }
     expect(Math.min(...l0s)).toBeGreaterThan(0);
+    gpu.destroy();
+  });
+
+  it("takes a new JumpReLU L0 coefficient from the next step, and keeps it in its state", async () => {
+    const { device } = await testDevice();
+    const a = architectureOptions({ architecture: "jumprelu", l0Coefficient: 0.1 });
+    const jumpSpec: DictionarySpec = { ...spec, activation: exportedActivation(a) };
+    const gpu = new GpuDictionary(device, loadNodeShaders(), jumpSpec, B, a);
+    gpu.setParams(initialParams(jumpSpec, a, 4));
+    gpu.resetOptimizer();
+    const trainer = new DictionaryTrainer(gpu, options({ logEvery: 1 }));
+    const before = (await trainer.step(batch(B * 6, 1), batch(B * 5, 2)))!;
+    trainer.setHyperparameters({ l0Coefficient: 0.5 });
+    const after = (await trainer.step(batch(B * 6, 3), batch(B * 5, 4)))!;
+    expect(before.l0_coefficient).toBe(0.1);
+    expect(after.l0_coefficient).toBe(0.5);
+    // The step L0 term is the coefficient times the batch's mean L0.
+    expect(after.l0).toBeGreaterThan(0);
+    expect(after.l0_loss).toBeCloseTo(0.5 * after.l0, 5);
+    expect(before.l0_loss).toBeCloseTo(0.1 * before.l0, 5);
+    expect(trainer.state.l0Coefficient).toBe(0.5);
+    const resumed = new DictionaryTrainer(gpu, options({ logEvery: 1 }));
+    resumed.restore(trainer.state);
+    expect((await resumed.step(batch(B * 6, 5), batch(B * 5, 6)))!.l0_coefficient).toBe(0.5);
     gpu.destroy();
   });
 });

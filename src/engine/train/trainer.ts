@@ -36,6 +36,8 @@ export interface TrainerState {
   stepsSinceDensity: number;
   lastL0?: number;
   schedule: Schedule;
+  /** JumpReLU: the L0 coefficient, when changed during the run (absent in older checkpoints). */
+  l0Coefficient?: number;
 }
 
 /** Submitted steps allowed ahead of the GPU before the host waits (bounds queued uploads). */
@@ -50,11 +52,15 @@ export class DictionaryTrainer {
   private inFlight = 0;
   private stepsSinceDensity = 0;
   private lastL0: number | undefined;
+  /** JumpReLU's L0 coefficient: a plain per-step scalar, so it can change mid-run like L1. */
+  private l0Coefficient: number;
 
   constructor(
     readonly gpu: GpuDictionary,
     readonly options: TrainerOptions,
-  ) {}
+  ) {
+    this.l0Coefficient = gpu.architecture.l0Coefficient;
+  }
 
   get stepsDone(): number {
     return this.stepIndex;
@@ -66,6 +72,7 @@ export class DictionaryTrainer {
       stepsSinceDensity: this.stepsSinceDensity,
       lastL0: this.lastL0,
       schedule: { ...this.options.schedule },
+      l0Coefficient: this.l0Coefficient,
     };
   }
 
@@ -75,17 +82,32 @@ export class DictionaryTrainer {
     this.stepsSinceDensity = state.stepsSinceDensity;
     this.lastL0 = state.lastL0;
     this.options.schedule = { ...state.schedule };
+    if (state.l0Coefficient !== undefined) this.l0Coefficient = state.l0Coefficient;
   }
 
-  /** Changes the learning rate or L1 coefficient from the next step on (e.g. while paused). */
-  setHyperparameters(change: { lr?: number; l1Coefficient?: number }): void {
-    this.options.schedule = { ...this.options.schedule, ...change };
+  /**
+   * Changes the learning rate, L1 or (JumpReLU) L0 coefficient from the next step on (e.g.
+   * while paused).
+   */
+  setHyperparameters(change: {
+    lr?: number;
+    l1Coefficient?: number;
+    l0Coefficient?: number;
+  }): void {
+    const { l0Coefficient, ...schedule } = change;
+    this.options.schedule = { ...this.options.schedule, ...schedule };
+    if (l0Coefficient !== undefined) this.l0Coefficient = l0Coefficient;
+  }
+
+  /** JumpReLU's L0 coefficient for the next step. */
+  get currentL0Coefficient(): number {
+    return this.l0Coefficient;
   }
 
   /** The sparsity coefficient of the 0-based step: the schedule's L1, or JumpReLU's L0. */
   private coefficientAt(index: number): number {
     const a = this.gpu.architecture;
-    if (a.architecture === "jumprelu") return a.l0Coefficient;
+    if (a.architecture === "jumprelu") return this.l0Coefficient;
     return a.architecture === "standard" ? l1CoefficientAt(this.options.schedule, index) : 0;
   }
 

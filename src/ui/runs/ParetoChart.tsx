@@ -7,15 +7,33 @@ import {
   Tooltip,
   XAxis,
   YAxis,
+  type SymbolType,
 } from "recharts";
 import type { RunRecord } from "../../storage/runRecord.ts";
 import { metric, si } from "../format.ts";
+import type { StreamArchitecture } from "../../worker/protocol.ts";
+import {
+  ARCHITECTURE_LABELS,
+  describeArchitecture,
+  STREAM_ARCHITECTURES,
+} from "../state/defaults.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { KIND_COLORS, KIND_LABELS } from "../train/seriesColors.ts";
+
+/** One marker per architecture (colour says SAE or transcoder). */
+const ARCHITECTURE_SHAPES: Record<StreamArchitecture, { shape: SymbolType; glyph: string }> = {
+  standard: { shape: "circle", glyph: "●" },
+  topk: { shape: "triangle", glyph: "▲" },
+  batchtopk: { shape: "diamond", glyph: "◆" },
+  jumprelu: { shape: "square", glyph: "■" },
+};
 
 interface ParetoPoint {
   run: string;
   kind: string;
+  arch: StreamArchitecture;
+  /** "TopK k 4", "JumpReLU L0 coef 0.1, skip"... */
+  architecture: string;
   l0: number;
   ce: number | undefined;
   fvu: number;
@@ -29,7 +47,10 @@ export function paretoPoints(runs: RunRecord[]): ParetoPoint[] {
       if (!last || !(last.l0 > 0)) return [];
       const live = run.liveEvals[kind];
       const ce = run.evals[kind]?.ce_loss_score ?? live?.[live.length - 1]?.ce_loss_score;
-      return [{ run: run.label, kind, l0: last.l0, ce, fvu: last.fvu }];
+      const d = run.config.dictionaries.find((x) => x.kind === kind);
+      const architecture = d ? describeArchitecture(d) : "";
+      const arch = d?.architecture ?? "standard";
+      return [{ run: run.label, kind, arch, architecture, l0: last.l0, ce, fvu: last.fvu }];
     }),
   );
 }
@@ -39,11 +60,15 @@ export function ParetoChart() {
   const runs = useRunsStore((s) => s.runs);
   const points = useMemo(() => paretoPoints(runs), [runs]);
   const kinds = ["sae", "transcoder"];
+  const archs = STREAM_ARCHITECTURES.filter((a) => points.some((p) => p.arch === a));
   const panel = (title: string, y: "ce" | "fvu", testId: string) => (
     <figure className="chart" data-testid={testId}>
       <figcaption>
         <span className="chart-title">{title}</span>
-        <span className="muted">{points.length} points</span>
+        <span className="muted" data-testid={`${testId}-shapes`}>
+          {archs.map((a) => `${ARCHITECTURE_SHAPES[a].glyph} ${ARCHITECTURE_LABELS[a]}`).join(" ")}{" "}
+          · {points.length} points
+        </span>
       </figcaption>
       <div className="chart-body" role="img" aria-label={`${title}: ${points.length} runs`}>
         <ResponsiveContainer width="100%" height="100%">
@@ -73,23 +98,27 @@ export function ParetoChart() {
                 if (!p) return null;
                 return (
                   <div className="chart-tooltip">
-                    <strong>{KIND_LABELS[p.kind]}</strong> · {p.run}
+                    <strong>{KIND_LABELS[p.kind]}</strong> {p.architecture} · {p.run}
                     <br />
                     L0 {metric(p.l0)} · FVU {metric(p.fvu)} · CE score {metric(p.ce)}
                   </div>
                 );
               }}
             />
-            {kinds.map((k) => (
-              <Scatter
-                key={k}
-                name={KIND_LABELS[k]}
-                data={points.filter((p) => p.kind === k && (y === "fvu" || p.ce !== undefined))}
-                fill={KIND_COLORS[k]}
-                shape={k === "sae" ? "circle" : "triangle"}
-                isAnimationActive={false}
-              />
-            ))}
+            {kinds.flatMap((k) =>
+              archs.map((a) => (
+                <Scatter
+                  key={`${k}-${a}`}
+                  name={`${KIND_LABELS[k]} ${ARCHITECTURE_LABELS[a]}`}
+                  data={points.filter(
+                    (p) => p.kind === k && p.arch === a && (y === "fvu" || p.ce !== undefined),
+                  )}
+                  fill={KIND_COLORS[k]}
+                  shape={ARCHITECTURE_SHAPES[a].shape}
+                  isAnimationActive={false}
+                />
+              )),
+            )}
           </ScatterChart>
         </ResponsiveContainer>
       </div>

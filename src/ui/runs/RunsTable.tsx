@@ -2,6 +2,7 @@ import { useState } from "react";
 import { last, type RunRecord } from "../../storage/runRecord.ts";
 import type { HyperparameterChange } from "../../worker/protocol.ts";
 import { metric } from "../format.ts";
+import { describeArchitecture } from "../state/defaults.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { KIND_COLORS, KIND_LABELS, runOpacity } from "../train/seriesColors.ts";
 import { downloadRun } from "./download.ts";
@@ -11,7 +12,13 @@ function changeText(c: HyperparameterChange): string {
   const parts: string[] = [];
   const p = c.previous;
   if (!p || p.lr !== c.lr) parts.push(`lr ${p ? `${p.lr} → ` : ""}${c.lr}`);
-  if (!p || p.l1Coefficient !== c.l1Coefficient) {
+  if (c.l0Coefficient !== undefined) {
+    // JumpReLU reads no L1 coefficient: only its L0 coefficient is worth naming.
+    if (!p || p.l0Coefficient !== c.l0Coefficient) {
+      const before = p?.l0Coefficient !== undefined ? `${p.l0Coefficient} → ` : "";
+      parts.push(`l0 coef ${before}${c.l0Coefficient}`);
+    }
+  } else if (!p || p.l1Coefficient !== c.l1Coefficient) {
     parts.push(`l1 ${p ? `${p.l1Coefficient} → ` : ""}${c.l1Coefficient}`);
   }
   return `after step ${c.step}: ${name} ${parts.join(", ")}`;
@@ -38,6 +45,7 @@ export function RunsTable() {
             <th>Run</th>
             <th>Status</th>
             <th>Dictionary</th>
+            <th>Architecture</th>
             <th>Step</th>
             <th>FVU</th>
             <th>L0</th>
@@ -47,7 +55,8 @@ export function RunsTable() {
         </thead>
         <tbody>
           {newestFirst.flatMap((run, age) => {
-            const kinds = run.config.dictionaries.map((d) => d.kind);
+            const dictionaries = run.config.dictionaries;
+            const kinds = dictionaries.map((d) => d.kind);
             const attached = live?.runId === run.id && live.attached;
             return kinds.map((kind, i) => (
               <tr key={`${run.id}-${kind}`} data-run={run.id}>
@@ -89,6 +98,7 @@ export function RunsTable() {
                   </>
                 )}
                 <td style={{ color: KIND_COLORS[kind] }}>{KIND_LABELS[kind]}</td>
+                <td data-testid="run-architecture">{describeArchitecture(dictionaries[i]!)}</td>
                 <td className="num">{last(run.histories[kind])?.step ?? "–"}</td>
                 <td className="num">{metric(last(run.histories[kind])?.fvu)}</td>
                 <td className="num">{metric(last(run.histories[kind])?.l0)}</td>

@@ -1,5 +1,9 @@
 import { MAX_TOPK } from "../../engine/eval/gpuTopkRows.ts";
-import type { StreamArchitecture, StreamRunConfig } from "../../worker/protocol.ts";
+import type {
+  StreamArchitecture,
+  StreamDictionaryConfig,
+  StreamRunConfig,
+} from "../../worker/protocol.ts";
 
 /** Sized for a real GPU. */
 export const GPU_DEFAULTS: StreamRunConfig = {
@@ -63,3 +67,14 @@ export function maxK(architecture: StreamArchitecture, dSae: number): number {
 export const readsK = (a: StreamArchitecture | undefined) => a === "topk" || a === "batchtopk";
 export const readsL1 = (a: StreamArchitecture | undefined) => (a ?? "standard") === "standard";
 export const readsL0 = (a: StreamArchitecture | undefined) => a === "jumprelu";
+
+/** A dictionary's architecture and the setting it reads, in a few words: "TopK k 4", "JumpReLU L0 coef 0.1, skip". */
+export function describeArchitecture(d: StreamDictionaryConfig): string {
+  const a = d.architecture ?? "standard";
+  const sparsity = readsK(a)
+    ? `${ARCHITECTURE_LABELS[a]} k ${d.k ?? DEFAULT_K}`
+    : readsL0(a)
+      ? `${ARCHITECTURE_LABELS[a]} L0 coef ${d.l0Coefficient ?? DEFAULT_L0_COEFFICIENT}`
+      : `ReLU L1 ${d.l1Coefficient}`;
+  return d.kind === "transcoder" && d.skip ? `${sparsity}, skip` : sparsity;
+}

@@ -28,6 +28,14 @@ interface LiveRun {
   liveEvery?: number;
 }
 
+/** What may change while a run is paused (k and the architecture may not). */
+export interface PausedChange {
+  lr: number;
+  l1Coefficient: number;
+  /** JumpReLU only. */
+  l0Coefficient?: number;
+}
+
 interface RunsState {
   runs: RunRecord[];
   loaded: boolean;
@@ -41,7 +49,8 @@ interface RunsState {
   step: () => void;
   stop: () => void;
   reset: () => void;
-  setHyperparameters: (dictionary: string, lr: number, l1Coefficient: number) => void;
+  /** While paused (or interrupted): lr, L1, and JumpReLU's L0 coefficient. */
+  setHyperparameters: (dictionary: string, change: PausedChange) => void;
   resumeRun: (id: string) => void;
   toggleVisible: (id: string) => void;
   deleteRun: (id: string) => Promise<void>;
@@ -179,14 +188,17 @@ export const useRunsStore = create<RunsState>((set, get) => {
       if (!run) return;
       patchRun(run.id, () => ({ histories: {}, liveEvals: {} }), true);
     },
-    setHyperparameters(dictionary, lr, l1Coefficient) {
+    setHyperparameters(dictionary, change) {
       const live = get().live;
       const run = current();
       if (!live || !run || (!live.attached && run.status !== "interrupted")) return;
+      const { lr, l1Coefficient, l0Coefficient } = change;
+      const dict = run.config.dictionaries.find((d) => d.kind === dictionary);
+      const l0 = dict?.architecture === "jumprelu" && l0Coefficient !== undefined;
       const config = {
         ...run.config,
         dictionaries: run.config.dictionaries.map((d) =>
-          d.kind === dictionary ? { ...d, lr, l1Coefficient } : d,
+          d.kind === dictionary ? { ...d, lr, l1Coefficient, ...(l0 ? { l0Coefficient } : {}) } : d,
         ),
       };
       patchRun(run.id, () => ({ config }), true);
@@ -196,7 +208,7 @@ export const useRunsStore = create<RunsState>((set, get) => {
         sendToEngine({
           type: "set-hyperparameters",
           runId: run.id,
-          change: { dictionary, lr, l1Coefficient },
+          change: { dictionary, lr, l1Coefficient, ...(l0 ? { l0Coefficient } : {}) },
         });
       }
     },

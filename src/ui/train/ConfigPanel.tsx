@@ -26,8 +26,9 @@ const KINDS = ["sae", "transcoder"] as const;
 type Kind = (typeof KINDS)[number];
 
 /**
- * The next run's settings (kept in the URL). While a run is paused, its learning rates and L1
- * coefficients stay editable: the change applies from the next step and is recorded in the run.
+ * The next run's settings (kept in the URL). While a run is paused, its learning rates and
+ * L1 / L0 coefficients stay editable: the change applies from the next step and is recorded in
+ * the run. k and the architecture stay fixed (they size the run's buffers).
  */
 export function ConfigPanel() {
   const config = useConfigStore((s) => s.config);
@@ -53,9 +54,16 @@ export function ConfigPanel() {
     next.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
     update({ dictionaries: next });
     const changed = next.find((d) => d.kind === kind);
-    const hyper = patch?.lr !== undefined || patch?.l1Coefficient !== undefined;
+    const hyper =
+      patch?.lr !== undefined ||
+      patch?.l1Coefficient !== undefined ||
+      patch?.l0Coefficient !== undefined;
     if ((paused || interrupted) && changed && hyper) {
-      useRunsStore.getState().setHyperparameters(kind, changed.lr, changed.l1Coefficient);
+      useRunsStore.getState().setHyperparameters(kind, {
+        lr: changed.lr,
+        l1Coefficient: changed.l1Coefficient,
+        ...(changed.l0Coefficient !== undefined ? { l0Coefficient: changed.l0Coefficient } : {}),
+      });
     }
   };
 
@@ -268,17 +276,19 @@ export function ConfigPanel() {
                       max={maxK(d.architecture!, d.dSae)}
                       integer
                       disabled={attached}
+                      title={
+                        attached ? "k is fixed during a run: it sizes the TopK buffers" : undefined
+                      }
                       onChange={(v) => updateDict(kind, { k: v })}
                     />
                   )}
                   {readsL0(d.architecture) && (
                     <NumberField
                       label="L0 coefficient"
-                      testId={`${kind}-l0`}
+                      testId={`${kind}-l0-coefficient`}
                       value={d.l0Coefficient ?? DEFAULT_L0_COEFFICIENT}
                       min={0}
                       max={1e6}
-                      disabled={attached}
                       onChange={(v) => updateDict(kind, { l0Coefficient: v })}
                     />
                   )}
@@ -316,8 +326,8 @@ export function ConfigPanel() {
       })}
       {paused && (
         <p className="notice" data-testid="paused-note">
-          Paused: changes to the learning rate and L1 coefficient apply from the next step and are
-          recorded in the run.
+          Paused: changes to the learning rate and the L1 or L0 coefficient apply from the next step
+          and are recorded in the run; k stays fixed.
         </p>
       )}
     </aside>

@@ -2,6 +2,7 @@ import { memo, useEffect, useRef, useState } from "react";
 import { create } from "zustand";
 import { metric, si } from "../format.ts";
 import { linear, yScale, type Scale } from "./chartScales.ts";
+import type { LineStyle } from "./lossTerms.ts";
 import { KIND_COLORS, KIND_LABELS, runOpacity } from "./seriesColors.ts";
 
 export interface Series {
@@ -9,8 +10,18 @@ export interface Series {
   kind: string;
   runLabel: string;
   age: number;
-  dashed?: boolean;
+  /** Which term of the metric it is ("MSE", "AuxK"...), when a chart shows several. */
+  term?: string;
+  line?: LineStyle;
   points: { tokens: number; value: number }[];
+}
+
+const DASHES: Record<LineStyle, number[]> = { solid: [], dashed: [5, 3], dotted: [1.5, 2.5] };
+
+/** "SAE", or "SAE AuxK" on a chart of several terms. */
+function seriesName(s: Series): string {
+  const kind = KIND_LABELS[s.kind] ?? s.kind;
+  return s.term ? `${kind} ${s.term}` : kind;
 }
 
 /** The x (tokens) the pointer is over, shared by every chart: hover is synced. */
@@ -56,10 +67,9 @@ export const MetricChart = memo(function MetricChart(props: {
     draw(c, size, series, y, linear(0, xMax), hover);
   });
 
-  const latest = series
-    .filter((s) => s.age === 0 && s.points.length > 0)
-    .map((s) => `${KIND_LABELS[s.kind] ?? s.kind} ${metric(s.points[s.points.length - 1]!.value)}`)
-    .join(", ");
+  const terms = series.some((s) => s.term !== undefined);
+  const latestParts = latestText(series.filter((s) => s.age === 0 && s.points.length > 0));
+  const latest = latestParts.join(terms ? " · " : ", ");
   const hovered =
     hover === undefined
       ? []
@@ -75,11 +85,17 @@ export const MetricChart = memo(function MetricChart(props: {
   };
 
   return (
-    <figure className="chart" data-testid={props.testId}>
+    <figure className={terms ? "chart chart-terms" : "chart"} data-testid={props.testId}>
       <figcaption>
         <span className="chart-title">{title}</span>
         <span className="chart-latest mono" data-testid={`${props.testId}-latest`}>
-          {latest}
+          {terms
+            ? latestParts.map((part) => (
+                <span key={part} className="latest-line">
+                  {part}
+                </span>
+              ))
+            : latest}
         </span>
       </figcaption>
       <div className="chart-body" role="img" aria-label={`${title}: ${latest || "no data yet"}`}>
@@ -93,7 +109,7 @@ export const MetricChart = memo(function MetricChart(props: {
             {si(hovered[0]!.p!.tokens)} tokens
             {hovered.map(({ s, p }) => (
               <div key={s.key} style={{ color: KIND_COLORS[s.kind] }}>
-                {KIND_LABELS[s.kind]} {metric(p!.value)}
+                {seriesName(s)} {metric(p!.value)}
               </div>
             ))}
           </div>
@@ -102,6 +118,17 @@ export const MetricChart = memo(function MetricChart(props: {
     </figure>
   );
 });
+
+/** ["SAE 0.37", "Transcoder 0.36"]; with terms, one part per kind: "SAE MSE 46.7 AuxK 0". */
+function latestText(newest: Series[]): string[] {
+  const value = (s: Series) => metric(s.points[s.points.length - 1]!.value);
+  if (!newest.some((s) => s.term)) return newest.map((s) => `${seriesName(s)} ${value(s)}`);
+  const kinds = [...new Set(newest.map((s) => s.kind))];
+  return kinds.map((kind) => {
+    const terms = newest.filter((s) => s.kind === kind).map((s) => `${s.term} ${value(s)}`);
+    return `${KIND_LABELS[kind] ?? kind} ${terms.join(" ")}`;
+  });
+}
 
 function nearest(points: Series["points"], tokens: number) {
   let best: Series["points"][number] | undefined;
@@ -176,7 +203,7 @@ function draw(
     g.fillStyle = g.strokeStyle;
     g.globalAlpha = runOpacity(s.age);
     g.lineWidth = s.age === 0 ? 2 : 1.5;
-    g.setLineDash(s.dashed ? [4, 3] : []);
+    g.setLineDash(DASHES[s.line ?? "solid"]);
     g.beginPath();
     pts.forEach((p, i) =>
       i === 0 ? g.moveTo(px(p.tokens), py(p.value)) : g.lineTo(px(p.tokens), py(p.value)),

@@ -1,6 +1,8 @@
 import { useMemo, type ReactNode } from "react";
 import type { MetricPoint, RunRecord } from "../../storage/runRecord.ts";
 import { useRunsStore } from "../state/runsStore.ts";
+import { describeArchitecture } from "../state/defaults.ts";
+import { lossTermsOf } from "./lossTerms.ts";
 import { MetricChart, type Series } from "./MetricChart.tsx";
 import { KIND_COLORS, KIND_LABELS } from "./seriesColors.ts";
 import "./MetricCharts.css";
@@ -15,22 +17,49 @@ function useShownRuns(): RunRecord[] {
   }, [runs, liveId]);
 }
 
-function metricSeries(
-  runs: RunRecord[],
-  pick: (p: MetricPoint) => number,
-  dashed = false,
-  suffix = "",
-): Series[] {
+function metricSeries(runs: RunRecord[], pick: (p: MetricPoint) => number): Series[] {
   return runs.flatMap((run, age) =>
     Object.entries(run.histories).map(([kind, points]) => ({
-      key: `${run.id}-${kind}${suffix}`,
+      key: `${run.id}-${kind}`,
       kind,
       runLabel: run.label,
       age,
-      dashed,
       points: points.map((p) => ({ tokens: p.tokens, value: pick(p) })),
     })),
   );
+}
+
+/** Each run's loss terms per dictionary: MSE and whichever its architecture has. */
+function lossSeries(runs: RunRecord[]): Series[] {
+  return runs.flatMap((run, age) =>
+    Object.entries(run.histories).flatMap(([kind, points]) =>
+      lossTermsOf(points).map((term) => ({
+        key: `${run.id}-${kind}-${term.label}`,
+        kind,
+        runLabel: run.label,
+        age,
+        term: term.label,
+        line: term.line,
+        points: points.map((p) => ({ tokens: p.tokens, value: term.pick(p) })),
+      })),
+    ),
+  );
+}
+
+/** "Loss (log): MSE solid · AuxK, L0 dashed": the terms shown and their line styles. */
+function lossTitle(series: Series[]): string {
+  const names = (line: string) => [
+    ...new Set(series.filter((s) => (s.line ?? "solid") === line).map((s) => s.term)),
+  ];
+  const dashed = names("dashed");
+  const dotted = names("dotted");
+  return [
+    "Loss (log): MSE solid",
+    dashed.length > 0 ? `${dashed.join(", ")} dashed` : "",
+    dotted.length > 0 ? `${dotted.join(", ")} dotted` : "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
 }
 
 /** Small multiples sharing the x-axis (tokens trained): the SAE and the transcoder together. */
@@ -41,10 +70,7 @@ export function MetricCharts(props: { children?: ReactNode }) {
       fvu: metricSeries(runs, (p) => p.fvu),
       l0: metricSeries(runs, (p) => p.l0),
       dead: metricSeries(runs, (p) => p.dead_features),
-      loss: [
-        ...metricSeries(runs, (p) => p.mse_loss, false, "-mse"),
-        ...metricSeries(runs, (p) => p.l1_loss, true, "-l1"),
-      ],
+      loss: lossSeries(runs),
       ce: runs.flatMap((run, age) =>
         Object.entries(run.liveEvals).map(([kind, points]) => ({
           key: `${run.id}-${kind}-ce`,
@@ -58,6 +84,7 @@ export function MetricCharts(props: { children?: ReactNode }) {
     [runs],
   );
   const xMax = Math.max(1, ...runs.map((r) => r.config.steps * r.config.batchSize));
+  const newest = runs[0]?.config.dictionaries;
   return (
     <section className="charts" aria-label="Training curves">
       <div className="charts-legend">
@@ -65,6 +92,11 @@ export function MetricCharts(props: { children?: ReactNode }) {
           <span key={kind} className="legend-item">
             <span className="legend-swatch" style={{ background: color }} />
             {KIND_LABELS[kind]}
+            {newest?.some((d) => d.kind === kind) && (
+              <span className="legend-arch" data-testid={`legend-arch-${kind}`}>
+                {describeArchitecture(newest.find((d) => d.kind === kind)!)}
+              </span>
+            )}
           </span>
         ))}
         <span className="muted">
@@ -77,7 +109,7 @@ export function MetricCharts(props: { children?: ReactNode }) {
         <MetricChart xMax={xMax} title="Dead latents" testId="chart-dead" series={charts.dead} />
         <MetricChart
           xMax={xMax}
-          title="MSE (solid) · L1 (dashed)"
+          title={lossTitle(charts.loss)}
           testId="chart-loss"
           series={charts.loss}
           log
