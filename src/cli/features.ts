@@ -1,4 +1,11 @@
 import { readFile, writeFile } from "node:fs/promises";
+import type { DictionaryParams, DictionarySpec } from "../engine/dictionary/spec.ts";
+import { matchFeatures } from "../engine/features/featureMatchPass.ts";
+import {
+  CHANCE_QUANTILE,
+  type FeatureMatches,
+  type MatchColumn,
+} from "../engine/features/featureMatching.ts";
 import { TOP_EXAMPLES } from "../engine/features/featureStats.ts";
 import { FeatureStatsPass } from "../engine/features/featureStatsPass.ts";
 import { featuresJson } from "../engine/features/featuresJson.ts";
@@ -32,7 +39,7 @@ import {
 
 const USAGE =
   "usage: npm run features -- --model builtin|DIR --dict PATH (--text-file FILE | --tokens N) " +
-  "[--top K] [--context C] [--include-special] [--seed S] --out features.json";
+  "[--top K] [--context C] [--include-special] [--seed S] [--match PATH] --out features.json";
 
 const HELP = `${USAGE}
 
@@ -52,6 +59,9 @@ ${MODEL_HELP}
   --context C            tokens of context either side of an example (default 5)
   --include-special      count <|endoftext|> positions too (default: left out)
   --seed S               seeds the interval samples (default 0)
+  --match PATH           a second dictionary: for each feature, its best match there by decoder
+                         cosine and by activation correlation over the same tokens, with chance
+                         baselines (a "matches" block)
   --out FILE             the JSON file to write`;
 
 runCli("features", async () => {
@@ -66,6 +76,7 @@ runCli("features", async () => {
       top: str,
       context: str,
       seed: str,
+      match: str,
       out: str,
       "include-special": { type: "boolean" },
     },
@@ -82,22 +93,17 @@ runCli("features", async () => {
   if ((v["text-file"] === undefined) === (v.tokens === undefined)) {
     throw new CliError(`give --text-file FILE or --tokens N (${USAGE})`);
   }
-  const set = await openPathFileSet([dictPath]);
-  let dict;
-  try {
-    const recognized = await recognize(set);
-    if (recognized.kind !== "dictionary") {
-      throw new CliError(
-        `--dict ${dictPath}: ${describeRecognized(recognized)}; expected a dictionary`,
-      );
-    }
-    dict = withNormScale(await recognized.load(), undefined);
-  } finally {
-    await set.close();
-  }
+  const dict = await loadDictionary("dict", dictPath);
+  const matchPath = v.match as string | undefined;
+  const other = matchPath === undefined ? undefined : await loadDictionary("match", matchPath);
   const weights = await loadModelFolder(flags.model, { processing: flags.processing });
-  const mismatch = dictionaryMismatch(dict.spec, weights.config, flags.model);
-  if (mismatch) throw new CliError(`--dict ${dictPath}: ${mismatch}`);
+  for (const [flag, path, d] of [
+    ["dict", dictPath, dict],
+    ["match", matchPath, other],
+  ] as const) {
+    const mismatch = d && dictionaryMismatch(d.spec, weights.config, flags.model);
+    if (mismatch) throw new CliError(`--${flag} ${path}: ${mismatch}`);
+  }
   // A text file is read as written: BOS only when asked for.
   const textFile = v["text-file"] as string | undefined;
   const { prependBos, contextSize } = sequenceSettings(
@@ -145,6 +151,7 @@ runCli("features", async () => {
   const pass = new FeatureStatsPass(device, shaders, model, dict.spec, dict.params);
   const started = performance.now();
   let stats;
+  let matches: FeatureMatches | undefined;
   try {
     stats = await pass.run(windows, {
       seed,
@@ -152,6 +159,15 @@ runCli("features", async () => {
       onProgress: (done, total) =>
         process.stderr.write(`\rfeatures: ${done}/${total} tokens read (two reads)`),
     });
+    if (other) {
+      process.stderr.write("\n");
+      matches = await matchFeatures(device, shaders, model, dict, other, windows, {
+        seed,
+        excludeTokens: excluded,
+        onProgress: (done, total) =>
+          process.stderr.write(`\rfeatures: matching, ${done}/${total} tokens read`),
+      });
+    }
   } finally {
     pass.destroy();
     model.destroy();
@@ -176,9 +192,56 @@ runCli("features", async () => {
     views,
     { topExamples: top, context, decode: (t) => decodeTokens([t]) },
   );
-  await writeFile(out, JSON.stringify(json) + "\n");
+  const withMatches =
+    matches && matchPath !== undefined
+      ? { ...json, matches: matchesJson(matchPath, matches) }
+      : json;
+  await writeFile(out, JSON.stringify(withMatches) + "\n");
   process.stderr.write(
     `wrote ${out}: ${dict.spec.dSae} features over ${stats.tokens} tokens in ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s on ${adapterName}\n`,
   );
 });
+
+async function loadDictionary(
+  flag: string,
+  path: string,
+): Promise<{ spec: DictionarySpec; params: DictionaryParams }> {
+  const set = await openPathFileSet([path]);
+  try {
+    const recognized = await recognize(set);
+    if (recognized.kind !== "dictionary") {
+      throw new CliError(
+        `--${flag} ${path}: ${describeRecognized(recognized)}; expected a dictionary`,
+      );
+    }
+    return withNormScale(await recognized.load(), undefined);
+  } finally {
+    await set.close();
+  }
+}
+
+function columnJson(column: MatchColumn | undefined, note: string | undefined) {
+  if (!column) return { note };
+  return {
+    threshold: column.threshold,
+    matched_fraction: column.matched,
+    best: Array.from(column.index),
+    value: Array.from(column.value),
+    baseline: Array.from(column.baseline),
+  };
+}
+
+/** The "matches" block: per feature of --dict, its best --match feature by each statistic. */
+function matchesJson(path: string, m: FeatureMatches) {
+  return {
+    dictionary: path,
+    d_sae: m.dSaeB,
+    chance_quantile: CHANCE_QUANTILE,
+    tokens: m.tokens,
+    baseline_tokens: m.baselineTokens,
+    correlation_pairs: m.pairs,
+    decoder_cosine: columnJson(m.cosine, m.cosineNote),
+    correlation: columnJson(m.correlation, m.correlationNote),
+  };
+}

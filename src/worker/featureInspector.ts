@@ -63,6 +63,26 @@ interface LastResult {
   info: Parameters<typeof featuresJson>[0];
 }
 
+/**
+ * The first windows of the built-in corpus's held-out slice covering about `tokens` tokens, in
+ * the run context. The built-in model reads windows as it was trained on them (no BOS); a loaded
+ * checkpoint as its dictionaries say, else as SAELens does (with BOS).
+ */
+export function heldOutWindows(
+  corpus: TokenCorpus,
+  model: { gpu: GpuGpt2; builtin: boolean },
+  specs: DictionarySpec[],
+  tokens: number,
+): FeatureWindows & { prependBos: boolean } {
+  const seqLen = runContextSize(model.gpu.config);
+  const prependBos = specs.some((s) => s.prependBos ?? !model.builtin);
+  const body = seqLen - (prependBos ? 1 : 0);
+  const slice = corpus.heldOut;
+  const available = Math.floor((slice.end - slice.start) / body);
+  const count = Math.max(1, Math.min(available, Math.floor(tokens / seqLen)));
+  return { ...corpusWindows(corpus, slice, seqLen, prependBos, count), prependBos };
+}
+
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export class FeatureInspector {
@@ -79,7 +99,7 @@ export class FeatureInspector {
   handle(m: ToWorkerFeatures): void {
     switch (m.type) {
       case "inspect-features":
-        void this.inspect(m.requestId, m.dictionary, m.tokens);
+        void this.inspect(m.requestId, m.dictionary, m.tokens, m.weightViews ?? true);
         break;
       case "cancel-features":
         if (this.running?.requestId === m.requestId) this.running.controller.abort();
@@ -94,6 +114,7 @@ export class FeatureInspector {
     requestId: string,
     ref: FeatureDictionaryRef,
     tokens: number,
+    withViews: boolean,
   ): Promise<void> {
     const fail = (message: string) =>
       this.deps.post({ type: "features-error", requestId, message });
@@ -120,15 +141,8 @@ export class FeatureInspector {
       ]);
       const mismatch = dictionaryMismatch(dict.spec, model.gpu.config, model.name);
       if (mismatch) throw new Error(`${dict.label} cannot run on this model: ${mismatch}`);
-      const seqLen = runContextSize(model.gpu.config);
-      // The built-in model reads windows as it was trained on them (no BOS); a loaded
-      // checkpoint as its dictionary says, else as SAELens does (with BOS).
-      const prependBos = dict.spec.prependBos ?? !model.builtin;
-      const body = seqLen - (prependBos ? 1 : 0);
-      const slice = corpus.heldOut;
-      const available = Math.floor((slice.end - slice.start) / body);
-      const count = Math.max(1, Math.min(available, Math.floor(tokens / seqLen)));
-      const windows = corpusWindows(corpus, slice, seqLen, prependBos, count);
+      const windows = heldOutWindows(corpus, model, [dict.spec], tokens);
+      const { seqLen, prependBos } = windows;
       const pass = new FeatureStatsPass(
         device,
         this.deps.shaders,
@@ -148,7 +162,7 @@ export class FeatureInspector {
         pass.destroy();
       }
       signal.throwIfAborted();
-      const host = await this.deps.hostWeights();
+      const host = withViews ? await this.deps.hostWeights() : undefined;
       let views: WeightViews | undefined;
       let viewsNote: string | undefined;
       if (host) {
@@ -158,6 +172,8 @@ export class FeatureInspector {
           signal,
           onProgress: (view) => progress(step++, steps, `Weight views: ${view}`),
         });
+      } else if (!withViews) {
+        viewsNote = "Logits, de-embeddings and neighbours were not asked for (Weight views).";
       } else {
         viewsNote =
           "Logits, de-embeddings and neighbours are skipped for a loaded checkpoint: its host " +
@@ -297,6 +313,7 @@ function compact(
     const b = Math.floor(((Math.log10(d) - lo) / (hi - lo)) * DENSITY_BINS);
     counts[Math.max(0, Math.min(DENSITY_BINS - 1, b))]!++;
   }
+  const max = Float32Array.from(stats.max);
   const windowTokens = windows.read(0, windows.count);
   const k = views?.logitsRaw[0]?.top.length ?? 0;
   const logitsRaw = extremes(views?.logitsRaw, k);
@@ -327,9 +344,11 @@ function compact(
     seed: info.seed,
     count: stats.count as Uint32Array<ArrayBuffer>,
     density,
-    max: Float32Array.from(stats.max),
+    max,
     min: Float32Array.from(stats.min),
     mean,
+    orderByDensity: descending(density),
+    orderByMax: descending(max),
     histograms: stats.histograms as Uint32Array<ArrayBuffer>,
     histogramBins: stats.histograms.length / Math.max(1, n) / 2,
     top: exampleLists(stats.top, windows.seqLen),
@@ -348,11 +367,19 @@ function compact(
   };
 }
 
+/** Feature indices by value, descending, ties by index (sorted here, not on the page). */
+function descending(values: Float32Array): Uint32Array<ArrayBuffer> {
+  return Uint32Array.from({ length: values.length }, (_, i) => i).sort(
+    (a, b) => values[b]! - values[a]! || a - b,
+  );
+}
+
 /** The result's typed arrays that can move (the stats kept for export are copied first). */
 function transferables(d: FeatureDashboards): Transferable[] {
   const out = new Set<ArrayBuffer>();
   const add = (a: { buffer: ArrayBuffer } | undefined) => a && out.add(a.buffer);
   for (const a of [d.density, d.max, d.min, d.mean, d.windowTokens]) add(a);
+  for (const a of [d.orderByDensity, d.orderByMax]) add(a);
   for (const l of [d.top, d.intervals]) [l.offsets, l.token, l.activation].forEach(add);
   for (const e of [d.logitsRaw, d.logitsLn, d.deembedding, d.neighbors]) {
     if (e) [e.topIndex, e.topValue, e.bottomIndex, e.bottomValue].forEach(add);

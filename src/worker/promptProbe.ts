@@ -93,6 +93,62 @@ export class PromptProbe {
     return next;
   }
 
+  /**
+   * One feature's activation at every position of a window of token ids as the dashboards read
+   * it (BOS already in it when they prepend one): one forward pass to the dictionary's hook.
+   */
+  windowActivations(
+    tokens: number[],
+    ref: FeatureDictionaryRef,
+    feature: number,
+  ): Promise<Float32Array<ArrayBuffer>> {
+    const next = this.queue.then(() => this.windowNow(tokens, ref, feature));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async windowNow(
+    tokens: number[],
+    ref: FeatureDictionaryRef,
+    feature: number,
+  ): Promise<Float32Array<ArrayBuffer>> {
+    const busy = this.deps.busy();
+    if (busy) throw new Error(busy);
+    const [device, model, d] = await Promise.all([
+      this.deps.device(),
+      this.deps.model(),
+      this.deps.dictionary(ref),
+    ]);
+    const config = model.gpu.config;
+    const mismatch = dictionaryMismatch(d.spec, config, model.name);
+    if (mismatch) throw new Error(`${d.label} cannot run on this model: ${mismatch}`);
+    if (!Number.isInteger(feature) || feature < 0 || feature >= d.spec.dSae) {
+      throw new RangeError(`feature ${feature} is not one of ${d.label}'s ${d.spec.dSae}`);
+    }
+    const seqLen = tokens.length;
+    const most = Math.min(runContextSize(config), model.gpu.maxRows);
+    if (seqLen === 0 || seqLen > most) {
+      throw new RangeError(`a window of ${seqLen} tokens; it must hold 1 to ${most}`);
+    }
+    const apply = this.encoder(ref, device, d.spec, d.params);
+    model.gpu.setTokens(tokens);
+    const encoder = device.createCommandEncoder();
+    model.gpu.encodeForward(encoder, {
+      nSeq: 1,
+      seqLen,
+      lastLayer: parseHookName(d.spec.hookName, config.nLayer).layer,
+      handlers: [
+        {
+          hook: d.spec.hookName,
+          run: (enc, site) => apply.encodeApply(enc, site.buffer, site.rows),
+        },
+      ],
+    });
+    device.queue.submit([encoder.finish()]);
+    const latents = await apply.readLatents(seqLen);
+    return Float32Array.from({ length: seqLen }, (_, r) => latents[r * d.spec.dSae + feature]!);
+  }
+
   private async runNow(
     text: string,
     refs: FeatureDictionaryRef[],

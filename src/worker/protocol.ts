@@ -1,5 +1,6 @@
 /** The one typed message protocol between the UI thread and the engine worker. */
 import type { DictionaryKind, NormalizeActivations } from "../engine/dictionary/spec.ts";
+import type { FeatureMatches } from "../engine/features/featureMatching.ts";
 import type { HookSite } from "../engine/model/hooks.ts";
 import type { ModelQuality } from "../engine/model/modelQuality.ts";
 import type { ProbeLoss } from "../engine/model/probeLoss.ts";
@@ -75,14 +76,20 @@ export interface AdapterInfo {
   maxStorageBufferBindingSize: number;
 }
 
-/** A learning-rate or L1 change made while paused: it applies after `step` steps. */
+/**
+ * A learning-rate, L1 or (JumpReLU) L0 coefficient change made while paused: it applies after
+ * `step` steps. k stays fixed during a run (it sizes the TopK buffers), and so does the AuxK
+ * coefficient (a constant of the compiled AuxK kernels).
+ */
 export interface HyperparameterChange {
   step: number;
   dictionary: string;
   lr: number;
   l1Coefficient: number;
+  /** JumpReLU only. */
+  l0Coefficient?: number;
   /** What they were before (absent when the page recorded the change itself). */
-  previous?: { lr: number; l1Coefficient: number };
+  previous?: { lr: number; l1Coefficient: number; l0Coefficient?: number };
 }
 
 /** Faults the tests inject through the protocol (never sent by the page itself). */
@@ -296,6 +303,8 @@ export type ToWorkerFeatures =
       dictionary: FeatureDictionaryRef;
       /** Tokens of the built-in corpus's held-out slice to read, in whole windows. */
       tokens: number;
+      /** Compute logits, de-embeddings and neighbours too (default true). */
+      weightViews?: boolean;
     }
   | { type: "cancel-features"; requestId: string }
   | { type: "export-features"; requestId: string; fileName: string }
@@ -310,7 +319,39 @@ export type ToWorkerFeatures =
       text: string;
       /** One or two dictionaries (e.g. a run's SAE and transcoder at the same layer). */
       dictionaries: FeatureDictionaryRef[];
-    };
+    }
+  /**
+   * One feature's activation at every position of one window (a dashboards' window, as read):
+   * one forward pass to the dictionary's input hook. Answered with feature-window-ready or
+   * feature-window-error.
+   */
+  | {
+      type: "feature-window";
+      requestId: string;
+      dictionary: FeatureDictionaryRef;
+      feature: number;
+      tokens: number[];
+    }
+  /**
+   * Match A's features to B's (decoder cosine, activation correlation, chance baselines) over
+   * the first `tokens` of the held-out slice: match-progress* → match-ready, or match-error.
+   * After cancel-match the worker says nothing more of that request.
+   */
+  | {
+      type: "match-features";
+      requestId: string;
+      a: FeatureDictionaryRef;
+      b: FeatureDictionaryRef;
+      tokens: number;
+    }
+  | { type: "cancel-match"; requestId: string };
+
+/** match-ready's result: featureMatching.ts's, with the dictionaries' labels. */
+export interface FeatureMatchResult extends FeatureMatches {
+  labelA: string;
+  labelB: string;
+  seconds: number;
+}
 
 /** Try-a-prompt's answer: per dictionary, per token, the top features [index, value]. */
 export interface PromptResult {
@@ -375,6 +416,9 @@ export interface FeatureDashboards {
   max: Float32Array<ArrayBuffer>;
   min: Float32Array<ArrayBuffer>;
   mean: Float32Array<ArrayBuffer>;
+  /** Every feature by density, and by max activation, descending (ties: lower index first). */
+  orderByDensity: Uint32Array<ArrayBuffer>;
+  orderByMax: Uint32Array<ArrayBuffer>;
   /** Per feature 50 linear bins over [0, max], then 50 log bins over [min, max]. */
   histograms: Uint32Array<ArrayBuffer>;
   histogramBins: number;
@@ -408,4 +452,9 @@ export type FromWorkerFeatures =
   | { type: "features-error"; requestId: string; message: string }
   | { type: "features-export-ready"; requestId: string; fileName: string; bytes: ArrayBuffer }
   | ({ type: "prompt-result" } & PromptResult)
-  | { type: "prompt-error"; requestId: string; message: string };
+  | { type: "prompt-error"; requestId: string; message: string }
+  | { type: "feature-window-ready"; requestId: string; values: Float32Array<ArrayBuffer> }
+  | { type: "feature-window-error"; requestId: string; message: string }
+  | { type: "match-progress"; requestId: string; done: number; total: number; label: string }
+  | { type: "match-ready"; requestId: string; result: FeatureMatchResult }
+  | { type: "match-error"; requestId: string; message: string };

@@ -1,6 +1,8 @@
 import { create } from "zustand";
 import type { FeatureDashboards, FeatureDictionaryRef, FromWorker } from "../../worker/protocol.ts";
 import { sendToEngine } from "../engine.ts";
+import { useFeatureWindowStore } from "./featureWindowStore.ts";
+import { useMatchStore } from "./matchStore.ts";
 
 export type FeatureSort = "density" | "max" | "index";
 
@@ -14,6 +16,10 @@ interface FeaturesState {
   /** Which dictionary the shown dashboards (and the request in flight) are of. */
   shownRef?: FeatureDictionaryRef;
   runningRef?: FeatureDictionaryRef;
+  /** The dictionary the controls have chosen (follows a feature opened from elsewhere). */
+  chosenRef?: FeatureDictionaryRef;
+  /** Counts the dashboards shown, so that what was computed for older ones is told apart. */
+  shownVersion: number;
   /** A feature to open once the dashboards in flight are ready. */
   pendingSelect?: number;
   /** Token id → its string, from dashboards.strings. */
@@ -23,7 +29,11 @@ interface FeaturesState {
   filter: string;
   exporting: boolean;
   exportError?: string;
+  /** Compute the weight views (logits, de-embeddings, neighbours) with the next pass. */
+  weightViews: boolean;
+  setWeightViews: (on: boolean) => void;
   run: (dictionary: FeatureDictionaryRef, tokens: number) => void;
+  choose: (dictionary: FeatureDictionaryRef) => void;
   cancel: () => void;
   exportJson: (fileName: string) => void;
   select: (feature: number | undefined) => void;
@@ -44,10 +54,14 @@ let counter = 0;
 export const useFeaturesStore = create<FeaturesState>((set, get) => ({
   phase: "idle",
   strings: new Map(),
+  shownVersion: 0,
   sort: "density",
   filter: "",
   exporting: false,
+  weightViews: true,
+  setWeightViews: (weightViews) => set({ weightViews }),
   run(dictionary, tokens) {
+    const weightViews = get().weightViews;
     const previous = get().requestId;
     if (get().phase === "running" && previous) {
       sendToEngine({ type: "cancel-features", requestId: previous });
@@ -59,10 +73,12 @@ export const useFeaturesStore = create<FeaturesState>((set, get) => ({
       progress: undefined,
       error: undefined,
       runningRef: dictionary,
+      chosenRef: dictionary,
       pendingSelect: undefined,
     });
-    sendToEngine({ type: "inspect-features", requestId, dictionary, tokens });
+    sendToEngine({ type: "inspect-features", requestId, dictionary, tokens, weightViews });
   },
+  choose: (chosenRef) => set({ chosenRef }),
   cancel() {
     const { requestId, phase, dashboards } = get();
     if (phase !== "running" || !requestId) return;
@@ -85,7 +101,7 @@ export const useFeaturesStore = create<FeaturesState>((set, get) => ({
     if (phase === "running" && runningRef && sameRef(runningRef, dictionary)) {
       set({ pendingSelect: feature });
     } else if (phase !== "running" && shownRef && sameRef(shownRef, dictionary)) {
-      set({ selected: feature });
+      set({ selected: feature, chosenRef: dictionary });
     } else {
       get().run(dictionary, tokens);
       set({ pendingSelect: feature });
@@ -94,6 +110,8 @@ export const useFeaturesStore = create<FeaturesState>((set, get) => ({
   setSort: (sort) => set({ sort }),
   setFilter: (filter) => set({ filter }),
   receive(m) {
+    useMatchStore.getState().receive(m);
+    useFeatureWindowStore.getState().receive(m);
     switch (m.type) {
       case "features-progress":
         if (m.requestId === get().requestId) {
@@ -114,6 +132,7 @@ export const useFeaturesStore = create<FeaturesState>((set, get) => ({
           selected: get().pendingSelect,
           pendingSelect: undefined,
           shownRef: get().runningRef,
+          shownVersion: get().shownVersion + 1,
           filter: "",
         });
         break;
@@ -132,13 +151,16 @@ export const useFeaturesStore = create<FeaturesState>((set, get) => ({
         break;
     }
   },
-  engineDied: () =>
+  engineDied: () => {
+    useMatchStore.getState().engineDied();
+    useFeatureWindowStore.getState().engineDied();
     set({
       phase: get().dashboards ? "ready" : "idle",
       progress: undefined,
       exporting: false,
       error: undefined,
-    }),
+    });
+  },
 }));
 
 export function sameRef(a: FeatureDictionaryRef, b: FeatureDictionaryRef): boolean {

@@ -3,6 +3,7 @@ import { NumberField } from "../../NumberField.tsx";
 import { useEngineStore } from "../../state/engineStore.ts";
 import { useFeaturesStore } from "../../state/featuresStore.ts";
 import {
+  choiceKey,
   DEFAULT_DASHBOARD_TOKENS as DEFAULT_TOKENS,
   useDictionaryChoices,
 } from "./dictionaryChoices.ts";
@@ -20,8 +21,11 @@ export function DashboardsControls() {
   const ready = useFeaturesStore((s) => s.dashboards !== undefined);
   const exporting = useFeaturesStore((s) => s.exporting);
   const exportError = useFeaturesStore((s) => s.exportError);
-  const [key, setKey] = useState<string>();
+  const chosenRef = useFeaturesStore((s) => s.chosenRef);
   const [tokens, setTokens] = useState<number>();
+  const views = useFeaturesStore((s) => s.weightViews);
+  // The store's choice, so that a feature opened from the prompt view switches it too.
+  const key = chosenRef && choiceKey(chosenRef);
   const chosen = choices.find((c) => c.key === key) ?? choices[0];
   const n = tokens ?? (software === false ? DEFAULT_TOKENS.gpu : DEFAULT_TOKENS.software);
   const store = useFeaturesStore.getState();
@@ -35,7 +39,10 @@ export function DashboardsControls() {
             data-testid="dash-dictionary"
             value={chosen?.key ?? ""}
             disabled={choices.length === 0}
-            onChange={(e) => setKey(e.target.value)}
+            onChange={(e) => {
+              const c = choices.find((x) => x.key === e.target.value);
+              if (c) store.choose(c.ref);
+            }}
           >
             {choices.length === 0 && <option value="">none yet</option>}
             {choices.map((c) => (
@@ -54,6 +61,15 @@ export function DashboardsControls() {
           onChange={setTokens}
           testId="dash-tokens"
         />
+        <label className="dash-views" title="Logits, de-embeddings and decoder neighbours">
+          <input
+            type="checkbox"
+            checked={views}
+            data-testid="dash-views"
+            onChange={(e) => store.setWeightViews(e.target.checked)}
+          />
+          <span>Weight views</span>
+        </label>
         <button
           type="button"
           className="primary"

@@ -4,9 +4,13 @@ import { DashboardsSummary } from "./DashboardsSummary.tsx";
 import { DensityHistogram } from "./DensityHistogram.tsx";
 import { FeatureList } from "./FeatureList.tsx";
 import { FeaturePage } from "./FeaturePage.tsx";
+import { MatchPanel } from "./MatchPanel.tsx";
 import "./Dashboards.css";
 
-/** Feature dashboards: the controls, the density of all features, the list and one feature. */
+/**
+ * Feature dashboards: the controls, the density of all features, the list and one feature; then
+ * feature matching between two dictionaries.
+ */
 export function DashboardsPanel() {
   const d = useFeaturesStore((s) => s.dashboards);
   const selected = useFeaturesStore((s) => s.selected);
@@ -28,6 +32,7 @@ export function DashboardsPanel() {
           </div>
         </>
       )}
+      <MatchPanel />
     </section>
   );
 }

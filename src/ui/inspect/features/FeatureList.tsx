@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { memo, useMemo, useState } from "react";
 import type { FeatureDashboards } from "../../../worker/protocol.ts";
 import { metric } from "../../format.ts";
 import { useFeaturesStore, type FeatureSort } from "../../state/featuresStore.ts";
@@ -7,7 +7,7 @@ import { visibleToken } from "./tokenText.ts";
 
 const ROW_HEIGHT = 26;
 const LIST_HEIGHT = 416;
-const OVERSCAN = 6;
+const OVERSCAN = 3;
 
 /**
  * Every feature, sortable and filterable. Windowed by hand (no package): the rows have one fixed
@@ -21,38 +21,25 @@ export function FeatureList(props: { d: FeatureDashboards }) {
   const filter = useFeaturesStore((s) => s.filter);
   const selected = useFeaturesStore((s) => s.selected);
   const store = useFeaturesStore.getState();
-  const [scrollTop, setScrollTop] = useState(0);
+  // The first row in view: scrolling within a row renders nothing.
+  const [topRow, setTopRow] = useState(0);
   const order = useMemo(() => featureOrder(d, strings, sort, filter), [d, strings, sort, filter]);
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(order.length, Math.ceil((scrollTop + LIST_HEIGHT) / ROW_HEIGHT) + OVERSCAN);
+  const first = Math.max(0, topRow - OVERSCAN);
+  const last = Math.min(order.length, topRow + Math.ceil(LIST_HEIGHT / ROW_HEIGHT) + 1 + OVERSCAN);
+  const k = d.logitsRaw?.k ?? 0;
   const rows = [];
   for (let i = first; i < last; i++) {
     const f = order[i]!;
-    const mark = featureMark(d, f);
-    const k = d.logitsRaw?.k ?? 0;
     const topLogit = d.logitsRaw && k > 0 ? strings.get(d.logitsRaw.topIndex[f * k]!) : undefined;
     rows.push(
-      <li
+      <FeatureRow
         key={f}
-        className={`feature-row${selected === f ? " selected" : ""}`}
-        style={{ top: i * ROW_HEIGHT, height: ROW_HEIGHT }}
-        data-testid="feature-row"
-        data-feature={f}
-      >
-        <button type="button" onClick={() => store.select(f)} aria-label={`Feature ${f}`}>
-          <span className="fr-index mono">#{f}</span>
-          <span className="fr-num mono" title="density">
-            {metric(d.density[f])}
-          </span>
-          <span className="fr-num mono" title="max activation">
-            {metric(d.max[f])}
-          </span>
-          <span className="fr-token mono" title="top logit">
-            {topLogit !== undefined ? visibleToken(topLogit) : ""}
-          </span>
-          {mark && <span className={`mark mark-${mark}`}>{mark}</span>}
-        </button>
-      </li>,
+        d={d}
+        feature={f}
+        top={i * ROW_HEIGHT}
+        selected={selected === f}
+        topLogit={topLogit}
+      />,
     );
   }
   return (
@@ -66,7 +53,7 @@ export function FeatureList(props: { d: FeatureDashboards }) {
           data-testid="feature-filter"
           onChange={(e) => {
             store.setFilter(e.target.value);
-            setScrollTop(0);
+            setTopRow(0);
           }}
         />
         <label>
@@ -93,7 +80,7 @@ export function FeatureList(props: { d: FeatureDashboards }) {
         style={{ height: LIST_HEIGHT }}
         data-testid="feature-list"
         data-count={order.length}
-        onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+        onScroll={(e) => setTopRow(Math.floor(e.currentTarget.scrollTop / ROW_HEIGHT))}
       >
         <ul style={{ height: order.length * ROW_HEIGHT }}>{rows}</ul>
       </div>
@@ -103,3 +90,41 @@ export function FeatureList(props: { d: FeatureDashboards }) {
     </div>
   );
 }
+
+/** One row; memoised, so that scrolling renders only the rows that come into view. */
+const FeatureRow = memo(function FeatureRow(props: {
+  d: FeatureDashboards;
+  feature: number;
+  top: number;
+  selected: boolean;
+  topLogit: string | undefined;
+}) {
+  const { d, feature: f, topLogit } = props;
+  const mark = featureMark(d, f);
+  return (
+    <li
+      className={`feature-row${props.selected ? " selected" : ""}`}
+      style={{ top: props.top, height: ROW_HEIGHT }}
+      data-testid="feature-row"
+      data-feature={f}
+    >
+      <button
+        type="button"
+        onClick={() => useFeaturesStore.getState().select(f)}
+        aria-label={`Feature ${f}`}
+      >
+        <span className="fr-index mono">#{f}</span>
+        <span className="fr-num mono" title="density">
+          {metric(d.density[f])}
+        </span>
+        <span className="fr-num mono" title="max activation">
+          {metric(d.max[f])}
+        </span>
+        <span className="fr-token mono" title="top logit">
+          {topLogit !== undefined ? visibleToken(topLogit) : ""}
+        </span>
+        {mark && <span className={`mark mark-${mark}`}>{mark}</span>}
+      </button>
+    </li>
+  );
+});

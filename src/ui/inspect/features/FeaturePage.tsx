@@ -54,7 +54,8 @@ export function FeaturePage(props: { d: FeatureDashboards; feature: number }) {
           )}
           <p className="muted small">
             Tinted by this feature's activation where the pass recorded it (its top and interval
-            examples); hover a token for the value, + for the whole window.
+            examples); hover a token for the value. + shows the whole window with every token tinted
+            (computed on demand: one forward pass).
           </p>
           <IntervalSamples d={d} feature={f} known={known} />
         </section>

@@ -14,6 +14,11 @@ export const DEFAULT_DASHBOARD_TOKENS = { software: 4096, gpu: 65536 } as const;
 
 const KIND = { sae: "SAE", transcoder: "transcoder" } as const;
 
+/** A choice's key for a dictionary reference. */
+export function choiceKey(ref: FeatureDictionaryRef): string {
+  return ref.kind === "run" ? `run:${ref.runId}:${ref.dictionaryId}` : `loaded:${ref.loadId}`;
+}
+
 /**
  * What the dashboards can run: each dictionary of a run that ended with saved weights (done or
  * stopped), newest first, and each loaded dictionary that fits the model in use.
@@ -27,7 +32,7 @@ export function useDictionaryChoices(): DictionaryChoice[] {
       if (run.status !== "done" && run.status !== "stopped") continue;
       for (const d of run.config.dictionaries) {
         out.push({
-          key: `run:${run.id}:${d.kind}`,
+          key: choiceKey({ kind: "run", runId: run.id, dictionaryId: d.kind }),
           label: `${KIND[d.kind]} ${d.dSae} · layer ${run.config.layer} · ${run.label || run.id}`,
           ref: { kind: "run", runId: run.id, dictionaryId: d.kind },
         });
@@ -36,7 +41,7 @@ export function useDictionaryChoices(): DictionaryChoice[] {
     for (const item of items) {
       if (item.kind !== "dictionary" || item.phase !== "loaded" || item.mismatch) continue;
       out.push({
-        key: `loaded:${item.id}`,
+        key: choiceKey({ kind: "loaded", loadId: item.id }),
         label: `loaded · ${item.source}`,
         ref: { kind: "loaded", loadId: item.id },
       });

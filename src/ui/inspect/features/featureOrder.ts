@@ -12,33 +12,41 @@ export function featureOrder(
   sort: FeatureSort,
   filter: string,
 ): Uint32Array {
-  let ids = Uint32Array.from({ length: d.dSae }, (_, i) => i);
+  // The sorted orders come with the dashboards (sorted in the worker): nothing is sorted here.
+  const ordered =
+    sort === "density"
+      ? d.orderByDensity
+      : sort === "max"
+        ? d.orderByMax
+        : Uint32Array.from({ length: d.dSae }, (_, i) => i);
   const q = filter.trim();
-  if (q !== "") {
-    if (/^#?\d+$/.test(q)) {
-      const f = Number(q.replace("#", ""));
-      ids = f < d.dSae ? Uint32Array.of(f) : new Uint32Array(0);
-    } else {
-      const needle = q.toLowerCase();
-      const matching = new Set<number>();
-      for (const [t, s] of strings) if (s.toLowerCase().includes(needle)) matching.add(t);
-      ids = ids.filter((f) => mentions(d, f, matching));
-    }
+  if (q === "") return ordered;
+  if (/^#?\d+$/.test(q)) {
+    const f = Number(q.replace("#", ""));
+    return f < d.dSae ? Uint32Array.of(f) : new Uint32Array(0);
   }
-  if (sort === "index") return ids;
-  const key = sort === "density" ? d.density : d.max;
-  return ids.sort((a, b) => key[b]! - key[a]! || a - b);
+  const needle = q.toLowerCase();
+  // A flag per token id (a table, not a Set: 16k features × 20 examples are looked up).
+  let top = 0;
+  for (const t of strings.keys()) top = Math.max(top, t);
+  const matching = new Uint8Array(top + 1);
+  let any = false;
+  for (const [t, s] of strings) {
+    if (s.toLowerCase().includes(needle)) matching[t] = 1;
+    any ||= matching[t] === 1;
+  }
+  return any ? ordered.filter((f) => mentions(d, f, matching)) : new Uint32Array(0);
 }
 
-function mentions(d: FeatureDashboards, f: number, tokens: ReadonlySet<number>): boolean {
+function mentions(d: FeatureDashboards, f: number, tokens: Uint8Array): boolean {
   const { offsets, token } = d.top;
   for (let i = offsets[f]!; i < offsets[f + 1]!; i++) {
-    if (tokens.has(d.windowTokens[token[i]!]!)) return true;
+    if (tokens[d.windowTokens[token[i]!]!] === 1) return true;
   }
   const logits = d.logitsRaw;
   if (logits) {
     for (let i = f * logits.k; i < (f + 1) * logits.k; i++) {
-      if (tokens.has(logits.topIndex[i]!)) return true;
+      if (tokens[logits.topIndex[i]!] === 1) return true;
     }
   }
   return false;
