@@ -230,6 +230,14 @@ def load_safetensors(path):
 
 
 # --------------------------------------------------------------------------- data / eval
+def load_extra(path):
+    if path is None:
+        return None
+    toks = np.fromfile(path, dtype="<u2").astype(np.int64)
+    print(f"extra corpus: {len(toks)} tokens from {path}", flush=True)
+    return torch.from_numpy(toks)
+
+
 def load_corpus():
     meta = json.load(open(os.path.join(BUILTIN, "brown.json")))
     toks = np.fromfile(os.path.join(BUILTIN, "brown.tokens.u16"), dtype="<u2").astype(np.int64)
@@ -347,6 +355,9 @@ def parse_args():
     ap.add_argument("--eval-every", type=int, default=100, help="held-out loss every N steps (and a checkpoint)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--fp32", action="store_true", help="fp32 unembedding products (default: bfloat16 in training)")
+    ap.add_argument("--extra-corpus", default=None, help="extra training tokens (tools/build_extra_corpus.mjs writes tools/.extra-corpus/extra.tokens.u16)")
+    ap.add_argument("--extra-fraction", type=float, default=0.5, help="share of each batch's windows drawn from --extra-corpus")
+    ap.add_argument("--stop-after", type=int, default=None, help="stop after this step (the schedule still spans --steps)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--resume", action="store_true", help=f"continue from {CKPT_DIR}/last.pt")
     ap.add_argument("--export-only", action="store_true", help="write the best checkpoint to public/builtin without training")
@@ -374,7 +385,20 @@ def make_optimizer(model, args):
     )
 
 
-def train(args, vocab, train_c, held):
+def sample_windows(train_c, extra_c, args, g):
+    """args.batch windows of N_CTX + 1 tokens: a share args.extra_fraction of them from the
+    extra text (when there is one), the rest from Brown's training slice."""
+    n_extra = 0 if extra_c is None else round(args.batch * args.extra_fraction)
+    out = []
+    for source, n in ((train_c, args.batch - n_extra), (extra_c, n_extra)):
+        if n == 0:
+            continue
+        starts = torch.randint(0, len(source) - N_CTX - 1, (n,), generator=g)
+        out.extend(source[s : s + N_CTX + 1] for s in starts)
+    return out
+
+
+def train(args, vocab, train_c, held, extra_c=None):
     model = GPT2LMHeadModel(vocab.n_seen + 1, vocab.unseen_count, args.dropout, not args.fp32)
     model.init_weights(args.seed)
     opt = make_optimizer(model, args)
@@ -389,12 +413,13 @@ def train(args, vocab, train_c, held):
         step, best, curve, recent, seconds = st["step"], st["best"], st["curve"], st["recent"], st["seconds"]
         print(f"resumed at step {step} (best held-out {best['loss'] if best else None})", flush=True)
     t0 = time.time() - seconds
-    while step < args.steps:
+    last_step = min(args.steps, args.stop_after or args.steps)
+    while step < last_step:
         for pg in opt.param_groups:
             pg["lr"] = lr_at(args, step)
-        starts = torch.randint(0, len(train_c) - N_CTX - 1, (args.batch,), generator=g)
-        x = torch.stack([train_c[s : s + N_CTX] for s in starts])
-        y = torch.stack([train_c[s + 1 : s + 1 + N_CTX] for s in starts])
+        windows = sample_windows(train_c, extra_c, args, g)
+        x = torch.stack([w[:-1] for w in windows])
+        y = torch.stack([w[1:] for w in windows])
         logits = model(x)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
         # the compact loss of a target in the shared row misses + log N_unseen
@@ -421,6 +446,14 @@ def train(args, vocab, train_c, held):
                 {"model": model.state_dict(), "opt": opt.state_dict(), "rng": g.get_state(), "torch_rng": torch.get_rng_state(), "step": step, "best": best, "curve": curve, "recent": recent, "seconds": row["seconds"]},
             )
     return curve, best
+
+
+def extra_corpus_info(args):
+    if not args.extra_corpus:
+        return None
+    info_path = os.path.join(os.path.dirname(args.extra_corpus), "extra.json")
+    info = json.load(open(info_path)) if os.path.exists(info_path) else {}
+    return {"fraction": args.extra_fraction, "tokens": info.get("tokens"), "sources": [x["package"] for x in info.get("sources", [])]}
 
 
 def export(args, meta, vocab, held, curve, best):
@@ -453,7 +486,8 @@ def export(args, meta, vocab, held, curve, best):
         "contextLength": N_CTX,
         "tokensSeen": last.get("tokens"),
         "trainTokens": int(meta["train"]["end"] - meta["train"]["start"]),
-        "epochs": round(last.get("tokens", 0) / (meta["train"]["end"] - meta["train"]["start"]), 3),
+        # epochs over Brown's training slice (a share 1 - extra_fraction of each batch with --extra-corpus)
+        "epochs": round(last.get("tokens", 0) * (1 - (args.extra_fraction if args.extra_corpus else 0)) / (meta["train"]["end"] - meta["train"]["start"]), 3),
         "seenVocabulary": vocab.n_seen,
         "finalTrainLoss": round(last.get("train_loss", float("nan")), 4),
         "heldOutLoss": quality["heldOutLoss"],
@@ -474,7 +508,10 @@ def export(args, meta, vocab, held, curve, best):
         "seed": args.seed,
         "torch": torch.__version__,
         "corpus": meta["source"],
-        "command": f"/usr/bin/python3 tools/train_builtin_model.py --steps {args.steps} --seed {args.seed}",
+        "command": f"/usr/bin/python3 tools/train_builtin_model.py --steps {args.steps} --seed {args.seed}"
+        + (f" --extra-corpus {args.extra_corpus} --extra-fraction {args.extra_fraction}" if args.extra_corpus else "")
+        + (f" --stop-after {last['step']}" if last.get("step", args.steps) < args.steps else ""),
+        "extraCorpus": extra_corpus_info(args),
     }
     with open(os.path.join(OUT_DIR, "training.json"), "w") as f:
         json.dump(info, f, indent=2)
@@ -495,13 +532,15 @@ def main():
     if args.eval_only:
         model_quality(load_saved_model(), held)
         return
-    vocab = CompactVocab(train_tokens)
+    extra = load_extra(args.extra_corpus)
+    vocab = CompactVocab(train_tokens if extra is None else torch.cat([train_tokens, extra]))
     print(f"vocabulary: {vocab.n_seen} ids occur in training, {vocab.unseen_count} share one row", flush=True)
     if args.export_only:
         st = torch.load(ckpt_path("last.pt"))
         curve, best = st["curve"], st["best"]
     else:
-        curve, best = train(args, vocab, vocab.to_compact[train_tokens], held)
+        extra_c = None if extra is None else vocab.to_compact[extra]
+        curve, best = train(args, vocab, vocab.to_compact[train_tokens], held, extra_c)
     export(args, meta, vocab, held, curve, best)
 
 
