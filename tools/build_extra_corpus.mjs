@@ -81,7 +81,9 @@ for (const pkg of PACKAGES) {
     start,
     end: tokens.length,
   });
-  console.log(`${pkg.name}@${pkg.version}: ${docs.length} documents, ${tokens.length - start} tokens`);
+  console.log(
+    `${pkg.name}@${pkg.version}: ${docs.length} documents, ${tokens.length - start} tokens`,
+  );
 }
 
 const out = new Uint16Array(tokens);
