@@ -1,5 +1,7 @@
 import { existsSync } from "node:fs";
-import { acquireDevice, type AcquiredDevice } from "../engine/gpu/device.ts";
+import { acquireDevice, type AcquireOptions, type AcquiredDevice } from "../engine/gpu/device.ts";
+import { gemmTuneFile } from "./gemmTuneFile.ts";
+import { loadNodeShaders } from "./nodeShaders.ts";
 
 const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 
@@ -14,7 +16,7 @@ const liveInstances: GPU[] = [];
  * no GPU it uses Chromium's SwiftShader Vulkan driver when that is installed.
  */
 export async function acquireNodeDevice(
-  options: { raiseLimits?: boolean } = {},
+  options: Omit<AcquireOptions, "gemm"> = {},
 ): Promise<AcquiredDevice> {
   if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
@@ -25,7 +27,9 @@ export async function acquireNodeDevice(
   const gpu = create([]);
   liveInstances.push(gpu);
   try {
-    return await acquireDevice(gpu, options);
+    // The GEMM kernels are chosen once per adapter and kept in a file (SwiftShader: today's).
+    const gemm = { shaders: loadNodeShaders(), cache: gemmTuneFile() };
+    return await acquireDevice(gpu, { ...options, gemm });
   } catch (err) {
     throw new Error(
       `${(err as Error).message}; in Node, WebGPU needs a Vulkan driver ` +

@@ -1,8 +1,9 @@
 /// <reference lib="webworker" />
 import { bundledShaders } from "../engine/gpu/bundledShaders.ts";
-import { acquireDevice, type AcquiredDevice } from "../engine/gpu/device.ts";
+import { acquireDevice, describeGemmChoice, type AcquiredDevice } from "../engine/gpu/device.ts";
 import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
 import { saelensZip } from "../engine/formats/saelensZip.ts";
+import { gemmTuneDb } from "../storage/gemmTuneDb.ts";
 import { runDb, StorageError } from "../storage/runDb.ts";
 import type { Gpt2Config } from "../engine/model/gpt2Config.ts";
 import type { Gpt2Weights } from "../engine/model/gpt2Weights.ts";
@@ -15,6 +16,7 @@ import {
   loadBuiltinQuality,
 } from "./builtinAssets.ts";
 import { FeatureInspector, type FeatureInspectorDeps } from "./featureInspector.ts";
+import { FeatureMatcher } from "./featureMatcher.ts";
 import { isLoadMessage, LoadedWeights } from "./loadedWeights.ts";
 import { ModelSlot } from "./modelSlot.ts";
 import { PromptProbe } from "./promptProbe.ts";
@@ -33,8 +35,11 @@ let devicePromise: Promise<AcquiredDevice> | undefined;
 let deviceLost = false;
 
 function device(): Promise<AcquiredDevice> {
-  devicePromise ??= acquireDevice(self.navigator.gpu).then((d) => {
+  devicePromise ??= acquireDevice(self.navigator.gpu, {
+    gemm: { shaders: bundledShaders, cache: gemmTuneDb },
+  }).then((d) => {
     deviceLost = false;
+    console.info(`GEMM kernels for ${d.adapterName}: ${describeGemmChoice(d.gemm)}`);
     const limits = d.device.limits;
     post({
       type: "ready",
@@ -124,7 +129,7 @@ async function switchModel(loadId: string | null): Promise<void> {
     if (current) {
       throw new Error("a run is in progress; stop it before changing the model");
     }
-    if (inspector.busy) {
+    if (inspector.busy || matcher.busy) {
       throw new Error(
         "feature dashboards are being computed; cancel them before changing the model",
       );
@@ -142,7 +147,7 @@ let switchTarget: ModelSource | undefined;
 
 async function train(runId: string, config: StreamRunConfig, resume: boolean): Promise<void> {
   if (current) throw new Error("a run is already in progress; stop it first");
-  if (inspector.busy) {
+  if (inspector.busy || matcher.busy) {
     throw new Error("feature dashboards are being computed; wait for them or cancel them first");
   }
   if (slot.isSwitching) {
@@ -303,6 +308,20 @@ const prompts = new PromptProbe({
   busy: inspectorDeps.busy,
 });
 
+const matcher = new FeatureMatcher(inspectorDeps);
+
+function featureWindow(m: Extract<ToWorker, { type: "feature-window" }>): void {
+  prompts.windowActivations(m.tokens, m.dictionary, m.feature).then(
+    (values) =>
+      self.postMessage(
+        { type: "feature-window-ready", requestId: m.requestId, values } satisfies FromWorker,
+        [values.buffer],
+      ),
+    (err: unknown) =>
+      post({ type: "feature-window-error", requestId: m.requestId, message: messageOf(err) }),
+  );
+}
+
 function tryPrompt(m: Extract<ToWorker, { type: "try-prompt" }>): void {
   prompts.run(m.text, m.dictionaries).then(
     (result) => post({ type: "prompt-result", requestId: m.requestId, ...result }),
@@ -337,6 +356,14 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
   if (msg.type === "try-prompt") {
     tryPrompt(msg);
+    return;
+  }
+  if (msg.type === "feature-window") {
+    featureWindow(msg);
+    return;
+  }
+  if (msg.type === "match-features" || msg.type === "cancel-match") {
+    matcher.handle(msg);
     return;
   }
   if (isLoadMessage(msg)) {

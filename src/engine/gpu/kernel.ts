@@ -1,5 +1,7 @@
 import type { ShaderLibrary } from "./shaderLibrary.ts";
 
+const ENABLE_DIRECTIVE = /^enable [^;]+;[^\S\n]*$/gm;
+
 /** A compute pipeline built from shaders/<common>.wgsl + shaders/<name>.wgsl. */
 export function createKernel(
   device: GPUDevice,
@@ -12,8 +14,11 @@ export function createKernel(
     label?: string;
   } = {},
 ): GPUComputePipeline {
-  const code =
-    (options.prelude ? shaders.source(options.prelude) + "\n" : "") + shaders.source(name);
+  const body = shaders.source(name);
+  // `enable` directives must precede every declaration, the prelude's included.
+  const enables = (body.match(ENABLE_DIRECTIVE) ?? []).map((line) => line + "\n").join("");
+  const prelude = options.prelude ? shaders.source(options.prelude) + "\n" : "";
+  const code = enables + prelude + body.replace(ENABLE_DIRECTIVE, "");
   const module = device.createShaderModule({ label: name, code });
   // An explicit layout from the declarations, so that every entry point of a file takes the
   // same bind group even when it does not use every binding ("auto" would drop those).

@@ -1,5 +1,11 @@
 import { bindBuffers, createKernel, grid1d } from "../gpu/kernel.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
+import {
+  DEFAULT_GEMM,
+  variantForShape,
+  type GemmChoice,
+  type GemmProduct,
+} from "../gpu/gemmVariants.ts";
 import type { ParamLayout } from "../dictionary/layout.ts";
 import type { ArchitectureOptions } from "./architecture.ts";
 import { architecturePasses } from "./architecturePasses.ts";
@@ -42,6 +48,7 @@ export class PassKit {
     readonly layout: ParamLayout,
     readonly B: number,
     readonly b: DictionaryBuffers,
+    private readonly gemm: GemmChoice = DEFAULT_GEMM,
   ) {}
 
   kernel(name: string, options: KernelOptions = {}): GPUComputePipeline {
@@ -55,17 +62,44 @@ export class PassKit {
     return { pipeline, bind: bindBuffers(this.device, pipeline, resources, pipeline.label), grid };
   }
 
-  /** Grid of dict_matmul_rows / dict_matmul_at: 8 rows per invocation, (16, 4) per workgroup. */
+  /** out = act(A) @ W + bias through the chosen dict_matmul_rows variant. */
+  matmulRows(
+    label: string,
+    c: Record<string, number>,
+    resources: GPUBuffer[],
+    cols4: number,
+    rows: number,
+  ): Pass {
+    return this.matmul("rows", label, c, resources, cols4, rows);
+  }
+
+  /** out = Aᵀ G through the chosen dict_matmul_at variant. */
+  matmulAt(
+    label: string,
+    c: Record<string, number>,
+    resources: GPUBuffer[],
+    cols4: number,
+    rows: number,
+  ): Pass {
+    return this.matmul("at", label, c, resources, cols4, rows);
+  }
+
+  private matmul(
+    product: GemmProduct,
+    label: string,
+    c: Record<string, number>,
+    resources: GPUBuffer[],
+    cols4: number,
+    rows: number,
+  ): Pass {
+    const v = variantForShape(product, this.gemm[product], cols4, rows);
+    const pipeline = this.kernel(v.shader, { constants: { ...c, ...v.constants }, label });
+    return this.pass(pipeline, resources, v.grid(cols4, rows));
+  }
+
+  /** Grid of dict_dense_dpre: 8 rows per invocation, (16, 4) per workgroup. */
   blockedGrid(cols4: number, rows: number): [number, number] {
     return [Math.ceil(cols4 / 16), Math.ceil(rows / 8 / 4)];
-  }
-
-  matmulRows(label: string, c: Record<string, number>): GPUComputePipeline {
-    return this.kernel("dict_matmul_rows", { constants: c, label });
-  }
-
-  matmulAt(label: string, c: Record<string, number>): GPUComputePipeline {
-    return this.kernel("dict_matmul_at", { constants: c, label });
   }
 
   /** x', the decoder norms and pre = x' @ W_enc + b_enc. */
@@ -83,8 +117,9 @@ export class PassKit {
         [b.dims, b.params, b.decoderNorms],
         [Math.ceil(layout.fp / 64), 1],
       ),
-      this.pass(
-        this.matmulRows("encode", {
+      this.matmulRows(
+        "encode",
+        {
           K4: layout.dInP / 4,
           N4: layout.fp / 4,
           OFF_W4: layout.offWEnc / 4,
@@ -92,9 +127,10 @@ export class PassKit {
           RELU_A: 0,
           SUB_Y: 0,
           Y_WIDTH: 1,
-        }),
+        },
         [b.dims, sp, b.xPrime, b.params, b.y, b.pre],
-        this.blockedGrid(layout.fp / 4, B),
+        layout.fp / 4,
+        B,
       ),
     ];
   }
@@ -113,7 +149,7 @@ export class PassKit {
   skipForward(): Pass[] {
     const { layout, B, b } = this;
     if (!layout.skip) return [];
-    const pipeline = this.matmulRows("skip", {
+    const constants = {
       K4: layout.dInP / 4,
       N4: layout.dOutP / 4,
       OFF_W4: layout.offWSkip / 4,
@@ -123,23 +159,23 @@ export class PassKit {
       Y_WIDTH: 1,
       BIAS: 0,
       ACCUMULATE: 1,
-    });
+    };
     const resources = [b.dims, b.stepParams, b.xPrime, b.params, b.y, b.residual];
-    return [this.pass(pipeline, resources, this.blockedGrid(layout.dOutP / 4, B))];
+    return [this.matmulRows("skip", constants, resources, layout.dOutP / 4, B)];
   }
 
   /** dW_skipᵀ = (2/B) x'ᵀ resid. */
   skipGradient(): Pass[] {
     const { layout, b } = this;
     if (!layout.skip) return [];
-    const pipeline = this.matmulAt("skip_grads", {
+    const constants = {
       A4: layout.dInP / 4,
       G4: layout.dOutP / 4,
       OFF_OUT4: layout.offWSkip / 4,
       DECODER: 0,
       OFF_BIAS4: 0,
       SKIP_GRAD: 1,
-    });
+    };
     const resources = [
       b.dims,
       b.stepParams,
@@ -149,7 +185,7 @@ export class PassKit {
       b.decoderNorms,
       b.grads,
     ];
-    return [this.pass(pipeline, resources, this.blockedGrid(layout.dOutP / 4, layout.dInP))];
+    return [this.matmulAt("skip_grads", constants, resources, layout.dOutP / 4, layout.dInP)];
   }
 
   /** b_dec's gradient (after db_enc), with AuxK's term when `aux`. */
@@ -211,8 +247,9 @@ export function buildDictionaryPasses(
   B: number,
   b: DictionaryBuffers,
   a: ArchitectureOptions,
+  gemm: GemmChoice = DEFAULT_GEMM,
 ): DictionaryPasses {
-  const kit = new PassKit(device, shaders, layout, B, b);
+  const kit = new PassKit(device, shaders, layout, B, b, gemm);
   if (a.architecture !== "standard") {
     const passes = architecturePasses(kit, a);
     return { paths: { sparse: passes, dense: passes }, metrics: kit.metrics() };
@@ -270,8 +307,9 @@ function standardPaths(kit: PassKit): Record<StepPath, StepPasses> {
     ),
   ];
   const dense = [
-    kit.pass(
-      kit.matmulRows("decode_dense", {
+    kit.matmulRows(
+      "decode_dense",
+      {
         K4: fp / 4,
         N4: dOutP / 4,
         OFF_W4: layout.offWDec / 4,
@@ -279,9 +317,10 @@ function standardPaths(kit: PassKit): Record<StepPath, StepPasses> {
         RELU_A: 1,
         SUB_Y: 1,
         Y_WIDTH: dOut,
-      }),
+      },
       [b.dims, sp, b.pre, b.params, b.y, b.residual],
-      kit.blockedGrid(dOutP / 4, B),
+      dOutP / 4,
+      B,
     ),
     ...kit.skipForward(),
     kit.pass(
@@ -289,27 +328,25 @@ function standardPaths(kit: PassKit): Record<StepPath, StepPasses> {
       [b.dims, sp, b.residual, b.params, b.decoderNorms, b.pre, b.dPre],
       kit.blockedGrid(fp / 4, B),
     ),
-    kit.pass(
-      kit.matmulAt("decoder_grads_dense", {
-        A4: fp / 4,
-        G4: dOutP / 4,
-        OFF_OUT4: layout.offWDec / 4,
-        DECODER: 1,
-        OFF_BIAS4: 0,
-      }),
+    kit.matmulAt(
+      "decoder_grads_dense",
+      { A4: fp / 4, G4: dOutP / 4, OFF_OUT4: layout.offWDec / 4, DECODER: 1, OFF_BIAS4: 0 },
       [b.dims, sp, b.pre, b.residual, b.params, b.decoderNorms, b.grads],
-      kit.blockedGrid(dOutP / 4, fp),
+      dOutP / 4,
+      fp,
     ),
-    kit.pass(
-      kit.matmulAt("encoder_grads_dense", {
+    kit.matmulAt(
+      "encoder_grads_dense",
+      {
         A4: dInP / 4,
         G4: fp / 4,
         OFF_OUT4: layout.offWEnc / 4,
         DECODER: 0,
         OFF_BIAS4: layout.offBEnc / 4,
-      }),
+      },
       [b.dims, sp, b.xPrime, b.dPre, b.params, b.decoderNorms, b.grads],
-      kit.blockedGrid(fp / 4, dInP),
+      fp / 4,
+      dInP,
     ),
   ];
   const tail = [...kit.skipGradient(), kit.biasDecGradient(false)];

@@ -1,3 +1,4 @@
+import { gemmChoiceFor, type GemmChoice } from "../gpu/gemmVariants.ts";
 import { readFloats } from "../gpu/readBuffer.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import { packParams, paramLayout, unpackParams, type ParamLayout } from "../dictionary/layout.ts";
@@ -86,6 +87,8 @@ export class GpuDictionary {
     readonly spec: DictionarySpec,
     batchSize: number,
     readonly architecture: ArchitectureOptions = STANDARD,
+    /** The dense products' kernels; by default those chosen for the device (acquireDevice). */
+    gemm: GemmChoice = gemmChoiceFor(device),
   ) {
     if (spec.kind === "sae" && spec.dIn !== spec.dOut) {
       throw new Error(`an SAE needs d_in == d_out (got ${spec.dIn} and ${spec.dOut})`);
@@ -97,7 +100,15 @@ export class GpuDictionary {
     this.batchSize = batchSize;
     const buffers = allocateDictionaryBuffers(device, spec, layout, batchSize, architecture);
     this.b = buffers;
-    const passes = buildDictionaryPasses(device, shaders, layout, batchSize, buffers, architecture);
+    const passes = buildDictionaryPasses(
+      device,
+      shaders,
+      layout,
+      batchSize,
+      buffers,
+      architecture,
+      gemm,
+    );
     this.paths = passes.paths;
     this.metricsPasses = passes.metrics;
   }
