@@ -4,7 +4,16 @@ import reactHooks from "eslint-plugin-react-hooks";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["dist", "node_modules", "out", "test-results", ".device-bundle", "tools/.extra-corpus"] },
+  {
+    ignores: [
+      "dist",
+      "node_modules",
+      "out",
+      "test-results",
+      ".device-bundle",
+      "tools/.extra-corpus",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
