@@ -137,6 +137,9 @@ describe("npm run train --architecture on activation files", () => {
     expect(await trainError([...base("sae"), "--architecture", "topk", "--k", "2.5"])).toBe(
       "topk: k must be an integer in 1..d_sae (48), got 2.5",
     );
+    expect(await trainError([...base("sae"), "--architecture", "topk", "--k", "49"])).toBe(
+      "topk: k must be an integer in 1..d_sae (48), got 49",
+    );
     expect(await trainError([...base("sae"), "--architecture", "gated"])).toBe(
       '--architecture expects one of standard|topk|batchtopk|jumprelu, got "gated"',
     );

@@ -857,7 +857,7 @@ ARCH_CASES = {
         dead_feature_window=3, lr=0.02, seed=34,
     ),
 }
-ARCH_COMMON = dict(n_rows=160, batch=32, steps=40)
+ARCH_COMMON = dict(n_rows=160, batch=32, steps=50)
 
 
 def arch_case(name):

@@ -1,9 +1,10 @@
 /**
  * The TopK, BatchTopK and JumpReLU training kernels against the float64 references
  * (src/engine/reference/architecture*.ts): per step the loss terms, L0, the gradients of every
- * parameter (AuxK with no, few and many dead latents; the pre-activation loss; skip
- * connections), τ and the counters, over three steps of clipping and Adam; and the selections'
- * tie-breaking.
+ * parameter (AuxK with no, few, many and all latents dead; the pre-activation loss; skip
+ * connections), τ and the counters, over three steps of clipping and Adam; and the awkward
+ * cases: ties (within a row and across rows), k = d_sae (and BatchTopK's k·B beyond the batch),
+ * every latent dead, and JumpReLU pre-activations exactly at θ and at the rectangle's edges.
  */
 import { describe, expect, it } from "vitest";
 import { loadNodeShaders } from "../../node/nodeShaders.ts";
@@ -25,7 +26,13 @@ import {
   type ArchitectureSpec,
   type ArchParams,
 } from "../reference/architectureSpec.ts";
-import { decisionMargin, drawProblem, scaledError } from "../reference/architectureTestUtils.ts";
+import {
+  decisionMargin,
+  drawProblem,
+  maxAbs,
+  scaledError,
+  type Problem,
+} from "../reference/architectureTestUtils.ts";
 import {
   architectureOptions,
   exportedActivation,
@@ -43,8 +50,13 @@ interface Case {
   /** Latents whose counters start past the window (dead before the first step). */
   dead: number[];
   seed: number;
-  /** Every latent the same (W_enc = 0, equal b_enc and W_dec rows): all selections are ties. */
-  ties?: boolean;
+  /** Puts exact ties or boundary values into the (float32-exact) parameters before step 1. */
+  arrange?: (p: ArchParams, s: ArchitectureSpec) => void;
+  /**
+   * What `arrange` puts on a decision boundary, left out of the check that the draw keeps away
+   * from boundaries: the JumpReLU latents listed, or "all" (ties: no check).
+   */
+  onBoundary?: number[] | "all";
   /** Batch rows (default 16). */
   rows?: number;
   /** Steps compared (default 3). */
@@ -64,6 +76,37 @@ const shape = (kind: "sae" | "transcoder") => ({
   applyBDecToInput: kind === "sae",
   deadFeatureWindow: WINDOW,
 });
+
+const ALL_LATENTS = Array.from({ length: 40 }, (_, j) => j);
+
+/** ε = 1/4 and θ = 1 (log θ = 0): exact in float32 and float64, exp(0) = 1 on both sides. */
+const BOUNDARY_BANDWIDTH = 0.25;
+/** π of latents 0, 1, 2: θ (in the rectangle, not firing), θ + ε/2 and θ − ε/2 (its edges). */
+const AT_THRESHOLD = [1, 1.125, 0.875];
+
+/** W_enc = 0 makes π = b_enc in every row, for latents 0..2 on JumpReLU's boundaries. */
+function atThreshold(p: ArchParams, s: ArchitectureSpec): void {
+  AT_THRESHOLD.forEach((pi, j) => {
+    for (let i = 0; i < s.dIn; i++) p.wEnc[i * s.dSae + j] = 0;
+    p.bEnc[j] = pi;
+    p.logThreshold![j] = 0;
+  });
+}
+
+/**
+ * Latents 0 and 1 the same in every row (W_enc = 0), far above the rest (h = 20·n and 40·n):
+ * with K = 24 of 16 rows, latent 1's 16 entries are kept and the K-th value is latent 0's, tied
+ * across the rows, of which the lower row-major indices (rows 0..7) are kept.
+ */
+function tiedAcrossRows(p: ArchParams, s: ArchitectureSpec): void {
+  for (const [j, pi] of [
+    [0, 20],
+    [1, 40],
+  ] as const) {
+    for (let i = 0; i < s.dIn; i++) p.wEnc[i * s.dSae + j] = 0;
+    p.bEnc[j] = pi;
+  }
+}
 
 const CASES: Case[] = [
   {
@@ -154,11 +197,88 @@ const CASES: Case[] = [
     boundaryMargin: true,
   },
   {
+    name: "k = d_sae: topk keeps every latent (a ReLU), AuxK with 3 dead",
+    spec: architectureSpec({ ...shape("sae"), architecture: "topk", k: 40 }),
+    dead: [1, 7, 30],
+    seed: 22,
+  },
+  {
+    name: "k = d_sae: batchtopk keeps every positive entry (int(k·B) = B·d_sae)",
+    spec: architectureSpec({ ...shape("transcoder"), architecture: "batchtopk", k: 40 }),
+    dead: [],
+    seed: 23,
+  },
+  {
+    name: "k > d_sae: batchtopk with int(k·B) beyond the batch keeps every positive entry",
+    spec: architectureSpec({ ...shape("sae"), architecture: "batchtopk", k: 52.5 }),
+    dead: [8],
+    seed: 24,
+  },
+  {
+    name: "all dead: topk SAE, AuxK over every latent (k_aux 6, scale 1)",
+    spec: architectureSpec({ ...shape("sae"), architecture: "topk", k: 5 }),
+    dead: ALL_LATENTS,
+    seed: 25,
+  },
+  {
+    name: "all dead: batchtopk skip transcoder, AuxK over every latent (k_aux 5)",
+    spec: architectureSpec({
+      ...shape("transcoder"),
+      architecture: "batchtopk",
+      k: 3,
+      skip: true,
+    }),
+    dead: ALL_LATENTS,
+    seed: 26,
+  },
+  {
+    name: "all dead: jumprelu SAE, the pre-activation loss on every latent",
+    spec: architectureSpec({
+      ...shape("sae"),
+      architecture: "jumprelu",
+      jumpreluBandwidth: 0.2,
+      l0Coefficient: 0.3,
+      preActLossCoefficient: 0.7,
+    }),
+    dead: ALL_LATENTS,
+    seed: 27,
+  },
+  {
+    name: "jumprelu SAE with π = θ, θ + ε/2 and θ − ε/2 exactly (step L0, pre-act loss)",
+    spec: architectureSpec({
+      ...shape("sae"),
+      architecture: "jumprelu",
+      jumpreluBandwidth: BOUNDARY_BANDWIDTH,
+      l0Coefficient: 0.3,
+      preActLossCoefficient: 0.7,
+    }),
+    dead: [0, 6, 13],
+    seed: 28,
+    arrange: atThreshold,
+    onBoundary: AT_THRESHOLD.map((_, j) => j),
+  },
+  {
+    name: "jumprelu skip transcoder with π = θ, θ + ε/2 and θ − ε/2 exactly (tanh L0)",
+    spec: architectureSpec({
+      ...shape("transcoder"),
+      architecture: "jumprelu",
+      jumpreluBandwidth: BOUNDARY_BANDWIDTH,
+      jumpreluSparsityLossMode: "tanh",
+      l0Coefficient: 0.2,
+      skip: true,
+    }),
+    dead: [],
+    seed: 29,
+    arrange: atThreshold,
+    onBoundary: AT_THRESHOLD.map((_, j) => j),
+  },
+  {
     name: "ties: topk and AuxK (8 dead, k_aux 6) keep the lower indices",
     spec: architectureSpec({ ...shape("sae"), architecture: "topk", k: 5 }),
     dead: [2, 5, 9, 11, 20, 21, 30, 35],
     seed: 17,
-    ties: true,
+    arrange: tie,
+    onBoundary: "all",
     steps: 1,
   },
   {
@@ -166,7 +286,17 @@ const CASES: Case[] = [
     spec: architectureSpec({ ...shape("transcoder"), architecture: "batchtopk", k: 0.5 }),
     dead: [],
     seed: 18,
-    ties: true,
+    arrange: tie,
+    onBoundary: "all",
+    steps: 1,
+  },
+  {
+    name: "ties across rows: batchtopk's K-th value is latent 0 in every row (K = 24: rows 0..7)",
+    spec: architectureSpec({ ...shape("sae"), architecture: "batchtopk", k: 1.5 }),
+    dead: [],
+    seed: 30,
+    arrange: tiedAcrossRows,
+    onBoundary: "all",
     steps: 1,
   },
 ];
@@ -240,20 +370,24 @@ function topkBoundaryMargin(s: ArchitectureSpec, hidden: Float64Array, rows: num
 }
 
 /** Distance of JumpReLU's choices to flipping, the rectangle's edges included. */
-function jumpMargin(s: ArchitectureSpec, hidden: Float64Array, theta: Float64Array): number {
+function jumpMargin(
+  s: ArchitectureSpec,
+  hidden: Float64Array,
+  theta: Float64Array,
+  skip: readonly number[],
+): number {
   let m = Infinity;
   hidden.forEach((v, e) => {
+    if (skip.includes(e % s.dSae)) return;
     const d = Math.abs(v - theta[e % s.dSae]!);
     m = Math.min(m, d, Math.abs(d - s.jumpreluBandwidth / 2));
   });
   return m;
 }
 
-async function runCase(c: Case, rows: number, steps: number): Promise<void> {
-  const { device } = await testDevice();
+/** The case's parameters before step 1, float32-exact, arranged. */
+function startParams(c: Case, problem: Problem): ArchParams {
   const s = c.spec;
-  const a = optionsOf(s);
-  const problem = drawProblem(s, rows * steps, c.seed);
   const p: ArchParams = {
     wEnc: round(problem.params.wEnc),
     bEnc: round(problem.params.bEnc),
@@ -267,7 +401,16 @@ async function runCase(c: Case, rows: number, steps: number): Promise<void> {
   }
   // A skip transcoder starts from W_skip = 0 in SAELens; a non-zero one tests its gradient path.
   if (problem.params.wSkip) p.wSkip = round(problem.params.wSkip);
-  if (c.ties) tie(p, s);
+  c.arrange?.(p, s);
+  return p;
+}
+
+async function runCase(c: Case, rows: number, steps: number): Promise<void> {
+  const { device } = await testDevice();
+  const s = c.spec;
+  const a = optionsOf(s);
+  const problem = drawProblem(s, rows * steps, c.seed);
+  const p = startParams(c, problem);
   const state: ArchTrainerState = initTrainerState(s);
   for (const j of c.dead) state.nForwardPassesSinceFired[j] = WINDOW + 2;
 
@@ -288,13 +431,16 @@ async function runCase(c: Case, rows: number, steps: number): Promise<void> {
     const dead = deadMask(s, state);
     sawDead += dead.reduce((t, v) => t + v, 0);
     const fw = forward(s, p, x, y, rows, { deadMask: dead });
+    const onBoundary = c.onBoundary ?? [];
     const margin =
       s.architecture === "jumprelu"
-        ? jumpMargin(s, fw.hiddenPre, fw.threshold!)
+        ? jumpMargin(s, fw.hiddenPre, fw.threshold!, onBoundary === "all" ? [] : onBoundary)
         : c.boundaryMargin
           ? topkBoundaryMargin(s, fw.hiddenPre, rows)
           : decisionMargin(s, fw, dead);
-    if (!c.ties) expect(margin, `step ${step}: the draw has a near-tie`).toBeGreaterThan(2e-5);
+    if (onBoundary !== "all") {
+      expect(margin, `step ${step}: the draw has a near-tie`).toBeGreaterThan(2e-5);
+    }
     if (s.architecture === "batchtopk") updateTopkThreshold(s, state, fw.featureActs);
     updateFiredCounters(s, state, fw.featureActs);
     const grads = gradients(s, p, fw, x, y, rows, dead);
@@ -336,7 +482,11 @@ async function runCase(c: Case, rows: number, steps: number): Promise<void> {
     );
     if (s.architecture === "batchtopk") {
       expect(state.topkThreshold).toBeGreaterThan(0);
-      expect(sums.topkThreshold! / state.topkThreshold, what("τ")).toBeCloseTo(1, 5);
+      // τ follows the smallest kept h, near 0 when every positive entry is kept: besides 1e-5
+      // relative, allow float32's error on h's scale (~1e-7·max|h| per step, weighted by lr).
+      const tauTol =
+        1e-5 * state.topkThreshold + 1e-6 * s.topkThresholdLr * step * maxAbs(fw.hiddenPre);
+      expect(Math.abs(sums.topkThreshold! - state.topkThreshold), what("τ")).toBeLessThan(tauTol);
       expect(after.threshold![0]).toBe(sums.topkThreshold);
     }
     const want = toGpuParams(p);
@@ -348,15 +498,67 @@ async function runCase(c: Case, rows: number, steps: number): Promise<void> {
   gpu.destroy();
 }
 
-it("the tied BatchTopK case keeps latents 0..7 of row 0 on its first step", async () => {
-  const s = CASES.at(-1)!.spec;
-  const p = drawProblem(s, 16, 1).params;
-  tie(p, s);
-  const fw = forward(s, p, drawProblem(s, 16, 2).x, drawProblem(s, 16, 2).y, 16, {
-    deadMask: new Uint8Array(s.dSae),
+function caseNamed(prefix: string): Case {
+  const c = CASES.find((c) => c.name.startsWith(prefix));
+  if (!c) throw new Error(`no case ${prefix}`);
+  return c;
+}
+
+/** The reference's first step of a case: its forward and its gradients. */
+function firstStep(c: Case) {
+  const s = c.spec;
+  const rows = c.rows ?? 16;
+  const problem = drawProblem(s, rows * (c.steps ?? 3), c.seed);
+  const p = startParams(c, problem);
+  const x = round(problem.x.subarray(0, rows * s.dIn));
+  const y = s.kind === "sae" ? x : round(problem.y.subarray(0, rows * s.dOut));
+  const dead = new Uint8Array(s.dSae);
+  for (const j of c.dead) dead[j] = 1;
+  const fw = forward(s, p, x, y, rows, { deadMask: dead });
+  return { fw, grads: gradients(s, p, fw, x, y, rows, dead) };
+}
+
+const fired = (f: Float64Array) => [...f.keys()].filter((e) => f[e] !== 0);
+
+describe("the awkward cases are what they say (float64 reference, first step)", () => {
+  it("the tied BatchTopK case keeps latents 0..7 of row 0", () => {
+    const { fw } = firstStep(caseNamed("ties: batchtopk"));
+    expect(fired(fw.featureActs)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
-  const fired = [...fw.featureActs.keys()].filter((e) => fw.featureActs[e] !== 0);
-  expect(fired).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+
+  it("ties across rows: BatchTopK keeps latent 1 in every row and latent 0 in rows 0..7", () => {
+    const { fw } = firstStep(caseNamed("ties across rows"));
+    const want = Array.from({ length: 16 }, (_, b) =>
+      b < 8 ? [b * 40, b * 40 + 1] : [b * 40 + 1],
+    );
+    expect(fired(fw.featureActs)).toEqual(want.flat());
+  });
+
+  it("k ≥ d_sae keeps every positive entry", () => {
+    for (const prefix of ["k = d_sae: topk", "k = d_sae: batchtopk", "k > d_sae"]) {
+      const { fw } = firstStep(caseNamed(prefix));
+      expect(Array.from(fw.featureActs), prefix).toEqual(
+        Array.from(fw.hiddenPre, (v) => Math.max(v, 0)),
+      );
+      expect(fw.l0, prefix).toBeGreaterThan(5);
+    }
+  });
+
+  it("JumpReLU at θ: latent 0 has π = θ, fires nowhere and alone gets θ's gradient", () => {
+    for (const prefix of ["jumprelu SAE with π = θ", "jumprelu skip transcoder with π = θ"]) {
+      const c = caseNamed(prefix);
+      const { fw, grads } = firstStep(c);
+      const column = (j: number) =>
+        Array.from({ length: 16 }, (_, b) => fw.featureActs[b * 40 + j]);
+      expect(fw.threshold!.subarray(0, 3), prefix).toEqual(Float64Array.of(1, 1, 1));
+      expect(column(0), prefix).toEqual(new Array(16).fill(0));
+      expect(column(1), prefix).toEqual(new Array(16).fill(1.125));
+      expect(column(2), prefix).toEqual(new Array(16).fill(0));
+      const dLogTheta = grads.logThreshold!;
+      expect(Math.abs(dLogTheta[0]!), prefix).toBeGreaterThan(1e-3);
+      expect([Math.abs(dLogTheta[1]!), Math.abs(dLogTheta[2]!)], prefix).toEqual([0, 0]);
+    }
+  });
 });
 
 describe("GPU training of TopK, BatchTopK and JumpReLU against the float64 references", () => {
