@@ -359,8 +359,11 @@ async function timeEncoder(
   const reps = intOption("encoder-reps", c.B * c.dSae > 4e6 ? 1 : 5);
   const step = scalars(TIMED_LR, l1For(c.dSae), 1);
   const passes = await dict.profilePasses(step, "dense", reps, ["encode"]);
-  const ms = passes.encode;
-  if (ms === undefined) throw new Error(`no pass labelled "encode" among ${Object.keys(passes)}`);
+  if (passes.encode === undefined) {
+    throw new Error(`no pass labelled "encode" among ${Object.keys(passes)}`);
+  }
+  // A split step encodes each micro-batch with the same pass: the batch's encoder is all of them.
+  const ms = passes.encode * dict.microBatching.count;
   log(`${label}: encoder alone ${ms.toFixed(0)} ms (${reps} dispatches)`);
   return ms;
 }
@@ -607,6 +610,8 @@ interface CaseResult {
   d_out: number;
   d_sae: number;
   l1Coefficient: number;
+  /** Micro-batches per step: more than 1 where [B, d_sae] exceeds the adapter's binding size. */
+  microBatches: number;
   /** The encoder pass alone (ms), the same at any L0. */
   encoderMs: number;
   init: StateTiming;
@@ -647,6 +652,7 @@ async function runCase(c: Case, seed: number): Promise<CaseResult> {
     d_out: c.dOut,
     d_sae: c.dSae,
     l1Coefficient: l1For(c.dSae),
+    microBatches: dict.microBatching.count,
     encoderMs,
     init: init!,
     sparse,
@@ -735,6 +741,7 @@ process.stdout.write(
       summary: results.map((r) => ({
         shape: `${r.kind} B=${r.B} d_in=${r.d_in} d_out=${r.d_out} d_sae=${r.d_sae}`,
         encoderMs: r.encoderMs,
+        ...(r.microBatches > 1 ? { microBatches: r.microBatches } : {}),
         init: summarize(r.init),
         sparse: summarize(r.sparse),
         ...(r.crossover ? { equalCostL0Fraction: r.crossover.equalCostL0Fraction } : {}),

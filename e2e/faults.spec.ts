@@ -76,11 +76,14 @@ test("NaN in the loss: paused with the step, the dictionary and a hint; resumes 
 });
 
 test("a run too large for the adapter is refused with the size and the limit", async ({ page }) => {
-  await openApp(page, small({ steps: 5, batch: 65536, sae: 0, "transcoder.dsae": 65536 }));
+  // Other architectures split such a batch into micro-batches; BatchTopK selects over the
+  // whole batch, so it cannot be split.
+  const url = { steps: 5, batch: 65536, sae: 0, "transcoder.dsae": 65536 };
+  await openApp(page, small({ ...url, "transcoder.arch": "batchtopk" }));
   await page.getByRole("button", { name: "Train", exact: true }).click();
   const alert = page.getByTestId("run-error");
   await expect(alert).toContainText(
-    /transcoder: batch 65536 x d_sae 65536 needs \d+ MiB buffers, over this adapter's \d+ MiB per binding/,
+    /transcoder: batch 65536 x d_sae 65536 needs \d+ MiB buffers, over this adapter's \d+ MiB per binding, and BatchTopK selects over the whole batch at once, so it cannot be split: use a batch of at most \d+/,
   );
   // Still usable: a smaller run trains.
   await page.getByTestId("batch").fill("64");

@@ -37,6 +37,15 @@ struct StepParams {
   _pad1: f32,
 }
 
+// Which micro-batch of the step this is, when the batch is split so that its [B, d_sae]
+// buffers fit the adapter's binding size (dims.B is then the micro-batch's rows).
+struct Micro {
+  index: u32,
+  count: u32,
+  _pad0: u32,
+  _pad1: u32,
+}
+
 const WG: u32 = 64u;
 
 // Global linear id for 1-D work dispatched as a 2-D grid (for more than 65535 workgroups).

@@ -61,6 +61,12 @@ export async function runTrain(
       report(`normalization: s_in=${sIn.toPrecision(6)} s_out=${sOut.toPrecision(6)}`);
     }
     const gpu = new GpuDictionary(device, shaders, spec, cmd.batch, run.architecture);
+    const { count, rows } = gpu.microBatching;
+    if (count > 1) {
+      report(
+        `each step runs as ${count} micro-batches of ${rows} rows (the adapter's binding size)`,
+      );
+    }
     try {
       gpu.setParams(startParams(spec, run, cmd.seed, init?.params, sIn, sOut));
       gpu.resetOptimizer();

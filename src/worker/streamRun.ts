@@ -118,7 +118,13 @@ export function checkRunFits(device: GPUDevice, model: GpuGpt2, c: StreamRunConf
     const skip = dict.kind === "transcoder" && dict.skip === true;
     const spec = { kind: dict.kind, dIn: d, dSae: dict.dSae, dOut: d, skip } as DictionarySpec;
     try {
-      checkFits(device, paramLayout(spec, thresholdStorage(architectureOf(dict))), c.batchSize);
+      const architecture = architectureOf(dict);
+      checkFits(
+        device,
+        paramLayout(spec, thresholdStorage(architecture)),
+        c.batchSize,
+        architecture,
+      );
     } catch (err) {
       throw new Error(`${dict.kind === "sae" ? "SAE" : "transcoder"}: ${(err as Error).message}`, {
         cause: err,

@@ -6,7 +6,7 @@ import type { Pass, PassKit, StepPasses } from "./dictionaryPasses.ts";
 /**
  * One step of TopK, BatchTopK or JumpReLU (architectures.md §2–§4, SAELens v6.18), with no read
  * back:
- * 1. the dead mask and AuxK's k_aux and scale from the GPU's counters (dict_dead);
+ * 1. once per step: the dead mask and AuxK's k_aux and scale from the GPU's counters (dict_dead);
  * 2. x', the decoder norms, pre = x' @ W_enc + b_enc (dense: the one product over every latent);
  * 3. the selection, which lists each row's active latents and marks every entry:
  *    TopK per row (dict_train_topk), BatchTopK over the batch (dict_batch_topk, with τ), or
@@ -57,7 +57,7 @@ export function architecturePasses(kit: PassKit, a: ArchitectureOptions): StepPa
       [b.dims, arch.mark, b.colList, b.colCount, arch.colFired],
       grid1d(fp, 64),
     ),
-    kit.pass(kit.kernel("dict_firing"), [b.dims, arch.colFired, b.firing], [Math.ceil(fp / 64), 1]),
+    kit.firing(arch.colFired),
   ];
   const latentGrads =
     a.architecture === "jumprelu"
@@ -93,8 +93,8 @@ export function architecturePasses(kit: PassKit, a: ArchitectureOptions): StepPa
     kit.biasDecGradient(hasAuxK(a)),
   ];
   return {
+    start: [...dead, kit.ageFiring()],
     before: [
-      ...dead,
       ...kit.encode(),
       ...select,
       kit.decode(rowCapacity(layout, a)),

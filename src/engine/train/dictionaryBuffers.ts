@@ -42,9 +42,22 @@ export interface DictionaryBuffers {
   adamV: GPUBuffer;
   /** [Fp] steps since each latent fired, then [Fp] fires since the last density read. */
   firing: GPUBuffer;
+  /** The micro-batch's input rows (the whole batch when the step is not split). */
   x: GPUBuffer;
-  /** The target batch; the same buffer as x for an SAE. */
+  /** The micro-batch's target rows; the same buffer as x for an SAE. */
   y: GPUBuffer;
+  /** The whole batch [B, d_in] as uploaded; x itself when the step is not split. */
+  batchX: GPUBuffer;
+  /** The whole target batch [B, d_out]; batchX for an SAE, y when the step is not split. */
+  batchY: GPUBuffer;
+  /** The step's gradient the optimizer reads: grads, or their mean over the micro-batches. */
+  gradTotal: GPUBuffer;
+  /** The Micro uniform of dictionary_common.wgsl: which micro-batch runs. */
+  micro: GPUBuffer;
+  /** One Micro per micro-batch, copied into `micro` before it runs (split steps only). */
+  microTable?: GPUBuffer;
+  /** [dOutP] (mean, centred sum of squares) of each target column so far in the step. */
+  colStats: GPUBuffer;
   xPrime: GPUBuffer;
   pre: GPUBuffer;
   dPre: GPUBuffer;
@@ -84,14 +97,24 @@ export function metricSpan(layout: ParamLayout, batchSize: number): number {
   return Math.max(layout.dOut, batchSize, layout.dSae);
 }
 
+/**
+ * How a step's batch is split: `count` micro-batches of `rows` rows, each running the forward
+ * and backward passes on its own buffers, their gradients averaged before clipping and Adam.
+ */
+export interface MicroBatching {
+  count: number;
+  rows: number;
+}
+
 export function allocateDictionaryBuffers(
   device: GPUDevice,
   spec: DictionarySpec,
   layout: ParamLayout,
   batchSize: number,
   a: ArchitectureOptions,
+  split: MicroBatching = { count: 1, rows: batchSize },
 ): DictionaryBuffers {
-  const B = batchSize;
+  const B = split.rows;
   const { fp, dIn, dOut, dInP, dOutP } = layout;
   const f32 = 4;
   const all: GPUBuffer[] = [];
@@ -105,6 +128,24 @@ export function allocateDictionaryBuffers(
   const dims = make("dims", 16 * 4, uniform);
   device.queue.writeBuffer(dims, 0, dimsUniform(spec, layout, B));
   const x = make("x", B * dIn * f32);
+  const y = spec.kind === "sae" ? x : make("y", B * dOut * f32);
+  const whole = split.count > 1;
+  const batchX = whole ? make("batchX", batchSize * dIn * f32) : x;
+  const batchY = !whole ? y : spec.kind === "sae" ? batchX : make("batchY", batchSize * dOut * f32);
+  const grads = make("grads", layout.total * f32);
+  const micro = make("micro", 16, uniform);
+  device.queue.writeBuffer(micro, 0, new Uint32Array([0, 1, 0, 0]));
+  let microTable: GPUBuffer | undefined;
+  if (whole) {
+    const table = new Uint32Array(4 * split.count);
+    for (let m = 0; m < split.count; m++) table.set([m, split.count, 0, 0], 4 * m);
+    microTable = make(
+      "microTable",
+      table.byteLength,
+      GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    );
+    device.queue.writeBuffer(microTable, 0, table);
+  }
   const arch: ArchitectureBuffers | undefined =
     a.architecture === "standard"
       ? undefined
@@ -123,12 +164,18 @@ export function allocateDictionaryBuffers(
     dims,
     stepParams: make("stepParams", 8 * 4, uniform),
     params: make("params", layout.total * f32),
-    grads: make("grads", layout.total * f32),
+    grads,
+    gradTotal: whole ? make("gradTotal", layout.total * f32) : grads,
+    micro,
+    ...(microTable ? { microTable } : {}),
+    colStats: make("colStats", 2 * dOutP * f32),
     adamM: make("adamM", layout.total * f32),
     adamV: make("adamV", layout.total * f32),
     firing: make("firing", 2 * fp * 4),
     x,
-    y: spec.kind === "sae" ? x : make("y", B * dOut * f32),
+    y,
+    batchX,
+    batchY,
     xPrime: make("xPrime", B * dInP * f32),
     pre: make("pre", B * fp * f32),
     dPre: make("dPre", B * fp * f32),
@@ -178,22 +225,67 @@ function dimsUniform(
   ]);
 }
 
-/** Refuses shapes whose largest buffer the device cannot bind, with what to change. */
-export function checkFits(device: GPUDevice, layout: ParamLayout, batchSize: number): void {
-  const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-  const perBatch = batchSize * layout.fp * 4;
-  if (perBatch > limit) {
+/** The largest buffer one binding may hold on this device. */
+export function bindingLimit(device: GPUDevice): number {
+  return Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+}
+
+function mib(bytes: number): string {
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  return bytes >= 1024 ? `${(bytes / 1024).toFixed(0)} KiB` : `${bytes} bytes`;
+}
+
+/**
+ * Splits a step's batch into the fewest equal micro-batches whose [rows, d_sae] buffers fit
+ * `limit` bytes per binding (one when they all fit); refuses, with the sizes and what to change,
+ * shapes that cannot fit however the batch is split.
+ */
+export function planMicroBatches(
+  limit: number,
+  layout: ParamLayout,
+  batchSize: number,
+  a: ArchitectureOptions,
+): MicroBatching {
+  const B = batchSize;
+  const paramBytes = layout.total * 4;
+  if (paramBytes > limit) {
+    const perLatent = (layout.dInP + layout.dOutP + 2) * 4;
     throw new Error(
-      `batch ${batchSize} x d_sae ${layout.dSae} needs ${mib(perBatch)} buffers, over this ` +
-        `adapter's ${mib(limit)} per binding: use a smaller batch (at most ` +
-        `${Math.floor(limit / (layout.fp * 4))})`,
+      `a dictionary of ${layout.total} parameters needs ${mib(paramBytes)} in one binding, over ` +
+        `this adapter's ${mib(limit)} per binding: use a smaller d_sae (at most about ` +
+        `${Math.floor(limit / perLatent)} at this width)`,
     );
   }
-  if (layout.total * 4 > limit) {
+  const batchBytes = B * Math.max(layout.dIn, layout.dOut) * 4;
+  if (batchBytes > limit) {
     throw new Error(
-      `a dictionary of ${layout.total} parameters needs ${mib(layout.total * 4)}, over this ` +
-        `adapter's ${mib(limit)} per binding: use a smaller d_sae`,
+      `batch ${B} x width ${Math.max(layout.dIn, layout.dOut)} needs ${mib(batchBytes)}, over ` +
+        `this adapter's ${mib(limit)} per binding: use a smaller batch`,
     );
   }
+  const rowBytes = 4 * Math.max(layout.fp, layout.dInP, layout.dOutP);
+  if (B * rowBytes <= limit) return { count: 1, rows: B };
+  const fitting = Math.floor(limit / rowBytes);
+  if (a.architecture === "batchtopk") {
+    throw new Error(
+      `batch ${B} x d_sae ${layout.dSae} needs ${mib(B * rowBytes)} buffers, over this ` +
+        `adapter's ${mib(limit)} per binding, and BatchTopK selects over the whole batch at ` +
+        `once, so it cannot be split: use a batch of at most ${fitting}`,
+    );
+  }
+  for (let count = 2; count <= B; count++) {
+    if (B % count === 0 && (B / count) * rowBytes <= limit) return { count, rows: B / count };
+  }
+  // Unreachable: one row is smaller than the parameters, which fit.
+  throw new Error(`no split of batch ${B} fits ${mib(limit)} per binding`);
+}
+
+/** Refuses shapes the device cannot bind however the batch is split; else how it is split. */
+export function checkFits(
+  device: GPUDevice,
+  layout: ParamLayout,
+  batchSize: number,
+  a: ArchitectureOptions,
+): MicroBatching {
+  return planMicroBatches(bindingLimit(device), layout, batchSize, a);
 }

@@ -19,8 +19,12 @@ export interface Pass {
   grid: [number, number];
 }
 
-/** The passes of one step up to the gradients, then clipping and Adam. */
+/**
+ * The passes of one step: `start` once per step, `before` (up to the gradients) once per
+ * micro-batch, then clipping and Adam (`after`).
+ */
 export interface StepPasses {
+  start: Pass[];
   before: Pass[];
   after: Pass[];
 }
@@ -30,6 +34,8 @@ export interface DictionaryPasses {
   paths: Record<StepPath, StepPasses>;
   /** The batch metrics, dispatched between the two on logging steps. */
   metrics: Pass[];
+  /** After each micro-batch of a split step: its gradients into the step's mean. */
+  accumulate: Pass[];
 }
 
 export interface KernelOptions {
@@ -198,10 +204,43 @@ export class PassKit {
     );
   }
 
-  /** clip_grad_norm_(1.0) and Adam. */
+  /** Once per step, before the first micro-batch: every latent one step older (dict_firing). */
+  ageFiring(): Pass {
+    const b = this.b;
+    return this.pass(
+      this.kernel("dict_firing", { entryPoint: "age" }),
+      [b.dims, b.colCount, b.firing],
+      [Math.ceil(this.layout.fp / 64), 1],
+    );
+  }
+
+  /** Per micro-batch: latents that fired in it are reset and counted (dict_firing). */
+  firing(colCount: GPUBuffer): Pass {
+    const b = this.b;
+    return this.pass(
+      this.kernel("dict_firing"),
+      [b.dims, colCount, b.firing],
+      [Math.ceil(this.layout.fp / 64), 1],
+    );
+  }
+
+  /** A split step's running mean of its micro-batches' gradients. */
+  accumulate(): Pass[] {
+    const b = this.b;
+    if (b.gradTotal === b.grads) return [];
+    return [
+      this.pass(
+        this.kernel("dict_grad_accumulate"),
+        [b.dims, b.micro, b.grads, b.gradTotal],
+        grid1d(this.layout.total, 64),
+      ),
+    ];
+  }
+
+  /** clip_grad_norm_(1.0) and Adam, on the step's gradient. */
   optimizer(): Pass[] {
     const { layout, b } = this;
-    const norm = [b.dims, b.grads, b.gradNormPartials, b.clip];
+    const norm = [b.dims, b.gradTotal, b.gradNormPartials, b.clip];
     return [
       this.pass(this.kernel("dict_grad_norm", { entryPoint: "partial" }), norm, [
         GRAD_NORM_SLICES / 64,
@@ -210,7 +249,7 @@ export class PassKit {
       this.pass(this.kernel("dict_grad_norm", { entryPoint: "finish" }), norm, [1, 1]),
       this.pass(
         this.kernel("dict_adam"),
-        [b.dims, b.stepParams, b.grads, b.clip, b.params, b.adamM, b.adamV],
+        [b.dims, b.stepParams, b.gradTotal, b.clip, b.params, b.adamM, b.adamV],
         grid1d(layout.total, 64),
       ),
     ];
@@ -228,6 +267,8 @@ export class PassKit {
       b.firing,
       b.metricPartials,
       b.metrics,
+      b.micro,
+      b.colStats,
     ];
     return [
       this.pass(this.kernel("dict_metrics", { entryPoint: "partial" }), resources, [
@@ -252,9 +293,13 @@ export function buildDictionaryPasses(
   const kit = new PassKit(device, shaders, layout, B, b, gemm);
   if (a.architecture !== "standard") {
     const passes = architecturePasses(kit, a);
-    return { paths: { sparse: passes, dense: passes }, metrics: kit.metrics() };
+    return {
+      paths: { sparse: passes, dense: passes },
+      metrics: kit.metrics(),
+      accumulate: kit.accumulate(),
+    };
   }
-  return { paths: standardPaths(kit), metrics: kit.metrics() };
+  return { paths: standardPaths(kit), metrics: kit.metrics(), accumulate: kit.accumulate() };
 }
 
 /** ReLU + L1 (training-math.md): a sparse path over the active latents and a dense one. */
@@ -274,7 +319,7 @@ function standardPaths(kit: PassKit): Record<StepPath, StepPasses> {
       [b.dims, b.pre, b.decoderNorms, b.colList, b.colCount, b.colSumF],
       [Math.ceil(fp / 64), 1],
     ),
-    kit.pass(kit.kernel("dict_firing"), [b.dims, b.colCount, b.firing], [Math.ceil(fp / 64), 1]),
+    kit.firing(b.colCount),
   ];
   const sparse = [
     kit.decode(fp),
@@ -351,9 +396,10 @@ function standardPaths(kit: PassKit): Record<StepPath, StepPasses> {
   ];
   const tail = [...kit.skipGradient(), kit.biasDecGradient(false)];
   const after = kit.optimizer();
+  const start = [kit.ageFiring()];
   return {
-    sparse: { before: [...forward, ...sparse, ...tail], after },
-    dense: { before: [...forward, ...dense, ...tail], after },
+    sparse: { start, before: [...forward, ...sparse, ...tail], after },
+    dense: { start, before: [...forward, ...dense, ...tail], after },
   };
 }
 

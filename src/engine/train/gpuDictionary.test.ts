@@ -13,6 +13,7 @@ import {
 } from "../reference/dictionaryReference.ts";
 import { loadNodeShaders } from "../../node/nodeShaders.ts";
 import { testDevice } from "../../node/testDevice.ts";
+import { architectureOptions, exportedActivation } from "./architecture.ts";
 import { GpuDictionary } from "./gpuDictionary.ts";
 
 function spec(kind: "sae" | "transcoder", dIn: number, dSae: number, dOut: number): DictionarySpec {
@@ -127,15 +128,16 @@ describe("GpuDictionary against the float64 reference", () => {
 });
 
 describe("GpuDictionary shape limits", () => {
-  it("refuses a batch whose buffers the adapter cannot bind, saying what fits", async () => {
+  it("refuses, before allocating, a BatchTopK batch whose buffers the adapter cannot bind", async () => {
+    // Other architectures split such a batch (microBatching.test.ts); BatchTopK cannot.
     const { device } = await testDevice();
     const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     const dSae = 4096;
     const batch = Math.floor(limit / (dSae * 4)) + 1;
-    expect(() => new GpuDictionary(device, shaders, spec("sae", 8, dSae, 8), batch)).toThrow(
-      new RegExp(
-        `^batch ${batch} x d_sae 4096 needs .* use a smaller batch \\(at most ${batch - 1}\\)`,
-      ),
+    const a = architectureOptions({ architecture: "batchtopk", k: 4 });
+    const s = { ...spec("sae", 8, dSae, 8), activation: exportedActivation(a) };
+    expect(() => new GpuDictionary(device, shaders, s, batch, a)).toThrow(
+      new RegExp(`^batch ${batch} x d_sae 4096 needs .* use a batch of at most ${batch - 1}$`),
     );
   });
 });

@@ -11,9 +11,11 @@ import {
 } from "./architecture.ts";
 import {
   allocateDictionaryBuffers,
-  checkFits,
+  bindingLimit,
   METRIC_SUMS,
+  planMicroBatches,
   type DictionaryBuffers,
+  type MicroBatching,
 } from "./dictionaryBuffers.ts";
 import {
   buildDictionaryPasses,
@@ -80,6 +82,9 @@ export class GpuDictionary {
   private readonly b: DictionaryBuffers;
   private readonly paths: Record<StepPath, StepPasses>;
   private readonly metricsPasses: Pass[];
+  private readonly accumulatePasses: Pass[];
+  /** How each step's batch is split so that its buffers fit the adapter's bindings. */
+  readonly microBatching: MicroBatching;
 
   constructor(
     private readonly device: GPUDevice,
@@ -89,28 +94,32 @@ export class GpuDictionary {
     readonly architecture: ArchitectureOptions = STANDARD,
     /** The dense products' kernels; by default those chosen for the device (acquireDevice). */
     gemm: GemmChoice = gemmChoiceFor(device),
+    /** Bytes one binding may hold; by default the device's limit (tests pass less). */
+    maxBindingBytes: number = bindingLimit(device),
   ) {
     if (spec.kind === "sae" && spec.dIn !== spec.dOut) {
       throw new Error(`an SAE needs d_in == d_out (got ${spec.dIn} and ${spec.dOut})`);
     }
     checkArchitecture(spec, architecture, batchSize);
     const layout = paramLayout(spec, thresholdStorage(architecture));
-    checkFits(device, layout, batchSize);
+    const split = planMicroBatches(maxBindingBytes, layout, batchSize, architecture);
     this.layout = layout;
     this.batchSize = batchSize;
-    const buffers = allocateDictionaryBuffers(device, spec, layout, batchSize, architecture);
+    this.microBatching = split;
+    const buffers = allocateDictionaryBuffers(device, spec, layout, batchSize, architecture, split);
     this.b = buffers;
     const passes = buildDictionaryPasses(
       device,
       shaders,
       layout,
-      batchSize,
+      split.rows,
       buffers,
       architecture,
       gemm,
     );
     this.paths = passes.paths;
     this.metricsPasses = passes.metrics;
+    this.accumulatePasses = passes.accumulate;
   }
 
   setParams(p: DictionaryParams): void {
@@ -127,20 +136,20 @@ export class GpuDictionary {
 
   /** The raw input batch x [B, d_in] the next step reads (write it before the step). */
   get batchInput(): GPUBuffer {
-    return this.b.x;
+    return this.b.batchX;
   }
 
   /** The raw target batch y [B, d_out]; the same buffer as batchInput for an SAE. */
   get batchTarget(): GPUBuffer {
-    return this.b.y;
+    return this.b.batchY;
   }
 
   /** Copies a batch of rows (x [B, dIn], and y [B, dOut] for a transcoder) to the GPU. */
   uploadBatch(x: Float32Array<ArrayBuffer>, y?: Float32Array<ArrayBuffer>): void {
-    this.device.queue.writeBuffer(this.b.x, 0, x);
+    this.device.queue.writeBuffer(this.b.batchX, 0, x);
     if (this.spec.kind === "transcoder") {
       if (!y) throw new Error("a transcoder batch needs targets y");
-      this.device.queue.writeBuffer(this.b.y, 0, y);
+      this.device.queue.writeBuffer(this.b.batchY, 0, y);
     }
   }
 
@@ -167,14 +176,22 @@ export class GpuDictionary {
       ]),
     );
     const encoder = this.device.createCommandEncoder({ label: "dictionary step" });
-    const pass = encoder.beginComputePass();
-    const { before, after } = this.paths[path];
-    for (const p of before) dispatch(pass, p);
+    const { start, before, after } = this.paths[path];
     // Metrics read the forward pass's buffers and this step's firing update, before the
     // optimizer changes anything.
-    if (withMetrics) for (const m of this.metricsPasses) dispatch(pass, m);
-    for (const p of after) dispatch(pass, p);
-    pass.end();
+    const metrics = withMetrics ? this.metricsPasses : [];
+    if (this.microBatching.count === 1) {
+      const pass = encoder.beginComputePass();
+      for (const p of [...start, ...before, ...metrics, ...after]) dispatch(pass, p);
+      pass.end();
+    } else {
+      this.encodeSplitStep(
+        encoder,
+        start,
+        [...before, ...metrics, ...this.accumulatePasses],
+        after,
+      );
+    }
     if (withMetrics) {
       const staging = this.b.metricsStaging;
       encoder.copyBufferToBuffer(this.b.metrics, 0, staging, 0, METRIC_SUMS * 4);
@@ -185,6 +202,33 @@ export class GpuDictionary {
       }
     }
     this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Each micro-batch's rows copied in before its passes (copies cannot run inside a pass). */
+  private encodeSplitStep(
+    encoder: GPUCommandEncoder,
+    start: Pass[],
+    perMicroBatch: Pass[],
+    after: Pass[],
+  ): void {
+    const { rows, count } = this.microBatching;
+    const { dIn, dOut } = this.spec;
+    const b = this.b;
+    const run = (passes: Pass[]) => {
+      const pass = encoder.beginComputePass();
+      for (const p of passes) dispatch(pass, p);
+      pass.end();
+    };
+    run(start);
+    for (let m = 0; m < count; m++) {
+      encoder.copyBufferToBuffer(b.microTable!, 16 * m, b.micro, 0, 16);
+      encoder.copyBufferToBuffer(b.batchX, m * rows * dIn * 4, b.x, 0, rows * dIn * 4);
+      if (b.y !== b.x) {
+        encoder.copyBufferToBuffer(b.batchY, m * rows * dOut * 4, b.y, 0, rows * dOut * 4);
+      }
+      run(perMicroBatch);
+    }
+    run(after);
   }
 
   /**
@@ -198,8 +242,10 @@ export class GpuDictionary {
     only?: string[],
   ): Promise<Record<string, number>> {
     this.step(scalars, false, path);
-    const { before, after } = this.paths[path];
-    const passes = [...before, ...after].filter((p) => !only || only.includes(p.pipeline.label));
+    const { start, before, after } = this.paths[path];
+    const passes = [...start, ...before, ...after].filter(
+      (p) => !only || only.includes(p.pipeline.label),
+    );
     const totals: Record<string, number> = {};
     for (let it = 0; it < iterations; it++) {
       for (const p of passes) {
@@ -285,7 +331,7 @@ export class GpuDictionary {
    * holds the gradient with respect to log θ.
    */
   async readGradients(): Promise<DictionaryParams> {
-    return unpackParams(this.layout, await this.readFlat(this.b.grads), true);
+    return unpackParams(this.layout, await this.readFlat(this.b.gradTotal), true);
   }
 
   private readFlat(source: GPUBuffer): Promise<Float32Array<ArrayBuffer>> {
