@@ -89,7 +89,7 @@ test("files from disk: described, checked against the model, exported, and bad f
   await expect(page.getByRole("tab", { name: "Inspect" })).toHaveAttribute("aria-selected", "true");
   await expect(page.getByTestId("load-mismatch")).toHaveText(
     "Cannot run on the loaded model: this SAE reads blocks.0.hook_resid_pre of a width-64 model; " +
-      "the loaded model is gpt2-brown (built-in), width 128, 2 layers. " +
+      "the loaded model is gpt2-brown (built-in), width 128, 4 layers. " +
       "Its weights stay loaded for inspection.",
   );
 

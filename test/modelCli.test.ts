@@ -125,8 +125,8 @@ describe("npm run acts", () => {
 
   it("refuses bad input with one line", () => {
     const base = ["--text-file", textFile, "--out", join(dir, "x.safetensors")];
-    expect(cli("acts.ts", ["--model", "builtin", "--layer", "2", ...base]).stderr).toBe(
-      "acts: --layer 2: the model has layers 0..1",
+    expect(cli("acts.ts", ["--model", "builtin", "--layer", "4", ...base]).stderr).toBe(
+      "acts: --layer 4: the model has layers 0..3",
     );
     expect(cli("acts.ts", ["--model", join(dir, "nowhere"), "--layer", "0", ...base]).stderr).toBe(
       `acts: ${join(dir, "nowhere", "config.json")}: file not found`,
@@ -301,9 +301,9 @@ describe("npm run train --model and npm run eval", () => {
     );
     expect(
       await err(["--model", "builtin", "--kind", "sae", "--hook", "blocks.7.hook_mlp_out"]),
-    ).toMatch(/unknown hook "blocks\.7\.hook_mlp_out"; this model \(2 layers\) has/);
-    expect(await err(["--model", "builtin", "--kind", "transcoder", "--layer", "3"])).toBe(
-      "--layer 3: the model has layers 0..1",
+    ).toMatch(/unknown hook "blocks\.7\.hook_mlp_out"; this model \(4 layers\) has/);
+    expect(await err(["--model", "builtin", "--kind", "transcoder", "--layer", "4"])).toBe(
+      "--layer 4: the model has layers 0..3",
     );
   }, 60_000);
 

@@ -17,7 +17,7 @@ describe("configDiffLabel", () => {
   it("says when a dictionary is dropped, and labels a first run by its settings", () => {
     const noSae = { ...GPU_DEFAULTS, dictionaries: GPU_DEFAULTS.dictionaries.slice(1) };
     expect(configDiffLabel(GPU_DEFAULTS, noSae)).toBe("SAE on → off");
-    expect(configDiffLabel(undefined, noSae)).toBe("layer 1, batch 1024, transcoder 2048 l1 0.3");
+    expect(configDiffLabel(undefined, noSae)).toBe("layer 3, batch 1024, transcoder 2048 l1 0.3");
     expect(configDiffLabel(GPU_DEFAULTS, GPU_DEFAULTS)).toBe("same config");
   });
 
@@ -39,7 +39,7 @@ describe("configDiffLabel", () => {
     };
     expect(configDiffLabel(topk, skip)).toBe("transcoder k 32 → 16, transcoder skip off → on");
     expect(configDiffLabel(undefined, skip)).toBe(
-      "layer 1, batch 1024, SAE 2048 l1 0.3, transcoder 2048 topk k 16 skip",
+      "layer 3, batch 1024, SAE 2048 l1 0.3, transcoder 2048 topk k 16 skip",
     );
   });
 });

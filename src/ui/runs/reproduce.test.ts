@@ -63,7 +63,7 @@ describe("saelensScript", () => {
       "l1_warm_up_steps=0,",
       "),",
     ]);
-    expect(script).toContain('hook_name="blocks.1.hook_mlp_out",');
+    expect(script).toContain('hook_name="blocks.3.hook_mlp_out",');
     expect(script).toContain("training_tokens=19200,");
   });
 
@@ -123,7 +123,7 @@ describe("sparsifyCommand", () => {
       "m",
     );
     expect(command).toBe(
-      "python -m sparsify m YOUR/dataset --transcode --hookpoints h.1.mlp --num_latents 256 " +
+      "python -m sparsify m YOUR/dataset --transcode --hookpoints h.3.mlp --num_latents 256 " +
         "--k 8 --skip_connection --lr 0.001 --batch_size 1 --ctx_len 128",
     );
     expect(differences[0]).toMatch(/^Both are TopK with k = 8, but sparsify applies the ReLU/);

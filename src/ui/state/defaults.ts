@@ -7,7 +7,7 @@ import type {
 
 /** Sized for a real GPU. */
 export const GPU_DEFAULTS: StreamRunConfig = {
-  layer: 1,
+  layer: 3,
   dictionaries: [
     { kind: "sae", site: "hook_mlp_out", dSae: 2048, l1Coefficient: 0.3, lr: 3e-3 },
     { kind: "transcoder", dSae: 2048, l1Coefficient: 0.3, lr: 3e-3 },
