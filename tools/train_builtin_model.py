@@ -352,6 +352,7 @@ def parse_args():
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--weight-decay", type=float, default=0.1)
     ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--d-mlp", type=int, default=N_INNER, help="MLP width (n_inner)")
     ap.add_argument("--eval-every", type=int, default=100, help="held-out loss every N steps (and a checkpoint)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--fp32", action="store_true", help="fp32 unembedding products (default: bfloat16 in training)")
@@ -510,6 +511,8 @@ def export(args, meta, vocab, held, curve, best):
         "corpus": meta["source"],
         "command": f"/usr/bin/python3 tools/train_builtin_model.py --steps {args.steps} --seed {args.seed}"
         + (f" --extra-corpus {args.extra_corpus} --extra-fraction {args.extra_fraction}" if args.extra_corpus else "")
+        + (f" --d-mlp {args.d_mlp}" if args.d_mlp != 512 else "")
+        + (f" --dropout {args.dropout}" if args.dropout != 0.1 else "")
         + (f" --stop-after {last['step']}" if last.get("step", args.steps) < args.steps else ""),
         "extraCorpus": extra_corpus_info(args),
     }
@@ -523,8 +526,9 @@ def export(args, meta, vocab, held, curve, best):
 def main():
     reexec_with_malloc_tuning()
     args = parse_args()
-    global OUT_DIR, CKPT_DIR
+    global OUT_DIR, CKPT_DIR, N_INNER
     OUT_DIR, CKPT_DIR = args.out, args.checkpoints
+    N_INNER = args.d_mlp
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     meta, train_tokens, held = load_corpus()
