@@ -15,6 +15,26 @@ test("a newcomer presses Train with the defaults: both curves within 30 s, a sco
   }));
   expect(scroll).toBeLessThanOrEqual(client);
 
+  // The model badge's details say which layers are worth a transcoder, drawn above the page
+  // (not clipped by the badge).
+  const badge = page.getByTestId("model-badge");
+  await badge.locator("summary").click();
+  const quality = page.getByTestId("model-quality");
+  await expect(page.getByTestId("model-info")).toContainText("Held-out loss: 5.766 nats/token");
+  await expect(quality.locator("tbody tr")).toHaveText([
+    "0+3.104",
+    "1+0.071",
+    "2+0.137",
+    "3+0.192",
+  ]);
+  const box = (await quality.boundingBox())!;
+  const hit = await page.evaluate(
+    ([x, y]) => document.elementFromPoint(x!, y!)?.closest("[data-testid=model-quality]") !== null,
+    [box.x + box.width / 2, box.y + box.height / 2],
+  );
+  expect(hit, "the quality table is on top at its own centre").toBe(true);
+  await badge.locator("summary").click();
+
   await recordLongTasks(page);
   const started = Date.now();
   await page.getByRole("button", { name: "Train", exact: true }).click();
