@@ -534,6 +534,7 @@ def check_builtin():
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     import train_builtin_model as tbm
 
+    tbm.N_INNER = model.cfg["d_mlp"]  # the training script's width follows its --d-mlp
     ref = tbm.GPT2LMHeadModel()
     sd = tbm.load_safetensors(os.path.join(model_dir, "model.safetensors"))
     missing, unexpected = ref.load_state_dict(sd, strict=False)
