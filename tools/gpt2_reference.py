@@ -357,19 +357,26 @@ def _check_tokens(cfg, tokens):
     return t
 
 
-def forward(model, tokens, mode):
+def forward(model, tokens, mode, patch=None):
     """TL-style float64 forward. Returns {hook name: [T, d] tensor, "logits": [T, vocab]}; hook
     names are f"blocks.{L}.{h}" for h in HOOKS (TL >= 3 meaning of ln2.hook_normalized: before
-    gain and bias), plus blocks.L.mlp_input (TL 2.x's ln2.hook_normalized: after them)."""
+    gain and bias), plus blocks.L.mlp_input (TL 2.x's ln2.hook_normalized: after them).
+    `patch(name, value, seen)`, if given, replaces a hook's value as it flows on (TL's hooks;
+    `seen` holds the hooks computed so far), as tools/splice_check.py splices a dictionary in."""
     cfg, sd = model.cfg, model.params(mode)
     t = _check_tokens(cfg, tokens)
     T, H, dh, eps = t.numel(), cfg["n_heads"], cfg["d_head"], cfg["eps"]
     causal = torch.tril(torch.ones(T, T, dtype=torch.bool))
     out = {}
+
+    def hook(name, value):
+        out[name] = patch(name, value, out) if patch else value
+        return out[name]
+
     resid = sd["embed.W_E"][t] + sd["pos_embed.W_pos"][:T]
     for l in range(cfg["n_layers"]):
         b = f"blocks.{l}."
-        out[b + "hook_resid_pre"] = resid
+        resid = hook(b + "hook_resid_pre", resid)
         x1, _ = _ln(sd, b + "ln1", resid, eps)
         q = torch.einsum("td,hde->the", x1, sd[b + "attn.W_Q"]) + sd[b + "attn.b_Q"]
         k = torch.einsum("td,hde->the", x1, sd[b + "attn.W_K"]) + sd[b + "attn.b_K"]
@@ -378,17 +385,14 @@ def forward(model, tokens, mode):
         scores = scores.masked_fill(~causal, float("-inf"))
         pattern = torch.softmax(scores, dim=-1)
         z = torch.einsum("hqk,khe->qhe", pattern, v)
-        attn_out = torch.einsum("qhe,hed->qd", z, sd[b + "attn.W_O"]) + sd[b + "attn.b_O"]
-        out[b + "hook_attn_out"] = attn_out
-        resid = resid + attn_out
-        out[b + "hook_resid_mid"] = resid
+        attn_out = hook(b + "hook_attn_out", torch.einsum("qhe,hed->qd", z, sd[b + "attn.W_O"]) + sd[b + "attn.b_O"])
+        resid = hook(b + "hook_resid_mid", resid + attn_out)
         x2, n2 = _ln(sd, b + "ln2", resid, eps)
-        out[b + "ln2.hook_normalized"] = n2
+        hook(b + "ln2.hook_normalized", n2)
         out[b + "mlp_input"] = x2
         mlp_out = gelu_new(x2 @ sd[b + "mlp.W_in"] + sd[b + "mlp.b_in"]) @ sd[b + "mlp.W_out"] + sd[b + "mlp.b_out"]
-        out[b + "hook_mlp_out"] = mlp_out
-        resid = resid + mlp_out
-        out[b + "hook_resid_post"] = resid
+        mlp_out = hook(b + "hook_mlp_out", mlp_out)
+        resid = hook(b + "hook_resid_post", resid + mlp_out)
     xf, _ = _ln(sd, "ln_final", resid, eps)
     out["logits"] = xf @ sd["unembed.W_U"] + sd["unembed.b_U"]
     return out

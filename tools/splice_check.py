@@ -2,7 +2,7 @@
 """An independent check of a trained transcoder or SAE on any text, in float64 PyTorch.
 
 Splices a SAELens folder (cfg.json + sae_weights.safetensors, as `npm run train` writes) into the
-TransformerLens-processed forward of tools/gpt2_reference.py and prints, over non-overlapping
+TransformerLens-processed forward of tools/gpt2_reference.py (its `patch` hook) and prints, over non-overlapping
 windows of the token ids (no BOS, as `npm run eval` does): the clean next-token loss, the loss with
 the dictionary's output in place of its target site, the loss with the target site zero-ablated,
 and ce_loss_score = (ablated - spliced) / (ablated - clean). As `npm run eval` and sae_lens.evals
@@ -48,42 +48,6 @@ def load_dictionary(folder):
     return hook_in, hook_out, apply
 
 
-def forward(model, tokens, hook_in, hook_out, replace):
-    """gpt2_reference.forward (processed) with the target site's value replaced: `replace` maps
-    (input site value, target site value) to what flows on."""
-    cfg, sd = model.cfg, model.params("processed")
-    t = torch.as_tensor(tokens, dtype=torch.long)
-    T, dh, eps = t.numel(), cfg["d_head"], cfg["eps"]
-    causal = torch.tril(torch.ones(T, T, dtype=torch.bool))
-    seen = {}
-    resid = sd["embed.W_E"][t] + sd["pos_embed.W_pos"][:T]
-
-    def site(name, value):
-        seen[name] = value
-        if name == hook_out and replace is not None:
-            return replace(seen[hook_in], value)
-        return value
-
-    for l in range(cfg["n_layers"]):
-        b = f"blocks.{l}."
-        resid = site(b + "hook_resid_pre", resid)
-        x1, _ = ref._ln(sd, b + "ln1", resid, eps)
-        q = torch.einsum("td,hde->the", x1, sd[b + "attn.W_Q"]) + sd[b + "attn.b_Q"]
-        k = torch.einsum("td,hde->the", x1, sd[b + "attn.W_K"]) + sd[b + "attn.b_K"]
-        v = torch.einsum("td,hde->the", x1, sd[b + "attn.W_V"]) + sd[b + "attn.b_V"]
-        scores = torch.einsum("qhe,khe->hqk", q, k) / dh**0.5
-        pattern = torch.softmax(scores.masked_fill(~causal, float("-inf")), dim=-1)
-        z = torch.einsum("hqk,khe->qhe", pattern, v)
-        attn_out = site(b + "hook_attn_out", torch.einsum("qhe,hed->qd", z, sd[b + "attn.W_O"]) + sd[b + "attn.b_O"])
-        resid = site(b + "hook_resid_mid", resid + attn_out)
-        x2, n2 = ref._ln(sd, b + "ln2", resid, eps)
-        site(b + "ln2.hook_normalized", n2)
-        mlp = ref.gelu_new(x2 @ sd[b + "mlp.W_in"] + sd[b + "mlp.b_in"]) @ sd[b + "mlp.W_out"] + sd[b + "mlp.b_out"]
-        resid = site(b + "hook_resid_post", resid + site(b + "hook_mlp_out", mlp))
-    xf, _ = ref._ln(sd, "ln_final", resid, eps)
-    return xf @ sd["unembed.W_U"] + sd["unembed.b_U"]
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
@@ -108,7 +72,10 @@ def main():
             }
             targets = torch.as_tensor(w[1:], dtype=torch.long)
             for name, replace in runs.items():
-                logits = forward(model, w, hook_in, hook_out, replace)
+                patch = None
+                if replace is not None:
+                    patch = lambda hook, y, seen, r=replace: r(seen[hook_in], y) if hook == hook_out else y
+                logits = ref.forward(model, w, "processed", patch)["logits"]
                 ce = torch.nn.functional.cross_entropy(logits[:-1], targets, reduction="none")
                 totals[name] += float(ce[keep[:-1]].sum())
             count += int(keep[:-1].sum())

@@ -181,16 +181,11 @@ export class GpuDictionary {
     // optimizer changes anything.
     const metrics = withMetrics ? this.metricsPasses : [];
     if (this.microBatching.count === 1) {
-      const pass = encoder.beginComputePass();
-      for (const p of [...start, ...before, ...metrics, ...after]) dispatch(pass, p);
-      pass.end();
+      encodePass(encoder, start, before, metrics, after);
     } else {
-      this.encodeSplitStep(
-        encoder,
-        start,
-        [...before, ...metrics, ...this.accumulatePasses],
-        after,
-      );
+      encodePass(encoder, start);
+      this.encodeMicroBatches(encoder, before, metrics, this.accumulatePasses);
+      encodePass(encoder, after);
     }
     if (withMetrics) {
       const staging = this.b.metricsStaging;
@@ -205,30 +200,18 @@ export class GpuDictionary {
   }
 
   /** Each micro-batch's rows copied in before its passes (copies cannot run inside a pass). */
-  private encodeSplitStep(
-    encoder: GPUCommandEncoder,
-    start: Pass[],
-    perMicroBatch: Pass[],
-    after: Pass[],
-  ): void {
+  private encodeMicroBatches(encoder: GPUCommandEncoder, ...passes: Pass[][]): void {
     const { rows, count } = this.microBatching;
     const { dIn, dOut } = this.spec;
     const b = this.b;
-    const run = (passes: Pass[]) => {
-      const pass = encoder.beginComputePass();
-      for (const p of passes) dispatch(pass, p);
-      pass.end();
-    };
-    run(start);
     for (let m = 0; m < count; m++) {
       encoder.copyBufferToBuffer(b.microTable!, 16 * m, b.micro, 0, 16);
       encoder.copyBufferToBuffer(b.batchX, m * rows * dIn * 4, b.x, 0, rows * dIn * 4);
       if (b.y !== b.x) {
         encoder.copyBufferToBuffer(b.batchY, m * rows * dOut * 4, b.y, 0, rows * dOut * 4);
       }
-      run(perMicroBatch);
+      encodePass(encoder, ...passes);
     }
-    run(after);
   }
 
   /**
@@ -345,4 +328,11 @@ export class GpuDictionary {
   destroy(): void {
     for (const buffer of this.b.all) buffer.destroy();
   }
+}
+
+/** One compute pass dispatching the groups in order. */
+function encodePass(encoder: GPUCommandEncoder, ...groups: Pass[][]): void {
+  const pass = encoder.beginComputePass();
+  for (const group of groups) for (const p of group) dispatch(pass, p);
+  pass.end();
 }
