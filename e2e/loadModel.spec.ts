@@ -99,7 +99,10 @@ test("a GPT-2-small-shaped checkpoint from the Hub replaces the built-in model a
       `${mb(peak.baseline.backingStorageSize)}); garbage included`,
   );
   expect(peak.baseline.usedSize).toBeGreaterThan(0);
-  expect(peak.usedSize).toBeLessThan(0.05 * F32_BYTES);
+  // Garbage included: V8's young generation lets a few tens of MB of short-lived objects pile up
+  // before a scavenge (5.8 MB here in one run, 25.5 MB in a CI run), while a model held in JS
+  // would be hundreds of MB.
+  expect(peak.usedSize - peak.baseline.usedSize).toBeLessThan(0.1 * F32_BYTES);
   // V8 frees array buffers only once tens of MB of them have piled up (as in gpt2SmallStream.test.ts).
   expect(peak.total).toBeLessThan(0.5 * F32_BYTES);
   const badge = page.getByTestId("model-badge");
