@@ -20,12 +20,12 @@ test("a newcomer presses Train with the defaults: both curves within 30 s, a sco
   const badge = page.getByTestId("model-badge");
   await badge.locator("summary").click();
   const quality = page.getByTestId("model-quality");
-  await expect(page.getByTestId("model-info")).toContainText("Held-out loss: 5.766 nats/token");
+  await expect(page.getByTestId("model-info")).toContainText("Held-out loss: 5.731 nats/token");
   await expect(quality.locator("tbody tr")).toHaveText([
-    "0+3.104",
-    "1+0.071",
-    "2+0.137",
-    "3+0.192",
+    "0+3.519",
+    "1+0.142",
+    "2+0.211",
+    "3+0.371",
   ]);
   const box = (await quality.boundingBox())!;
   const hit = await page.evaluate(

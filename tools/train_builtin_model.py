@@ -22,6 +22,9 @@ Usage:
   /usr/bin/python3 tools/train_builtin_model.py --steps 3600          # train (checkpoints as it goes)
   /usr/bin/python3 tools/train_builtin_model.py --steps 3600 --resume # continue after a stop
   /usr/bin/python3 tools/train_builtin_model.py --eval-only           # re-measure the saved model
+  /usr/bin/python3 tools/train_builtin_model.py --init-from DIR --steps 600 ...
+      # a second stage: start from the model saved in DIR (its MLPs widened to --d-mlp
+      # by neurons that start silent), its curve continued and its record kept
 """
 import argparse
 import json
@@ -364,6 +367,7 @@ def parse_args():
     ap.add_argument("--export-only", action="store_true", help="write the best checkpoint to public/builtin without training")
     ap.add_argument("--eval-only", action="store_true", help="re-measure the saved model")
     ap.add_argument("--out", default=OUT_DIR, help="model folder to write")
+    ap.add_argument("--init-from", default=None, help="start from the model saved in this folder (a second training stage); not the --out folder")
     ap.add_argument("--checkpoints", default=CKPT_DIR, help="checkpoint folder")
     return ap.parse_args()
 
@@ -399,12 +403,50 @@ def sample_windows(train_c, extra_c, args, g):
     return out
 
 
+def load_stage(folder, vocab, seed):
+    """The model saved in `folder` as a compact-vocabulary training model, its MLPs widened
+    to N_INNER by neurons whose output weights are 0 (the function is unchanged), and that
+    model's record: training.json and the rows of its training_curve.csv."""
+    sd = load_safetensors(os.path.join(folder, "model.safetensors"))
+    wte = sd["transformer.wte.weight"]
+    unseen = vocab.to_compact == vocab.n_seen
+    shared = wte[unseen]
+    if len(shared) and not torch.equal(shared, shared[:1].expand_as(shared)):
+        sys.exit(f"{folder}: its embedding rows differ among the ids this corpus never shows; train it with the same corpora")
+    sd["transformer.wte.weight"] = torch.cat([wte[vocab.seen], shared[:1]])
+    g = torch.Generator().manual_seed(seed)
+    for i in range(N_LAYER):
+        fc, proj = f"transformer.h.{i}.mlp.c_fc", f"transformer.h.{i}.mlp.c_proj"
+        old = sd[fc + ".weight"].shape[1]
+        if old > N_INNER:
+            sys.exit(f"{folder}: its MLPs have {old} neurons, more than --d-mlp {N_INNER}")
+        new = N_INNER - old
+        sd[fc + ".weight"] = torch.cat([sd[fc + ".weight"], torch.randn(N_EMBD, new, generator=g) * 0.02], dim=1)
+        sd[fc + ".bias"] = torch.cat([sd[fc + ".bias"], torch.zeros(new)])
+        sd[proj + ".weight"] = torch.cat([sd[proj + ".weight"], torch.zeros(new, N_EMBD)])
+    record = json.load(open(os.path.join(folder, "training.json")))
+    with open(os.path.join(folder, "training_curve.csv")) as f:
+        keys = f.readline().strip().split(",")
+        curve = [dict(zip(keys, map(float, line.split(",")))) for line in f if line.strip()]
+    for r in curve:
+        r["step"], r["tokens"] = int(r["step"]), int(r["tokens"])
+    return sd, record, curve
+
+
 def train(args, vocab, train_c, held, extra_c=None):
     model = GPT2LMHeadModel(vocab.n_seen + 1, vocab.unseen_count, args.dropout, not args.fp32)
     model.init_weights(args.seed)
+    step0, curve0 = 0, []
+    if args.init_from:
+        sd, record, curve0 = load_stage(args.init_from, vocab, args.seed)
+        missing, unexpected = model.load_state_dict(sd, strict=False)
+        assert not missing and not unexpected, (missing, unexpected)
+        step0 = record["steps"]
+        args.init_record = record
+        print(f"stage 2 from {args.init_from}: {step0} steps, held-out {record['heldOutLoss']}", flush=True)
     opt = make_optimizer(model, args)
     g = torch.Generator().manual_seed(args.seed)
-    step, best, curve, recent, seconds = 0, None, [], [], 0.0
+    step, best, curve, recent, seconds = 0, None, list(curve0), [], 0.0
     if args.resume and os.path.exists(ckpt_path("last.pt")):
         st = torch.load(ckpt_path("last.pt"))
         model.load_state_dict(st["model"])
@@ -436,11 +478,11 @@ def train(args, vocab, train_c, held, extra_c=None):
             h, _ = heldout_loss(model, held, vocab)
             tr = sum(recent) / len(recent)
             recent = []
-            row = {"step": step, "tokens": step * args.batch * N_CTX, "lr": lr_at(args, step - 1), "train_loss": tr, "heldout_loss": h, "seconds": time.time() - t0}
+            row = {"step": step0 + step, "tokens": (step0 + step) * args.batch * N_CTX, "lr": lr_at(args, step - 1), "train_loss": tr, "heldout_loss": h, "seconds": time.time() - t0}
             curve.append(row)
             print(f"step {step}/{args.steps} train {tr:.4f} held-out {h:.4f} lr {row['lr']:.2e} {row['seconds']:.0f}s", flush=True)
             if best is None or h < best["loss"]:
-                best = {"loss": h, "step": step}
+                best = {"loss": h, "step": step0 + step}
                 save_checkpoint("best.pt", {"model": model.state_dict(), "step": step, "heldout": h})
             save_checkpoint(
                 "last.pt",
@@ -480,6 +522,9 @@ def export(args, meta, vocab, held, curve, best):
     print(f"held-out loss (saved F16, full vocabulary): {quality['heldOutLoss']:.4f} (compact fp32 {compact_loss:.4f})", flush=True)
     assert abs(quality["heldOutLoss"] - compact_loss) < 1e-2, "the saved model's loss differs from the trained one's"
     last = curve[-1] if curve else {}
+    record0 = getattr(args, "init_record", None)
+    step0 = record0["steps"] if record0 else 0
+    tuned = [("lr", args.lr, 3e-3), ("warmup", args.warmup, 200), ("min-lr-frac", args.min_lr_frac, 0.1)]
     info = {
         "steps": last.get("step"),
         "bestStep": best["step"],
@@ -513,9 +558,13 @@ def export(args, meta, vocab, held, curve, best):
         + (f" --extra-corpus {args.extra_corpus} --extra-fraction {args.extra_fraction}" if args.extra_corpus else "")
         + (f" --d-mlp {args.d_mlp}" if args.d_mlp != 512 else "")
         + (f" --dropout {args.dropout}" if args.dropout != 0.1 else "")
-        + (f" --stop-after {last['step']}" if last.get("step", args.steps) < args.steps else ""),
+        + "".join(f" --{flag} {value:g}" for flag, value, default in tuned if value != default)
+        + (f" --init-from {args.init_from}" if args.init_from else "")
+        + (f" --stop-after {last['step'] - step0}" if last.get("step", step0 + args.steps) < step0 + args.steps else ""),
         "extraCorpus": extra_corpus_info(args),
     }
+    if record0:
+        info["stage1"] = {k: v for k, v in record0.items() if k not in ("quality", "stage1")}
     with open(os.path.join(OUT_DIR, "training.json"), "w") as f:
         json.dump(info, f, indent=2)
         f.write("\n")
@@ -528,6 +577,8 @@ def main():
     args = parse_args()
     global OUT_DIR, CKPT_DIR, N_INNER
     OUT_DIR, CKPT_DIR = args.out, args.checkpoints
+    if args.init_from and os.path.realpath(args.init_from) == os.path.realpath(args.out):
+        sys.exit("--init-from must name another folder than --out: exporting overwrites --out")
     N_INNER = args.d_mlp
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -540,6 +591,8 @@ def main():
     vocab = CompactVocab(train_tokens if extra is None else torch.cat([train_tokens, extra]))
     print(f"vocabulary: {vocab.n_seen} ids occur in training, {vocab.unseen_count} share one row", flush=True)
     if args.export_only:
+        if args.init_from:
+            args.init_record = json.load(open(os.path.join(args.init_from, "training.json")))
         st = torch.load(ckpt_path("last.pt"))
         curve, best = st["curve"], st["best"]
     else:
