@@ -20,6 +20,9 @@ test("a newcomer presses Train with the defaults: both curves within 30 s, a sco
   const badge = page.getByTestId("model-badge");
   await badge.locator("summary").click();
   const quality = page.getByTestId("model-quality");
+  await expect(page.getByTestId("model-info")).toContainText(
+    "4 layers, d_model 128, 4 heads, d_mlp 1024, context 128",
+  );
   await expect(page.getByTestId("model-info")).toContainText("Held-out loss: 5.731 nats/token");
   await expect(quality.locator("tbody tr")).toHaveText([
     "0+3.519",

@@ -108,6 +108,7 @@ async function loadModel(processing: boolean): Promise<void> {
     nLayer: c.nLayer,
     dModel: c.dModel,
     nHead: c.nHead,
+    dMlp: c.dMlp,
     nCtx: c.nCtx,
     vocabSize: c.vocabSize,
     processed: model.processed,

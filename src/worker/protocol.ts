@@ -56,6 +56,7 @@ export interface ModelInfo {
   nLayer: number;
   dModel: number;
   nHead: number;
+  dMlp: number;
   nCtx: number;
   vocabSize: number;
   processed: boolean;

@@ -18,8 +18,8 @@ export function ModelBadge() {
       </summary>
       <div className="model-details-body" data-testid="model-info">
         <p>
-          {model.name}: {model.nLayer} layers, d_model {model.dModel}, {model.nHead} heads, context{" "}
-          {model.nCtx}, vocabulary {model.vocabSize.toLocaleString()}
+          {model.name}: {model.nLayer} layers, d_model {model.dModel}, {model.nHead} heads, d_mlp{" "}
+          {model.dMlp}, context {model.nCtx}, vocabulary {model.vocabSize.toLocaleString()}
           {model.processed ? " (TransformerLens processing)" : " (raw weights)"}. Corpus:{" "}
           {model.corpus}, {model.trainTokens.toLocaleString()} training and{" "}
           {model.heldOutTokens.toLocaleString()} held-out tokens.
