@@ -403,10 +403,20 @@ def sample_windows(train_c, extra_c, args, g):
     return out
 
 
-def load_stage(folder, vocab, seed):
+def read_stage(folder):
+    """A saved model's record: its training.json and the rows of its training_curve.csv."""
+    record = json.load(open(os.path.join(folder, "training.json")))
+    with open(os.path.join(folder, "training_curve.csv")) as f:
+        keys = f.readline().strip().split(",")
+        curve = [dict(zip(keys, map(float, line.split(",")))) for line in f if line.strip()]
+    for r in curve:
+        r["step"], r["tokens"] = int(r["step"]), int(r["tokens"])
+    return record, curve
+
+
+def widened_weights(folder, vocab, seed):
     """The model saved in `folder` as a compact-vocabulary training model, its MLPs widened
-    to N_INNER by neurons whose output weights are 0 (the function is unchanged), and that
-    model's record: training.json and the rows of its training_curve.csv."""
+    to N_INNER by neurons whose output weights are 0 (the function is unchanged)."""
     sd = load_safetensors(os.path.join(folder, "model.safetensors"))
     wte = sd["transformer.wte.weight"]
     unseen = vocab.to_compact == vocab.n_seen
@@ -424,25 +434,19 @@ def load_stage(folder, vocab, seed):
         sd[fc + ".weight"] = torch.cat([sd[fc + ".weight"], torch.randn(N_EMBD, new, generator=g) * 0.02], dim=1)
         sd[fc + ".bias"] = torch.cat([sd[fc + ".bias"], torch.zeros(new)])
         sd[proj + ".weight"] = torch.cat([sd[proj + ".weight"], torch.zeros(new, N_EMBD)])
-    record = json.load(open(os.path.join(folder, "training.json")))
-    with open(os.path.join(folder, "training_curve.csv")) as f:
-        keys = f.readline().strip().split(",")
-        curve = [dict(zip(keys, map(float, line.split(",")))) for line in f if line.strip()]
-    for r in curve:
-        r["step"], r["tokens"] = int(r["step"]), int(r["tokens"])
-    return sd, record, curve
+    return sd
 
 
-def train(args, vocab, train_c, held, extra_c=None):
+def train(args, vocab, train_c, held, extra_c=None, stage1=None):
+    """`stage1`: read_stage(args.init_from), whose model this run starts from."""
     model = GPT2LMHeadModel(vocab.n_seen + 1, vocab.unseen_count, args.dropout, not args.fp32)
     model.init_weights(args.seed)
     step0, curve0 = 0, []
-    if args.init_from:
-        sd, record, curve0 = load_stage(args.init_from, vocab, args.seed)
-        missing, unexpected = model.load_state_dict(sd, strict=False)
+    if stage1:
+        record, curve0 = stage1
+        missing, unexpected = model.load_state_dict(widened_weights(args.init_from, vocab, args.seed), strict=False)
         assert not missing and not unexpected, (missing, unexpected)
         step0 = record["steps"]
-        args.init_record = record
         print(f"stage 2 from {args.init_from}: {step0} steps, held-out {record['heldOutLoss']}", flush=True)
     opt = make_optimizer(model, args)
     g = torch.Generator().manual_seed(args.seed)
@@ -499,7 +503,7 @@ def extra_corpus_info(args):
     return {"fraction": args.extra_fraction, "tokens": info.get("tokens"), "sources": [x["package"] for x in info.get("sources", [])]}
 
 
-def export(args, meta, vocab, held, curve, best):
+def export(args, meta, vocab, held, curve, best, stage1=None):
     st = torch.load(ckpt_path("best.pt"))
     model = GPT2LMHeadModel(vocab.n_seen + 1, vocab.unseen_count)
     model.load_state_dict(st["model"])
@@ -522,9 +526,15 @@ def export(args, meta, vocab, held, curve, best):
     print(f"held-out loss (saved F16, full vocabulary): {quality['heldOutLoss']:.4f} (compact fp32 {compact_loss:.4f})", flush=True)
     assert abs(quality["heldOutLoss"] - compact_loss) < 1e-2, "the saved model's loss differs from the trained one's"
     last = curve[-1] if curve else {}
-    record0 = getattr(args, "init_record", None)
+    record0 = stage1[0] if stage1 else None
     step0 = record0["steps"] if record0 else 0
-    tuned = [("lr", args.lr, 3e-3), ("warmup", args.warmup, 200), ("min-lr-frac", args.min_lr_frac, 0.1)]
+    tuned = [
+        ("d-mlp", args.d_mlp, 512),
+        ("dropout", args.dropout, 0.1),
+        ("lr", args.lr, 3e-3),
+        ("warmup", args.warmup, 200),
+        ("min-lr-frac", args.min_lr_frac, 0.1),
+    ]
     info = {
         "steps": last.get("step"),
         "bestStep": best["step"],
@@ -556,9 +566,7 @@ def export(args, meta, vocab, held, curve, best):
         "corpus": meta["source"],
         "command": f"/usr/bin/python3 tools/train_builtin_model.py --steps {args.steps} --seed {args.seed}"
         + (f" --extra-corpus {args.extra_corpus} --extra-fraction {args.extra_fraction}" if args.extra_corpus else "")
-        + (f" --d-mlp {args.d_mlp}" if args.d_mlp != 512 else "")
-        + (f" --dropout {args.dropout}" if args.dropout != 0.1 else "")
-        + "".join(f" --{flag} {value:g}" for flag, value, default in tuned if value != default)
+        + "".join(f" --{flag} {value}" for flag, value, default in tuned if value != default)
         + (f" --init-from {args.init_from}" if args.init_from else "")
         + (f" --stop-after {last['step'] - step0}" if last.get("step", step0 + args.steps) < step0 + args.steps else ""),
         "extraCorpus": extra_corpus_info(args),
@@ -590,15 +598,14 @@ def main():
     extra = load_extra(args.extra_corpus)
     vocab = CompactVocab(train_tokens if extra is None else torch.cat([train_tokens, extra]))
     print(f"vocabulary: {vocab.n_seen} ids occur in training, {vocab.unseen_count} share one row", flush=True)
+    stage1 = read_stage(args.init_from) if args.init_from else None
     if args.export_only:
-        if args.init_from:
-            args.init_record = json.load(open(os.path.join(args.init_from, "training.json")))
         st = torch.load(ckpt_path("last.pt"))
         curve, best = st["curve"], st["best"]
     else:
         extra_c = None if extra is None else vocab.to_compact[extra]
-        curve, best = train(args, vocab, vocab.to_compact[train_tokens], held, extra_c)
-    export(args, meta, vocab, held, curve, best)
+        curve, best = train(args, vocab, vocab.to_compact[train_tokens], held, extra_c, stage1)
+    export(args, meta, vocab, held, curve, best, stage1)
 
 
 if __name__ == "__main__":
