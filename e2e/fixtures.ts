@@ -82,3 +82,14 @@ export async function recordLongTasks(page: Page): Promise<void> {
 export async function longTasks(page: Page): Promise<number[]> {
   return page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
 }
+
+/**
+ * A measured figure (a time, a count) with its goal. Goals are printed, not asserted: CI machines
+ * are shared and noisy, so a test's hard bound on a time is only a hang detector several times the
+ * goal. The figures reporter (e2e/figuresReporter.ts) lists every figure at the end of the run.
+ */
+export function figure(name: string, value: number, unit: string, goal: string): void {
+  const text = `${name}: ${Number.isInteger(value) ? value : value.toFixed(1)} ${unit} (goal: ${goal})`;
+  test.info().annotations.push({ type: "figure", description: text });
+  console.log(`figure · ${text}`);
+}

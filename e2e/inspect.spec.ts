@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Page } from "@playwright/test";
 import {
   expect,
+  figure,
   longTasks,
   openApp,
   recordLongTasks,
@@ -179,8 +180,8 @@ test("dashboards of a trained transcoder and a loaded SAE: density, list, featur
   await panel.getByRole("button", { name: "Run the prompt" }).click();
   await expect(panel.getByTestId("prompt-time")).toHaveText(/^128 tokens · \d+ ms$/);
   const ms = Number(/(\d+) ms/.exec((await panel.getByTestId("prompt-time").textContent())!)![1]);
-  console.log(`try-a-prompt: 128 tokens, SAE + transcoder, ${ms} ms`);
-  expect(ms).toBeLessThan(1000);
+  figure("try a prompt: 128 tokens, SAE + transcoder", ms, "ms", "under 1000 ms on SwiftShader");
+  expect(ms, "a hang detector, several times the goal").toBeLessThan(10_000);
   // Its features open their page (the transcoder's dashboards are the ones shown).
   await tokens.nth(3).click();
   const pick = columns.nth(1).getByTestId("prompt-feature").first();
@@ -213,7 +214,13 @@ test("dashboards of a trained transcoder and a loaded SAE: density, list, featur
   expect(shown).toBeLessThan(40);
   await expect(rows.last()).toHaveAttribute("data-feature", /\d+/);
   const tasks = await longTasks(page);
-  expect(Math.max(0, ...tasks), `long tasks ${tasks.join(", ")}`).toBeLessThan(200);
+  figure(
+    "longest main-thread task scrolling 128 features",
+    Math.max(0, ...tasks),
+    "ms",
+    "under 50 ms",
+  );
+  expect(Math.max(0, ...tasks), `long tasks ${tasks.join(", ")}`).toBeLessThan(500);
   await page.getByTestId("feature-sort").selectOption("max");
   await list.evaluate((el) => (el.scrollTop = 0));
   await rows.first().getByRole("button").click();
