@@ -61,11 +61,6 @@ export const MetricChart = memo(function MetricChart(props: {
     series.flatMap((s) => s.points.map((p) => p.value)),
     log,
   );
-  useEffect(() => {
-    const c = canvas.current;
-    if (!c || size.w === 0) return;
-    draw(c, size, series, y, linear(0, xMax), hover);
-  });
 
   const terms = series.some((s) => s.term !== undefined);
   const latestParts = latestText(series.filter((s) => s.age === 0 && s.points.length > 0));
@@ -77,6 +72,15 @@ export const MetricChart = memo(function MetricChart(props: {
           .filter((s) => s.age === 0)
           .map((s) => ({ s, p: nearest(s.points, hover) }))
           .filter((x) => x.p !== undefined);
+  // The line marks the point the tooltip reads (a sparse curve, like the CE evaluations, snaps to
+  // its nearest point rather than showing a line where it has no value).
+  const marked = hovered.length > 0 ? hovered[0]!.p!.tokens : hover;
+  const empty = !series.some((s) => s.points.length > 0);
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c || size.w === 0) return;
+    draw(c, size, empty ? [] : series, y, linear(0, xMax), marked, empty);
+  });
 
   const toTokens = (clientX: number) => {
     const rect = canvas.current!.getBoundingClientRect();
@@ -145,6 +149,7 @@ function draw(
   y: Scale,
   x: Scale,
   hover: number | undefined,
+  empty: boolean,
 ) {
   const dpr = window.devicePixelRatio || 1;
   if (c.width !== size.w * dpr || c.height !== size.h * dpr) {
@@ -170,7 +175,8 @@ function draw(
   g.fillStyle = text;
   g.textAlign = "right";
   g.textBaseline = "middle";
-  for (const t of y.ticks) {
+  // An empty chart has no y range to show: no made-up 0-1 axis, just the tokens axis.
+  for (const t of empty ? [] : y.ticks) {
     const yy = Math.round(py(t)) + 0.5;
     g.beginPath();
     g.moveTo(PAD.left, yy);
@@ -223,5 +229,11 @@ function draw(
     g.moveTo(Math.round(px(hover)) + 0.5, PAD.top);
     g.lineTo(Math.round(px(hover)) + 0.5, PAD.top + h);
     g.stroke();
+  }
+  if (empty) {
+    g.fillStyle = text;
+    g.textAlign = "center";
+    g.textBaseline = "middle";
+    g.fillText("no data yet", PAD.left + w / 2, PAD.top + h / 2);
   }
 }

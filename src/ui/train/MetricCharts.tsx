@@ -2,6 +2,7 @@ import { useMemo, type ReactNode } from "react";
 import type { MetricPoint, RunRecord } from "../../storage/runRecord.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { describeArchitecture } from "../state/defaults.ts";
+import { tokensAxisEnd } from "./chartScales.ts";
 import { lossTermsOf } from "./lossTerms.ts";
 import { MetricChart, type Series } from "./MetricChart.tsx";
 import { KIND_COLORS, KIND_LABELS } from "./seriesColors.ts";
@@ -83,7 +84,7 @@ export function MetricCharts(props: { children?: ReactNode }) {
     }),
     [runs],
   );
-  const xMax = Math.max(1, ...runs.map((r) => r.config.steps * r.config.batchSize));
+  const xMax = tokensAxisEnd(runs);
   const newest = runs[0]?.config.dictionaries;
   return (
     <section className="charts" aria-label="Training curves">

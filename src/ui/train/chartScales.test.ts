@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { logTicks, niceTicks, yScale } from "./chartScales.ts";
+import { logTicks, niceTicks, tokensAxisEnd, yScale } from "./chartScales.ts";
 
 describe("chart scales", () => {
   it("linear ticks step by 1, 2 or 5 times a power of ten", () => {
@@ -22,5 +22,24 @@ describe("chart scales", () => {
     const lin = yScale([3, 5], false);
     expect(lin.min).toBe(0);
     expect(lin.at(0)).toBe(0);
+  });
+
+  it("the tokens axis ends at a live run's plan, and at what an ended run trained", () => {
+    const run = (status: "running" | "stopped" | "done" | "interrupted", step: number) => ({
+      status,
+      step,
+      config: { steps: 38_400, batchSize: 256 },
+    });
+    // A stopped run planned at 9.83M tokens that trained none does not set the axis.
+    expect(
+      tokensAxisEnd([
+        run("stopped", 0),
+        { ...run("done", 150), config: { steps: 150, batchSize: 256 } },
+      ]),
+    ).toBe(38_400);
+    expect(tokensAxisEnd([run("running", 10)])).toBe(9_830_400);
+    expect(tokensAxisEnd([run("interrupted", 10)])).toBe(9_830_400);
+    expect(tokensAxisEnd([run("stopped", 0)])).toBe(1);
+    expect(tokensAxisEnd([])).toBe(1);
   });
 });

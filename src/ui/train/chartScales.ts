@@ -1,4 +1,5 @@
 /** Axis ranges and ticks for the training charts (pure, tested). */
+import type { RunStatus } from "../../storage/runRecord.ts";
 
 export interface Scale {
   min: number;
@@ -67,4 +68,24 @@ export function yScale(values: number[], log: boolean): Scale {
 
 export function linear(min: number, max: number): Scale {
   return { min, max, log: false, at: (v) => (v - min) / (max - min), ticks: niceTicks(min, max) };
+}
+
+/** What the x-axis (tokens) needs of a run: its plan while it can still go on, else what it trained. */
+export interface RunExtent {
+  status: RunStatus;
+  step: number;
+  config: { steps: number; batchSize: number };
+}
+
+/**
+ * The x-axis end shared by the charts: a running, paused or interrupted run reserves its planned
+ * tokens; a run that ended (done, stopped, failed) only the tokens it trained, so a run stopped
+ * early does not squeeze every other run against x = 0.
+ */
+export function tokensAxisEnd(runs: readonly RunExtent[]): number {
+  const ends = runs.map((r) => {
+    const going = r.status === "running" || r.status === "paused" || r.status === "interrupted";
+    return (going ? r.config.steps : r.step) * r.config.batchSize;
+  });
+  return Math.max(1, ...ends);
 }
