@@ -1,3 +1,4 @@
+import { ARCHITECTURE_DEFAULTS } from "../engine/reference/architectureSpec.ts";
 import { paramLayout } from "../engine/dictionary/layout.ts";
 import type { DictionarySpec } from "../engine/dictionary/spec.ts";
 import type { ShaderLibrary } from "../engine/gpu/shaderLibrary.ts";
@@ -100,7 +101,7 @@ export function plansOf(c: StreamRunConfig): DictionaryPlan[] {
       l1Coefficient: d.l1Coefficient,
       l1WarmUpSteps: 0,
     },
-    deadFeatureWindow: 1000,
+    deadFeatureWindow: ARCHITECTURE_DEFAULTS.deadFeatureWindow,
     // Feature density read on logging steps only (the live histogram; see liveDensity.ts).
     featureSamplingWindow: c.logEvery,
     ...((d.architecture ?? "standard") === "standard" ? {} : { architecture: architectureOf(d) }),

@@ -1,3 +1,4 @@
+import { ARCHITECTURE_DEFAULTS } from "../../engine/reference/architectureSpec.ts";
 import { last } from "../../storage/runRecord.ts";
 import { metric } from "../format.ts";
 import { useCurrentRun, useRunsStore } from "../state/runsStore.ts";
@@ -34,7 +35,11 @@ export function EvalSummary() {
                 ["step", "step", (k: string) => last(run.histories[k])?.step],
                 ["fvu", "FVU", (k: string) => last(run.histories[k])?.fvu],
                 ["l0", "L0", (k: string) => last(run.histories[k])?.l0],
-                ["dead", "dead latents", (k: string) => last(run.histories[k])?.dead_features],
+                [
+                  "dead",
+                  `dead latents (none in ${ARCHITECTURE_DEFAULTS.deadFeatureWindow} steps)`,
+                  (k: string) => last(run.histories[k])?.dead_features,
+                ],
                 ["ce_loss_score", "ce_loss_score", (k: string) => run.evals[k]?.ce_loss_score],
                 ["kl_div_score", "kl_div_score", (k: string) => run.evals[k]?.kl_div_score],
                 ["ce", "CE without / with", (k: string) => run.evals[k]],

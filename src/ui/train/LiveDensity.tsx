@@ -43,7 +43,11 @@ export function LiveDensity() {
               title={`${KIND_LABELS[e.dictionary] ?? e.dictionary} density (log10)`}
               color={KIND_COLORS[e.dictionary]}
               testId={`live-density-${e.dictionary}`}
-              deadMeaning="no fire in the window"
+              deadLabel="silent"
+              deadMeaning={
+                `no fire in the last ${si(windowTokens ?? 0)} training tokens; the Dead latents ` +
+                "chart counts SAELens's dead: none within the dead-feature window"
+              }
               plain
             />
           );

@@ -2,6 +2,7 @@ import { useMemo, type ReactNode } from "react";
 import type { MetricPoint, RunRecord } from "../../storage/runRecord.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { describeArchitecture } from "../state/defaults.ts";
+import { ARCHITECTURE_DEFAULTS } from "../../engine/reference/architectureSpec.ts";
 import { tokensAxisEnd } from "./chartScales.ts";
 import { lossTermsOf } from "./lossTerms.ts";
 import { MetricChart, type Series } from "./MetricChart.tsx";
@@ -107,7 +108,12 @@ export function MetricCharts(props: { children?: ReactNode }) {
       <div className="charts-grid">
         <MetricChart xMax={xMax} title="FVU (log)" testId="chart-fvu" series={charts.fvu} log />
         <MetricChart xMax={xMax} title="L0 (log)" testId="chart-l0" series={charts.l0} log />
-        <MetricChart xMax={xMax} title="Dead latents" testId="chart-dead" series={charts.dead} />
+        <MetricChart
+          xMax={xMax}
+          title={`Dead latents (none in ${ARCHITECTURE_DEFAULTS.deadFeatureWindow} steps)`}
+          testId="chart-dead"
+          series={charts.dead}
+        />
         <MetricChart
           xMax={xMax}
           title={lossTitle(charts.loss)}

@@ -15,6 +15,9 @@ export function DensityHistogram(props: {
   testId?: string;
   /** What "dead" means here. */
   deadMeaning?: string;
+  /** The word for features that did not fire ("dead"; "silent" for a training window, since
+   * SAELens's dead means none within its dead-feature window). */
+  deadLabel?: string;
   /**
    * Plain SVG bars instead of the recharts chart: cheap enough to redraw on every logging step
    * while training (a recharts mount costs a long main-thread task on a slow machine).
@@ -28,8 +31,9 @@ export function DensityHistogram(props: {
     return h.counts.map((count, i) => ({ x: h.lo + (i + 0.5) * width, count }));
   }, [h]);
   const live = dSae - h.dead;
+  const deadLabel = props.deadLabel ?? "dead";
   const summary =
-    `${si(dSae)} features: ${si(live)} alive, ${si(h.dead)} dead (${props.deadMeaning ?? "never fired"}), ` +
+    `${si(dSae)} features: ${si(live)} alive, ${si(h.dead)} ${deadLabel} (${props.deadMeaning ?? "never fired"}), ` +
     `${si(h.dense)} dense (density > ${denseThreshold})`;
   return (
     <figure className="chart dash-density" data-testid={testId}>
@@ -39,7 +43,9 @@ export function DensityHistogram(props: {
           className="muted small"
           data-testid={testId === "density-histogram" ? "density-counts" : `${testId}-counts`}
         >
-          <span className="mark mark-dead">{si(h.dead)} dead</span>{" "}
+          <span className="mark mark-dead" title={props.deadMeaning ?? "never fired"}>
+            {si(h.dead)} {deadLabel}
+          </span>{" "}
           <span className="mark mark-dense">{si(h.dense)} dense</span> · {si(live)} alive of{" "}
           {si(dSae)}
         </span>
