@@ -34,6 +34,9 @@ export function ConfigPanel() {
   const config = useConfigStore((s) => s.config);
   const setConfig = useConfigStore((s) => s.setConfig);
   const nLayer = useEngineStore((s) => s.model?.nLayer ?? config.layer + 1);
+  const adapterKnown = useEngineStore(
+    (s) => s.adapter !== undefined || s.noDevice !== undefined || s.workerDead !== undefined,
+  );
   const live = useRunsStore((s) => s.live);
   const attached = live?.attached === true;
   const paused = attached && live.phase === "paused";
@@ -85,6 +88,17 @@ export function ConfigPanel() {
     update({ dictionaries: config.dictionaries.map((x) => (x.kind === kind ? next : x)) });
   };
 
+  if (!adapterKnown) {
+    // The defaults depend on the adapter (a software one gets smaller ones): none are shown
+    // until it is known, rather than the GPU's for the seconds the worker takes to start.
+    return (
+      <aside className="config" aria-label="Run settings" data-testid="config-pending">
+        <p className="muted small">
+          Finding the GPU adapter: the settings&apos; defaults depend on it…
+        </p>
+      </aside>
+    );
+  }
   return (
     <aside className="config" aria-label="Run settings">
       <fieldset disabled={attached}>
