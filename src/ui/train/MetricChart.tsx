@@ -175,7 +175,7 @@ function draw(
   g.fillStyle = text;
   g.textAlign = "right";
   g.textBaseline = "middle";
-  // An empty chart has no y range to show: no made-up 0-1 axis, just the tokens axis.
+  // An empty chart has no range to show: no made-up 0-1 axes.
   for (const t of empty ? [] : y.ticks) {
     const yy = Math.round(py(t)) + 0.5;
     g.beginPath();
@@ -187,7 +187,7 @@ function draw(
   g.textAlign = "center";
   g.textBaseline = "top";
   let lastRight = -Infinity;
-  for (const t of x.ticks) {
+  for (const t of empty ? [] : x.ticks) {
     const xx = Math.round(px(t)) + 0.5;
     const label = si(t);
     const half = g.measureText(label).width / 2;
