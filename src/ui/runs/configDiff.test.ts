@@ -42,4 +42,23 @@ describe("configDiffLabel", () => {
       "layer 3, batch 1024, SAE 2048 l1 0.3, transcoder 2048 topk k 16 skip",
     );
   });
+
+  it("states every value exactly, however many digits it has", () => {
+    const wide = {
+      ...GPU_DEFAULTS,
+      batchSize: 16384,
+      dictionaries: GPU_DEFAULTS.dictionaries.map((d) =>
+        d.kind === "sae"
+          ? { ...d, dSae: 65536, lr: 0.000123456 }
+          : { ...d, l1Coefficient: 1.23456 },
+      ),
+    };
+    expect(configDiffLabel(GPU_DEFAULTS, wide)).toBe(
+      "batch 1024 → 16384, SAE d_sae 2048 → 65536, SAE lr 0.003 → 0.000123456, " +
+        "transcoder l1 0.3 → 1.23456",
+    );
+    expect(configDiffLabel(undefined, wide)).toBe(
+      "layer 3, batch 16384, SAE 65536 l1 0.3, transcoder 2048 l1 1.23456",
+    );
+  });
 });

@@ -1,7 +1,8 @@
 import type { StreamRunConfig } from "../../worker/protocol.ts";
 import { DEFAULT_K, DEFAULT_L0_COEFFICIENT, readsK, readsL0, readsL1 } from "../state/defaults.ts";
 
-const fmt = (v: unknown) => (typeof v === "number" ? String(Number(v.toPrecision(4))) : String(v));
+/** Exactly as set: a label rounded to 4 digits turned d_sae 65536 into "65540". */
+const fmt = (v: unknown) => String(v);
 
 /** The settings a run is known by, flattened with short names ("transcoder l1"). */
 function flatten(c: StreamRunConfig): Map<string, unknown> {
