@@ -1,5 +1,7 @@
-// Maps a dictionary's decoded output back to the raw activations' space, in place:
-//   y = y' * outScale + shift (NORM != 0, stats from dict_apply_normalize.wgsl)
+// Finishes a dictionary's decoded output, in place:
+//   y = y' * outScale + shift (NORM != 0: an SAE's reconstruction mapped back to the raw
+//                              activations' space, stats from dict_apply_prepare_input.wgsl;
+//                              SAELens's Transcoder.decode leaves a transcoder's output as is)
 //   y += x @ W_skip^T          (SKIP != 0, computed beforehand into skip4)
 override D4: u32;
 override NORM: u32;

@@ -8,8 +8,9 @@ export type DictionaryKind = "sae" | "transcoder";
 /**
  * SAELens normalize_activations. "expected_average_only_in" is a constant scale, folded into
  * the weights once known; "constant_norm_rescale" (x·√d_in/‖x‖) and "layer_norm" (OpenAI's:
- * (x − μ)/(σ + 1e-5), σ the unbiased standard deviation) act per token on the input, and the
- * reconstruction is mapped back with that token's statistics.
+ * (x − μ)/(σ + 1e-5), σ the unbiased standard deviation) act per token on the input, and an
+ * SAE's reconstruction is mapped back with that token's statistics (a transcoder's output is
+ * not: SAELens's Transcoder).
  */
 export type NormalizeActivations =
   "none" | "expected_average_only_in" | "constant_norm_rescale" | "layer_norm";

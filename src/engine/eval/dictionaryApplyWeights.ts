@@ -6,7 +6,7 @@ export interface ApplyWeights {
   fp: number;
   /** [dIn, fp], zero padding. */
   wEnc: Float32Array<ArrayBuffer>;
-  /** [fp]: an SAE's b_dec input shift folded in, b_enc − b_dec @ W_enc. */
+  /** [fp], zero padding. */
   bEnc: Float32Array<ArrayBuffer>;
   /** [fp, dOut], zero padding. */
   wDec: Float32Array<ArrayBuffer>;
@@ -47,7 +47,11 @@ export function checkApplicable(spec: DictionarySpec, params: DictionaryParams):
   if (spec.skip) expectLength("W_skip", params.wSkip, dOut * dIn, `a skip ${shape}`);
 }
 
-/** Pads, transposes and folds the weights (float64 arithmetic for the fold). */
+/**
+ * Pads and transposes the weights. An SAE's b_dec input shift is not folded into b_enc: with
+ * inputs of large components x @ W_enc and b_dec @ W_enc nearly cancel in f32, so the input
+ * is shifted first (dict_apply_prepare_input.wgsl), as SAELens does.
+ */
 export function applyWeights(spec: DictionarySpec, params: DictionaryParams): ApplyWeights {
   checkApplicable(spec, params);
   const { dIn, dSae, dOut } = spec;
@@ -55,12 +59,7 @@ export function applyWeights(spec: DictionarySpec, params: DictionaryParams): Ap
   const wEnc = new Float32Array(dIn * fp);
   for (let r = 0; r < dIn; r++) wEnc.set(params.wEnc.subarray(r * dSae, (r + 1) * dSae), r * fp);
   const bEnc = new Float32Array(fp);
-  const shift = spec.kind === "sae" && spec.applyBDecToInput;
-  for (let j = 0; j < dSae; j++) {
-    let b = params.bEnc[j]!;
-    if (shift) for (let k = 0; k < dIn; k++) b -= params.bDec[k]! * params.wEnc[k * dSae + j]!;
-    bEnc[j] = b;
-  }
+  bEnc.set(params.bEnc);
   const wDec = new Float32Array(fp * dOut);
   wDec.set(params.wDec);
   const weights: ApplyWeights = { fp, wEnc, bEnc, wDec, bDec: Float32Array.from(params.bDec) };

@@ -8,6 +8,7 @@ import type {
   DictionarySpec,
   NormalizeActivations,
 } from "../dictionary/spec.ts";
+import { RELU } from "../dictionary/spec.ts";
 import { createBuffer } from "../gpu/kernel.ts";
 import { readFloats } from "../gpu/readBuffer.ts";
 import { LinearKernels } from "../model/linearKernels.ts";
@@ -259,6 +260,65 @@ describe("GPU dictionary inference refuses what it cannot run", () => {
       const params = { ...randomParams({ ...spec, dIn: 8 }, 1), ...paramsChange };
       const linear = new LinearKernels(device, shaders);
       expect(() => new GpuDictionaryApply(device, linear, spec, params, 4)).toThrow(message);
+    });
+  }
+});
+
+describe("GPU dictionary inference in SAELens's order", () => {
+  it("subtracts b_dec from the input before W_enc, exact with outlier components", async () => {
+    // GPT-2's residual stream has a few components of order 10³; b_dec (about their mean) too.
+    // Folded into b_enc, x @ W_enc and b_dec @ W_enc nearly cancel in f32 (error ~3e-4).
+    const d = 64;
+    const spec = makeSpec(
+      { kind: "sae", dIn: d, dSae: 32, dOut: d, applyBDecToInput: true },
+      // No threshold in the way: the latents are the pre-activations.
+      { kind: "jumprelu", relu: false },
+    );
+    const params = { ...randomParams(spec, 31), threshold: new Float32Array(32).fill(-1e9) };
+    for (const [k, v] of [
+      [3, 3000],
+      [17, -2500],
+      [40, 2800],
+    ] as const) {
+      params.bDec[k] = v;
+    }
+    const rows = 16;
+    const rand = seededRandom(32);
+    const x = new Float32Array(rows * d);
+    for (let i = 0; i < x.length; i++) x[i] = params.bDec[i % d]! + (rand() * 2 - 1);
+    const [got] = await applyOnGpu(spec, params, [x], rows);
+    const want = inferenceReference(spec, params, x, rows);
+    let error = 0;
+    let largest = 0;
+    for (let i = 0; i < want.latents.length; i++) {
+      error = Math.max(error, Math.abs(got!.latents[i]! - want.latents[i]!));
+      largest = Math.max(largest, Math.abs(want.latents[i]!));
+    }
+    expect(largest).toBeGreaterThan(1);
+    expect(error).toBeLessThan(1e-5);
+  });
+
+  for (const norm of ["layer_norm", "constant_norm_rescale"] as const) {
+    it(`a transcoder with ${norm}: the output is f @ W_dec + b_dec, not mapped back`, async () => {
+      // SAELens's Transcoder normalises its input only (transcoder.py decode).
+      const spec = makeSpec({ kind: "transcoder", dIn: 12, dSae: 20, dOut: 8 }, RELU, norm);
+      const params = randomParams(spec, 41);
+      const rows = 9;
+      const [got] = await applyOnGpu(spec, params, [randomInput(rows, spec.dIn, 42)], rows);
+      const { latents, output } = got!;
+      let error = 0;
+      let largest = 0;
+      for (let r = 0; r < rows; r++) {
+        for (let o = 0; o < spec.dOut; o++) {
+          let y = params.bDec[o]!;
+          for (let j = 0; j < spec.dSae; j++) {
+            y += latents[r * spec.dSae + j]! * params.wDec[j * spec.dOut + o]!;
+          }
+          error = Math.max(error, Math.abs(output[r * spec.dOut + o]! - y));
+          largest = Math.max(largest, Math.abs(y));
+        }
+      }
+      expect(error / largest).toBeLessThan(1e-5);
     });
   }
 });

@@ -17,20 +17,20 @@ interface Step {
   bind?: GPUBindGroup;
 }
 
-const NORM_MODE = { layer_norm: 1, constant_norm_rescale: 2 } as const;
+const NORM_MODE = { none: 0, layer_norm: 1, constant_norm_rescale: 2 } as const;
 
 /**
  * A trained dictionary's forward pass on raw activations, for splicing into a model and for
  * reading latents, every architecture of spec.ts:
- * 1. layer_norm / constant_norm_rescale: x' = (x − shift)·scale per row, stats kept
- *    (dict_apply_normalize);
- * 2. pre = x' @ W_enc + b_enc', an SAE's input shift folded into b_enc' = b_enc − b_dec @ W_enc
- *    (it acts on the normalised input, so the fold holds there); ReLU fused into the product;
+ * 1. layer_norm / constant_norm_rescale: x' = (x − shift)·scale per row, stats kept; then an
+ *    SAE's input shift x' − b_dec, on the input as SAELens does (dict_apply_prepare_input);
+ * 2. pre = x' @ W_enc + b_enc; ReLU fused into the product;
  * 3. JumpReLU in place (dict_apply_jumprelu), or TopK in place with its index list
  *    (dict_topk_rows);
  * 4. decode: TopK sparsely over its k listed latents (dict_apply_sparse_decode), the others as a
  *    dense product;
- * 5. y = y'·outScale + shift, then + x_raw @ W_skipᵀ (a dense product), in dict_apply_finish.
+ * 5. an SAE's y = y'·outScale + shift (a transcoder's output is not mapped back: SAELens's
+ *    Transcoder), then + x_raw @ W_skipᵀ (a dense product), in dict_apply_finish.
  */
 export class GpuDictionaryApply {
   readonly output: GPUBuffer;
@@ -86,17 +86,25 @@ export class GpuDictionaryApply {
     const perRow = (rows: number) => grid1d(rows, 1);
 
     const norm = spec.normalizeActivations;
+    const perToken = norm === "layer_norm" || norm === "constant_norm_rescale";
+    const shift = spec.kind === "sae" && spec.applyBDecToInput;
+    const bDec = upload("b_dec", w.bDec);
     let stats: GPUBuffer | undefined;
     let encodeInput: Resource = INPUT;
-    if (norm === "layer_norm" || norm === "constant_norm_rescale") {
-      stats = buffer("row stats", maxRows * 16);
-      const normalized = buffer("normalised input", maxRows * dIn * 4);
+    if (perToken || shift) {
+      const rowStats = buffer("row stats", maxRows * 16);
+      const prepared = buffer("prepared input", maxRows * dIn * 4);
       this.steps.push({
-        pipeline: kernel("dict_apply_normalize", { D4: dIn / 4, MODE: NORM_MODE[norm] }),
-        resources: [run, INPUT, normalized, stats],
+        pipeline: kernel("dict_apply_prepare_input", {
+          D4: dIn / 4,
+          MODE: NORM_MODE[perToken ? norm : "none"],
+          SHIFT: shift ? 1 : 0,
+        }),
+        resources: [run, INPUT, prepared, rowStats, bDec],
         grid: perRow,
       });
-      encodeInput = normalized;
+      encodeInput = prepared;
+      if (perToken && spec.kind === "sae") stats = rowStats;
     }
 
     const act = activationOf(spec);
@@ -108,9 +116,13 @@ export class GpuDictionaryApply {
     });
 
     const wDec = upload("W_dec", w.wDec);
-    const bDec = upload("b_dec", w.bDec);
     if (act.kind === "topk") {
-      const topk = new GpuTopkRows(device, shaders, { n: dSae, stride: fp, k: act.k, relu: true });
+      const topk = new GpuTopkRows(device, shaders, {
+        n: dSae,
+        stride: fp,
+        k: act.k,
+        relu: act.relu ?? true,
+      });
       this.topkIndices = buffer("topk indices", maxRows * act.k * 4);
       this.steps.push({
         pipeline: topk.pipeline,

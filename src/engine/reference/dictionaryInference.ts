@@ -1,7 +1,8 @@
 /**
  * Float64 inference of every architecture a Dictionary can have (spec.ts): input
  * normalisation, the SAE's b_dec shift, the activation (ReLU, TopK, JumpReLU), the decoder,
- * the output mapped back, and the skip connection on the raw input. Slow and obvious on
+ * an SAE's reconstruction mapped back (a transcoder's output is not: SAELens's Transcoder),
+ * and the skip connection on the raw input. Slow and obvious on
  * purpose: the WGSL inference and every format converter are tested against it.
  */
 import { activationOf, type DictionaryParams, type DictionarySpec } from "../dictionary/spec.ts";
@@ -16,7 +17,7 @@ export interface InferenceResult {
 }
 
 interface RowNorm {
-  /** x' = (x - shift) * scale; output = y' * outScale + shift. */
+  /** x' = (x - shift) * scale; an SAE's output = y' * outScale + shift. */
   shift: number;
   scale: number;
   outScale: number;
@@ -103,7 +104,8 @@ export function inferenceReference(
       for (let i = 0; i < dSae; i++) {
         if (f[i] !== 0) y += f[i]! * params.wDec[i * dOut + d]!;
       }
-      y = y * norm.outScale + norm.shift;
+      // SAELens's Transcoder.decode has no run_time_activation_norm_fn_out: d_out is not d_in.
+      if (spec.kind === "sae") y = y * norm.outScale + norm.shift;
       if (spec.skip) {
         const wSkip = params.wSkip;
         if (wSkip === undefined) throw new Error("a skip transcoder needs W_skip");

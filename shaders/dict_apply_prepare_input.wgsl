@@ -1,15 +1,23 @@
-// Per-token input normalisation of a dictionary at inference, one workgroup per row:
+// A dictionary's input at inference, one workgroup per row, in SAELens's order
+// (process_sae_in): per-token normalisation, then an SAE's b_dec input shift (SHIFT != 0),
+// subtracted from the input itself rather than folded into b_enc, where x @ W_enc and
+// b_dec @ W_enc would nearly cancel in f32 for inputs with large components:
+//   MODE 0 (none):                  x' = x
 //   MODE 1 (layer_norm):            x' = (x - mu) / (std + 1e-5), std unbiased; y = y' * std + mu
 //   MODE 2 (constant_norm_rescale): x' = x * sqrt(d) / ||x||;                  y = y' * ||x|| / sqrt(d)
+//   SHIFT:                          x' -= b_dec
 // writes x' [rows, 4 * D4] and stats[row] = (shift, scale, outScale, 0), with
-// x' = (x - shift) * scale and y = y' * outScale + shift (dict_apply_finish.wgsl).
+// x' = (x - shift) * scale (- b_dec) and, for an SAE only, y = y' * outScale + shift
+// (dict_apply_finish.wgsl).
 override D4: u32;
 override MODE: u32;
+override SHIFT: u32;
 
 @group(0) @binding(0) var<uniform> run: Run;
 @group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> xn4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> stats: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> bDec4: array<vec4<f32>>;
 
 const LANES: u32 = 64u;
 var<workgroup> partial: array<f32, 64>;
@@ -52,7 +60,7 @@ fn main(
     shift = mu;
     scale = 1.0 / (sigma + 1e-5);
     outScale = sigma;
-  } else {
+  } else if (MODE == 2u) {
     var q = 0.0;
     for (var c = lid; c < D4; c += LANES) {
       let v = x4[base + c];
@@ -62,6 +70,10 @@ fn main(
     scale = sqrt(d) / norm;
     outScale = norm / sqrt(d);
   }
-  for (var c = lid; c < D4; c += LANES) { xn4[base + c] = (x4[base + c] - shift) * scale; }
+  for (var c = lid; c < D4; c += LANES) {
+    var v = (x4[base + c] - shift) * scale;
+    if (SHIFT != 0u) { v -= bDec4[c]; }
+    xn4[base + c] = v;
+  }
   if (lid == 0u) { stats[row] = vec4<f32>(shift, scale, outScale, 0.0); }
 }
