@@ -83,4 +83,17 @@ describe("hubFileSet", () => {
       ),
     ).rejects.toThrow("not found on the Hub: org/repo/missing.pt (revision main)");
   });
+
+  it("offline, says the Hub cannot be reached, not that a probed file is missing", async () => {
+    const closed = await startMockHub(dir);
+    const endpoint = closed.url;
+    await closed.close();
+    const load = hubFileSet({ repo: "openai-community/gpt2", path: "", endpoint }, progress(), signal(), undefined);
+    await expect(load).rejects.toThrow(
+      new RegExp(
+        `^openai-community/gpt2 \\(revision main\\) on ${endpoint}: could not reach the Hugging Face Hub \\(`,
+      ),
+    );
+    await expect(load).rejects.not.toThrow(/cfg\.json/);
+  });
 });

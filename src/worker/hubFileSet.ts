@@ -4,6 +4,7 @@ import type { ByteCache } from "../engine/hub/byteCache.ts";
 import { cacheStorageByteCache } from "../engine/hub/cacheStorageByteCache.ts";
 import { hubByteSource } from "../engine/hub/hubByteSource.ts";
 import { HubError } from "../engine/hub/hubError.ts";
+import { errorText } from "../engine/hub/hubHttp.ts";
 import { DEFAULT_ENDPOINT, DEFAULT_REVISION, hubFile } from "../engine/hub/hubLocation.ts";
 import type { LoadProgress } from "./loadProgress.ts";
 import type { HubLoadSource } from "./protocol.ts";
@@ -113,7 +114,7 @@ export async function hubFileSet(
       if (kind === "file" || !(e instanceof HubError && e.code === "not-found")) throw e;
     }
   }
-  const found = await probeFolder(base, open);
+  const found = await probeFolder(base, open, `${name} (revision ${revision}) on ${endpoint}`);
   if (found.length === 0) {
     const where = `${name} (revision ${revision})`;
     throw new HubError(
@@ -134,13 +135,24 @@ export async function hubFileSet(
 async function probeFolder(
   folder: string,
   open: (path: string) => Promise<ByteSource>,
+  where: string,
 ): Promise<[string, ByteSource][]> {
   const paths = HUB_FOLDER_FILES.map((n) => (folder === "" ? n : `${folder}/${n}`));
   const results = await Promise.allSettled(paths.map(open));
   const found: [string, ByteSource][] = [];
   for (const [i, r] of results.entries()) {
     if (r.status === "fulfilled") found.push([paths[i]!, r.value]);
-    else if (!(r.reason instanceof HubError && r.reason.code === "not-found")) throw r.reason;
+    else if (r.reason instanceof HubError && r.reason.code === "network") {
+      // Not a fact about the first probed name (cfg.json), which the repo may never have held.
+      let why: unknown = r.reason;
+      while (why instanceof HubError && why.cause !== undefined) why = why.cause;
+      throw new HubError(
+        "network",
+        `${where}: could not reach the Hugging Face Hub (${errorText(why)}); check the ` +
+          "connection: what was loaded before loads offline from the cache",
+        { cause: r.reason },
+      );
+    } else if (!(r.reason instanceof HubError && r.reason.code === "not-found")) throw r.reason;
   }
   return found;
 }

@@ -146,7 +146,7 @@ describe("hubByteSource over the mock hub", () => {
     const e = await failure(src.read(0, 8));
     expect(e.code).toBe("network");
     expect(e.message).toMatch(
-      /^org\/sae\/layer_3\/sae_weights\.safetensors \(revision main\): network error: .* \(gave up after 4 attempts\)$/,
+      /^org\/sae\/layer_3\/sae_weights\.safetensors \(revision main\): could not reach the Hugging Face Hub: .* \(gave up after 4 attempts\)$/,
     );
     expect(hub.requests).toHaveLength(4);
   });

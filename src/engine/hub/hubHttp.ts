@@ -19,9 +19,13 @@ export async function requestRange(req: HubRequest, start: number, end: number):
     return await fetch(req.url, { headers, signal: req.signal, cache: "no-store" });
   } catch (e) {
     req.signal?.throwIfAborted();
-    throw new HubError("network", `${describeHubFile(req.file)}: network error: ${errorText(e)}`, {
-      cause: e,
-    });
+    throw new HubError(
+      "network",
+      `${describeHubFile(req.file)}: could not reach the Hugging Face Hub: ${errorText(e)}`,
+      {
+        cause: e,
+      },
+    );
   }
 }
 
@@ -104,8 +108,8 @@ export async function readBody(
   }
 }
 
-function errorText(e: unknown): string {
+/** What went wrong, for a message: Node's fetch says only "fetch failed"; the reason is in the cause. */
+export function errorText(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
-  // Node's fetch says only "fetch failed"; the reason is in the cause.
   return e.cause instanceof Error ? `${e.message} (${e.cause.message})` : e.message;
 }

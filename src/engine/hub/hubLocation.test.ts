@@ -63,8 +63,8 @@ describe("parseHubLocation", () => {
       ["org/repo/../x.json", 'path "../x.json" must be relative'],
       ["hf://org/repo/./x.json", 'path "./x.json" must be relative'],
       ["org/..", 'repo id "org/.." is not of the form owner/name'],
-      ["gpt2", 'repo id "gpt2" is not of the form owner/name'],
-      ["https://huggingface.co/gpt2", 'repo id "gpt2" is not'],
+      ["bert-base-uncased", 'repo id "bert-base-uncased" has no owner'],
+      ["https://huggingface.co/bert-base-uncased", 'repo id "bert-base-uncased" has no owner'],
       ["org/re po/x", 'repo id "org/re po" is not'],
       ["org/a--b/x", 'repo id "org/a--b" is not'],
       ["org/repo@/x", 'revision "" is not a branch, tag or commit name'],
@@ -129,5 +129,27 @@ describe("resolveUrl", () => {
   it("round-trips a parsed URL", () => {
     const url = "https://huggingface.co/org/repo/resolve/v%202/dir/x%25.json";
     expect(resolveUrl(parseHubLocation(url))).toBe(url);
+  });
+});
+
+describe("legacy repo ids", () => {
+  it("maps the ids the Hub redirects (gpt2) to their owner/name", () => {
+    expect(parseHubLocation("gpt2")).toEqual({
+      repo: "openai-community/gpt2",
+      revision: "main",
+      path: "",
+      kind: "folder",
+    });
+    expect(parseHubLocation("hf://gpt2-medium@v1").repo).toBe("openai-community/gpt2-medium");
+    expect(parseHubLocation("gpt2-xl@v1").revision).toBe("v1");
+    expect(parseHubLocation("https://huggingface.co/distilgpt2").repo).toBe(
+      "distilbert/distilgpt2",
+    );
+  });
+
+  it("refuses another id without an owner, with an example of the form", () => {
+    expect(invalid(() => parseHubLocation("bert-base-uncased")).message).toMatch(
+      /repo id "bert-base-uncased" has no owner; the Hub's ids are owner\/name, e\.g\. openai-community\/gpt2/,
+    );
   });
 });

@@ -60,7 +60,10 @@ export function describeHubFile(file: HubFile): string {
   return `${file.repo}/${file.path} (revision ${file.revision})`;
 }
 
-function parseRepoPath(input: string, rest: string): HubLocation {
+function parseRepoPath(input: string, text: string): HubLocation {
+  const [bare = "", ...afterAt] = text.split("@");
+  const legacy = LEGACY_REPO_IDS[bare.replace(/\/$/, "")];
+  const rest = legacy === undefined ? text : [legacy, ...afterAt].join("@");
   const folder = rest.endsWith("/");
   const [owner = "", nameAndRev, ...pathParts] = rest.replace(/\/$/, "").split("/");
   const at = nameAndRev?.indexOf("@") ?? -1;
@@ -114,11 +117,30 @@ function located(
   return { repo, revision, path, kind };
 }
 
+/**
+ * Repo ids from before the Hub gave every repo an owner; the Hub redirects them to these. Only
+ * whole ids are mapped: "gpt2/x" could be a user named gpt2.
+ */
+export const LEGACY_REPO_IDS: Readonly<Record<string, string>> = {
+  gpt2: "openai-community/gpt2",
+  "gpt2-medium": "openai-community/gpt2-medium",
+  "gpt2-large": "openai-community/gpt2-large",
+  "gpt2-xl": "openai-community/gpt2-xl",
+  distilgpt2: "distilbert/distilgpt2",
+};
+
 function repoId(input: string, owner: string, name: string | undefined): string {
   if (owner === "datasets" || owner === "spaces") {
     throw invalid(input, `${owner} are not supported; expected a model repo`);
   }
-  return name === undefined ? owner : `${owner}/${name}`;
+  if (name !== undefined) return `${owner}/${name}`;
+  const legacy = LEGACY_REPO_IDS[owner];
+  if (legacy !== undefined) return legacy;
+  throw invalid(
+    input,
+    `repo id "${owner}" has no owner; the Hub's ids are owner/name, e.g. openai-community/gpt2 ` +
+      `(legacy ids it redirects: ${Object.keys(LEGACY_REPO_IDS).join(", ")})`,
+  );
 }
 
 /** The Hub's rule: word characters, "-" and "." that start and end with a word character. */
