@@ -24,6 +24,11 @@ test("every file of the malformed corpus is refused with its own message", async
       await item.getByRole("button", { name: "Remove" }).click();
       await expect(page.getByTestId("loaded-item")).toHaveCount(0);
     }
+    // Failed items do not pile up: one click clears them all.
+    for (const c of cases.slice(0, 2)) await page.getByTestId("pick-files").setInputFiles(c.files);
+    await expect(page.getByTestId("load-error")).toHaveCount(2);
+    await page.getByTestId("clear-failed").click();
+    await expect(page.getByTestId("loaded-item")).toHaveCount(0);
     // The page is still usable after all of them.
     await page.getByRole("tab", { name: "Train" }).click();
     await expect(page.getByRole("button", { name: "Train", exact: true })).toBeEnabled();
