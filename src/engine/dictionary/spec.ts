@@ -19,11 +19,15 @@ export type NormalizeActivations =
  * How latents are computed from the pre-activations `pre = x' @ W_enc + b_enc`:
  * - relu: ReLU(pre) (SAELens "standard", "transcoder");
  * - topk: the k largest of `pre` per row, then ReLU; the rest 0 (ties: lower index first);
+ *   with `relu: false` the kept values stay as they are, negative ones too (OpenAI's TopK with
+ *   postact_fn Identity);
  * - jumprelu: pre·[pre > θ], θ = params.threshold; with `relu`, ReLU(pre)·[pre > θ] as SAELens
  *   computes it (the two differ only where θ < 0; circuit-tracer's has no ReLU).
  */
 export type Activation =
-  { kind: "relu" } | { kind: "topk"; k: number } | { kind: "jumprelu"; relu: boolean };
+  | { kind: "relu" }
+  | { kind: "topk"; k: number; /** Absent: true. */ relu?: boolean }
+  | { kind: "jumprelu"; relu: boolean };
 
 export const RELU: Activation = { kind: "relu" };
 

@@ -86,6 +86,9 @@ export function toSaelensCfg(
       "toSaelensCfg: SAELens's JumpReLU applies a ReLU; convert the thresholds first",
     );
   }
+  if (act.kind === "topk" && act.relu === false) {
+    throw new Error("toSaelensCfg: SAELens's TopK applies a ReLU; this one keeps negative values");
+  }
   if (transcoder && act.kind === "topk" && !options.topkTranscoder) {
     throw new Error("toSaelensCfg: SAELens 6 has no TopK transcoder architecture");
   }

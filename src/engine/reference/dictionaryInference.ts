@@ -62,7 +62,8 @@ export function activate(
       f[i] = p > theta[i]! ? (act.relu ? Math.max(0, p) : p) : 0;
     }
   } else {
-    for (const i of topIndices(pre, act.k)) f[i] = Math.max(0, pre[i]!);
+    const relu = act.relu ?? true;
+    for (const i of topIndices(pre, act.k)) f[i] = relu ? Math.max(0, pre[i]!) : pre[i]!;
   }
   return f;
 }

@@ -41,6 +41,12 @@ export function saelensForm(d: LoadedDictionary): LoadedDictionary {
       "SAELens 6 has no TopK transcoder architecture, so this cannot be saved as a SAELens folder",
     );
   }
+  if (act.kind === "topk" && act.relu === false) {
+    throw new Error(
+      "this TopK keeps negative values (no ReLU after the top k, as OpenAI's postact_fn Identity); " +
+        "SAELens's TopK always applies a ReLU, so it cannot be saved as a SAELens folder",
+    );
+  }
   if (act.kind === "jumprelu" && !act.relu) {
     const negative = d.params.threshold?.filter((t) => t < 0).length ?? 0;
     if (negative > 0) {

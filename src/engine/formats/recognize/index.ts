@@ -7,6 +7,7 @@ import { FormatError, listNames } from "../formatError.ts";
 import { findByName, type FileSet } from "../fileSet.ts";
 import { SAELENS_CFG_FILENAME, SAELENS_WEIGHTS_FILENAME } from "../saelensCfg.ts";
 import { recognizeCircuitTracer } from "./circuitTracerFormat.ts";
+import type { RecognizeOptions } from "./dictClassChoice.ts";
 import { recognizeGemmaScope1, recognizeGemmaScope2 } from "./gemmaScopeFormat.ts";
 import { recognizeGpt2 } from "./gpt2Format.ts";
 import { recognizeLlamaScope } from "./llamaScopeFormat.ts";
@@ -17,6 +18,13 @@ import { recognizeSparsify } from "./sparsifyFormat.ts";
 import { recognizeTorch } from "./torchFormats.ts";
 
 export { describeRecognized, recognizedJson } from "./recognized.ts";
+export {
+  DICT_CLASS_CHOICES,
+  NeedsDictClass,
+  isDictClassChoice,
+  type DictClassChoice,
+  type RecognizeOptions,
+} from "./dictClassChoice.ts";
 export type {
   LoadedDictionary,
   Recognized,
@@ -24,7 +32,7 @@ export type {
   RecognizedModel,
 } from "./recognized.ts";
 
-type Recognizer = (set: FileSet) => Promise<Recognized | undefined>;
+type Recognizer = (set: FileSet, options: RecognizeOptions) => Promise<Recognized | undefined>;
 
 const RECOGNIZERS: Recognizer[] = [
   recognizeSaelens,
@@ -43,11 +51,12 @@ export const KNOWN_FORMATS =
   "a circuit-tracer or mwhanna layer_N.safetensors, a torch .pt (transcoder_circuits, OpenAI, dictionary_learning), " +
   "or a GPT-2 checkpoint (config.json + model.safetensors)";
 
-export async function recognize(set: FileSet): Promise<Recognized> {
+/** `options`: what the user said where the files cannot (NeedsDictClass asks for it). */
+export async function recognize(set: FileSet, options: RecognizeOptions = {}): Promise<Recognized> {
   if (set.files.size === 0) throw new FormatError(set.name, "no files were given");
   refuseUnloadable(set);
   for (const r of RECOGNIZERS) {
-    const found = await r(set);
+    const found = await r(set, options);
     if (found) return found;
   }
   if (findByName(set, SAELENS_WEIGHTS_FILENAME).length > 0) {

@@ -8,7 +8,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { inferenceReference } from "../../reference/dictionaryInference.ts";
 import { bytesFileSet } from "../fileSet.ts";
-import { describeRecognized, recognize } from "./index.ts";
+import { describeRecognized, recognize, NeedsDictClass, type RecognizeOptions } from "./index.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..", "..", "test", "fixtures", "formats");
 
@@ -25,7 +25,7 @@ function filesOf(folder: string): Record<string, Uint8Array> {
   return out;
 }
 
-const CASES: [folder: string, description: RegExp][] = [
+const CASES: [folder: string, description: RegExp, options?: RecognizeOptions][] = [
   [
     "transcoder_circuits",
     /^transcoder_circuits · relu \(b_dec_out\) transcoder · d_in 8, d_sae 12, d_out 8 · blocks\.3\.ln2\.hook_normalized → blocks\.3\.hook_mlp_out · F32 ·/,
@@ -35,11 +35,29 @@ const CASES: [folder: string, description: RegExp][] = [
     /^OpenAI sparse_autoencoder · topk k=3 \(LayerNorm input\) SAE · d_in 8, d_sae 12, d_out 8 · blocks\.2\.hook_resid_post ·/,
   ],
   [
+    "openai_identity",
+    /^OpenAI sparse_autoencoder · topk k=3, postact Identity \(LayerNorm input\) SAE · /,
+  ],
+  [
+    "openai_no_activation",
+    /^OpenAI sparse_autoencoder · relu SAE · d_in 8, d_sae 12, d_out 8 · blocks\.5\.hook_mlp_out ·/,
+  ],
+  [
     "dictionary_learning_autoencoder",
     /^dictionary_learning · AutoEncoder SAE · .* blocks\.3\.hook_resid_post/,
   ],
   ["dictionary_learning_topk", /^dictionary_learning · AutoEncoderTopK SAE/],
   ["dictionary_learning_batchtopk", /^dictionary_learning · BatchTopKSAE · d_in 8/],
+  [
+    "dictionary_learning_topk_no_config",
+    /^dictionary_learning · AutoEncoderTopK SAE · /,
+    { dictClass: "AutoEncoderTopK" },
+  ],
+  [
+    "dictionary_learning_batchtopk_no_config",
+    /^dictionary_learning · BatchTopKSAE · /,
+    { dictClass: "BatchTopKSAE" },
+  ],
   ["dictionary_learning_gated", /^dictionary_learning · GatedAutoEncoder SAE/],
   ["dictionary_learning_jumprelu", /^dictionary_learning · JumpReluAutoEncoder SAE/],
   [
@@ -49,7 +67,7 @@ const CASES: [folder: string, description: RegExp][] = [
 ];
 
 describe("published pickle and npz formats", () => {
-  for (const [folder, description] of CASES) {
+  for (const [folder, description, options] of CASES) {
     it(folder, async () => {
       const dir = join(ROOT, folder);
       const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as {
@@ -58,7 +76,7 @@ describe("published pickle and npz formats", () => {
         latents: number[];
         outputs: number[];
       };
-      const r = await recognize(bytesFileSet(folder, filesOf(dir)));
+      const r = await recognize(bytesFileSet(folder, filesOf(dir)), options);
       expect(describeRecognized(r)).toMatch(description);
       if (r.kind !== "dictionary") throw new Error("expected a dictionary");
       const { spec, params } = await r.load();
@@ -74,6 +92,31 @@ describe("published pickle and npz formats", () => {
       expect(expected.latents.some((v) => v > 0) && expected.latents.some((v) => v === 0)).toBe(
         true,
       );
+    });
+  }
+
+  it("OpenAI's postact_fn Identity keeps negative top-k values", () => {
+    const { latents } = JSON.parse(
+      readFileSync(join(ROOT, "openai_identity", "expected.json"), "utf8"),
+    ) as { latents: number[] };
+    expect(latents.filter((v) => v < -0.1).length).toBeGreaterThan(3);
+  });
+
+  for (const folder of [
+    "dictionary_learning_topk_no_config",
+    "dictionary_learning_batchtopk_no_config",
+  ]) {
+    it(`${folder}: refused until the class is chosen, naming k and what to supply`, async () => {
+      const files = filesOf(join(ROOT, folder));
+      expect(Object.keys(files)).toEqual(["ae.pt"]);
+      const refusal = await recognize(bytesFileSet(folder, files)).catch((e: unknown) => e);
+      expect(refusal).toBeInstanceOf(NeedsDictClass);
+      const message = (refusal as Error).message;
+      expect(message).toMatch(
+        /ae\.pt: holds k = 3, .*AutoEncoderTopK and BatchTopKSAE have the same tensors/,
+      );
+      expect(message).toContain("config.json (trainer.dict_class)");
+      expect(message).toContain("--dict-class BatchTopKSAE");
     });
   }
 });

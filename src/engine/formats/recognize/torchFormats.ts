@@ -4,11 +4,13 @@
  *   {W_enc, b_enc, W_dec, b_dec, [b_dec_out]}}; f = ReLU((x − b_dec) W_enc + b_enc),
  *   y = f W_dec + b_dec_out, folded to b_enc' = b_enc − b_dec W_enc, b_dec' = b_dec_out.
  * - OpenAI's GPT-2 SAEs: {pre_bias, encoder.weight [n, d], latent_bias, decoder.weight [d, n],
- *   activation, activation_state_dict{k}}; TopK checkpoints LayerNorm their input.
+ *   activation, activation_state_dict{k, postact_fn}}; TopK checkpoints LayerNorm their input,
+ *   and one without "activation" is ReLU (model.py Autoencoder.from_state_dict).
  * - dictionary_learning: ae.pt + config.json {trainer: {dict_class, activation_dim,
- *   dict_size, k, layer, lm_name, submodule_name}}.
+ *   dict_size, k, layer, lm_name, submodule_name}}. Latents are what each class's `encode`
+ *   returns after its `from_pretrained` (which, for AutoEncoder, normalises the decoder).
  */
-import type { DictionaryParams, DictionarySpec } from "../../dictionary/spec.ts";
+import type { Activation, DictionaryParams, DictionarySpec } from "../../dictionary/spec.ts";
 import { foldDecoderNorms, foldGated } from "../../dictionary/folds.ts";
 import {
   baseName,
@@ -28,6 +30,7 @@ import {
   type PickleValue,
   type TorchFile,
 } from "../torch/torchFile.ts";
+import { DICT_CLASS_CHOICES, NeedsDictClass, type RecognizeOptions } from "./dictClassChoice.ts";
 import { readOriented, readScalar, readVector, storeDtypes, vectorLength } from "./matrices.ts";
 import type { RecognizedDictionary } from "./recognized.ts";
 
@@ -38,15 +41,19 @@ interface TorchContext {
   path: string;
   file: TorchFile;
   bytes: number;
+  options: RecognizeOptions;
 }
 
-export async function recognizeTorch(set: FileSet): Promise<RecognizedDictionary | undefined> {
+export async function recognizeTorch(
+  set: FileSet,
+  options: RecognizeOptions = {},
+): Promise<RecognizedDictionary | undefined> {
   const paths = [...findByExtension(set, ".pt"), ...findByExtension(set, ".pth")];
   for (const path of paths) {
     const src = set.files.get(path)!;
     const file = await openTorchFile(src);
     for (const make of [transcoderCircuits, openAi, dictionaryLearning]) {
-      const found = await make({ set, path, file, bytes: src.size });
+      const found = await make({ set, path, file, bytes: src.size, options });
       if (found) return found;
     }
     throw new FormatError(
@@ -155,18 +162,30 @@ const openAi: Maker = async ({ set, path, file, bytes }) => {
   if (!isPickleDict(root) || !root.has("pre_bias") || !root.has("latent_bias")) return undefined;
   const store = torchStore(file);
   const { dSae, dOut: d } = dims(store, "latent_bias", "pre_bias");
-  const activation = str(root.get("activation")) ?? "TopK";
+  // model.py Autoencoder.from_state_dict: state_dict.pop("activation", "ReLU"), and only TopK
+  // normalises its input.
+  const named = root.has("activation");
+  const activation = named ? str(root.get("activation")) : "ReLU";
   if (activation !== "TopK" && activation !== "ReLU") {
     throw new FormatError(
       file.name,
-      `activation is ${JSON.stringify(activation)}; expected "TopK" or "ReLU"`,
+      `activation is ${activation === undefined ? "not a string" : JSON.stringify(activation)}; expected "TopK" or "ReLU"`,
     );
   }
   const topk = activation === "TopK";
-  const kValue = root.get("activation_state_dict");
-  const kField = field(kValue, "k");
+  const state = root.get("activation_state_dict");
+  const kField = field(state, "k");
   const k = isTorchTensor(kField) ? undefined : numberValue(kField);
   const kTensor = isTorchTensor(kField) ? kField : undefined;
+  // TopK.from_state_dict: postact_fn = ACTIVATIONS_CLASSES[state_dict["postact_fn"]]().
+  const postact = topk ? str(field(state, "postact_fn")) : undefined;
+  if (topk && postact !== "ReLU" && postact !== "Identity") {
+    throw new FormatError(
+      file.name,
+      `activation_state_dict.postact_fn is ${postact === undefined ? "missing" : JSON.stringify(postact)}; ` +
+        `OpenAI's TopK applies "ReLU" or "Identity" to the top k values`,
+    );
+  }
   const site = openAiSite(`${set.name}/${path}`);
   const specFor = (kk: number | undefined): DictionarySpec => ({
     kind: "sae",
@@ -178,7 +197,9 @@ const openAi: Maker = async ({ set, path, file, bytes }) => {
     hookNameOut: site,
     modelName: "gpt2-small",
     normalizeActivations: topk ? "layer_norm" : "none",
-    ...(topk && kk !== undefined ? { activation: { kind: "topk", k: kk } } : {}),
+    ...(topk && kk !== undefined
+      ? { activation: { kind: "topk", k: kk, ...(postact === "Identity" ? { relu: false } : {}) } }
+      : {}),
   });
   if (topk && k === undefined && !kTensor) {
     throw new FormatError(file.name, "a TopK checkpoint needs activation_state_dict.k");
@@ -187,7 +208,9 @@ const openAi: Maker = async ({ set, path, file, bytes }) => {
   return {
     kind: "dictionary",
     format: "OpenAI sparse_autoencoder",
-    architecture: topk ? `topk k=${k ?? "?"} (LayerNorm input)` : "relu",
+    architecture: topk
+      ? `topk k=${k ?? "?"}${postact === "Identity" ? ", postact Identity" : ""} (LayerNorm input)`
+      : "relu",
     spec,
     dtype: storeDtypes(store),
     bytes,
@@ -195,6 +218,14 @@ const openAi: Maker = async ({ set, path, file, bytes }) => {
       site === "unknown"
         ? "no {location}_v5_*/autoencoders/{layer}.pt path: the site is unknown"
         : `site from the path: ${site}`,
+      ...(named
+        ? []
+        : [
+            'no "activation": ReLU without LayerNorm, as OpenAI\'s Autoencoder.from_state_dict reads it',
+          ]),
+      ...(postact === "Identity"
+        ? ["postact_fn Identity: the top k values are kept as they are, negative ones too"]
+        : []),
     ],
     load: async () => {
       const kk = k ?? (kTensor ? Number((await kTensor.readNumbers())[0]) : undefined);
@@ -218,15 +249,31 @@ function dictionaryLearningSite(submodule: string | undefined, layer: number | u
   return `blocks.${m[2] ?? layer}.hook_${m[1]}`;
 }
 
-const dictionaryLearning: Maker = async ({ set, path, file, bytes }) => {
+const dictionaryLearning: Maker = async ({ set, path, file, bytes, options }) => {
   const cfgSrc = set.files.get(siblingPath(path, "config.json"));
   const store = torchStore(file);
   const hasEncoder = store.tensors.has("encoder.weight") || store.tensors.has("W_enc");
   if (!hasEncoder || (!cfgSrc && baseName(path) !== "ae.pt")) return undefined;
   const cfg = cfgSrc ? await readJsonObject(cfgSrc) : {};
   const trainer = (cfg.trainer ?? {}) as Record<string, unknown>;
-  const dictClass = typeof trainer.dict_class === "string" ? trainer.dict_class : guessClass(store);
   const kConfig = typeof trainer.k === "number" ? trainer.k : undefined;
+  const kStored = store.tensors.has("k") ? await readIntegerScalar(file, "k") : undefined;
+  if (kConfig !== undefined && kStored !== undefined && kConfig !== kStored) {
+    // from_pretrained: ValueError(f"k={k} != {state_dict['k'].item()}=state_dict['k']").
+    throw new FormatError(file.name, `holds k = ${kStored}; config.json says k = ${kConfig}`, "k");
+  }
+  const dictClass =
+    typeof trainer.dict_class === "string"
+      ? trainer.dict_class
+      : kStored !== undefined && store.tensors.has("encoder.weight")
+        ? chosenTopKClass(file.name, kStored, options)
+        : guessClass(store);
+  if (!DICTIONARY_LEARNING_CLASSES.includes(dictClass)) {
+    throw new FormatError(
+      cfgSrc?.name ?? file.name,
+      `dict_class ${JSON.stringify(dictClass)} is not one this loader reads; expected ${DICTIONARY_LEARNING_CLASSES.join(", ")}`,
+    );
+  }
   const jump = dictClass === "JumpReluAutoEncoder";
   const gated = dictClass === "GatedAutoEncoder";
   const dSae = vectorLength(store, jump ? "b_enc" : gated ? "mag_bias" : "encoder.bias")!;
@@ -244,8 +291,15 @@ const dictionaryLearning: Maker = async ({ set, path, file, bytes }) => {
     typeof trainer.submodule_name === "string" ? trainer.submodule_name : undefined,
     typeof trainer.layer === "number" ? trainer.layer : undefined,
   );
-  const batchTopK = dictClass === "BatchTopKSAE";
-  const topk = dictClass === "AutoEncoderTopK";
+  const k = kConfig ?? kStored;
+  let activation: Activation | undefined;
+  if (jump || gated || dictClass === "BatchTopKSAE") activation = { kind: "jumprelu", relu: true };
+  if (dictClass === "AutoEncoderTopK") {
+    if (k === undefined) {
+      throw new FormatError(file.name, "AutoEncoderTopK needs k (in config.json or the k buffer)");
+    }
+    activation = { kind: "topk", k };
+  }
   const spec: DictionarySpec = {
     kind: "sae",
     dIn: d,
@@ -256,9 +310,16 @@ const dictionaryLearning: Maker = async ({ set, path, file, bytes }) => {
     hookNameOut: site,
     modelName: typeof trainer.lm_name === "string" ? trainer.lm_name : "unknown",
     normalizeActivations: "none",
-    ...(jump || gated || batchTopK ? { activation: { kind: "jumprelu", relu: true } } : {}),
-    ...(topk && kConfig !== undefined ? { activation: { kind: "topk", k: kConfig } } : {}),
+    ...(activation ? { activation } : {}),
   };
+  const notes = [];
+  if (typeof trainer.dict_class !== "string" && kStored !== undefined)
+    notes.push(`${dictClass}, as chosen: config.json is absent or does not name the class`);
+  if (gated) notes.push("gated, converted exactly to JumpReLU");
+  if (dictClass === "AutoEncoder")
+    notes.push(
+      "decoder columns scaled to unit norm (W_enc, b_enc by the same norms), as AutoEncoder.from_pretrained does",
+    );
   return {
     kind: "dictionary",
     format: "dictionary_learning",
@@ -266,35 +327,73 @@ const dictionaryLearning: Maker = async ({ set, path, file, bytes }) => {
     spec,
     dtype: storeDtypes(store),
     bytes,
-    notes: gated
-      ? [
-          "gated, converted exactly to JumpReLU; features scaled by decoder norms, as dictionary_learning reports them",
-        ]
-      : jump
-        ? ["features scaled by decoder norms, as dictionary_learning reports them"]
-        : [],
+    notes,
     load: async () => {
       const params = await dictionaryLearningParams(store, dictClass, d, dSae, bDecName);
-      let out = spec;
-      if (topk) {
-        const k = kConfig ?? (store.tensors.has("k") ? await readScalar(store, "k") : undefined);
-        if (k === undefined)
-          throw new FormatError(
-            file.name,
-            "AutoEncoderTopK needs k (in config.json or the k buffer)",
-          );
-        out = { ...spec, activation: { kind: "topk", k } };
-      }
-      return { spec: out, params: jump || gated ? foldDecoderNorms(spec, params) : params };
+      return {
+        spec,
+        params: dictClass === "AutoEncoder" ? normalizeDecoder(spec, params) : params,
+      };
     },
   };
 };
 
+/** The class of a file holding `k` whose config.json does not name it: the user's choice. */
+function chosenTopKClass(file: string, k: number, options: RecognizeOptions): string {
+  if (options.dictClass !== undefined) return options.dictClass;
+  throw new NeedsDictClass(
+    `${file}: holds k = ${k}, and dictionary_learning's ${DICT_CLASS_CHOICES.join(" and ")} have ` +
+      "the same tensors, so the file alone does not say which it is (per row the k largest, " +
+      "or every latent above the stored threshold); supply config.json (trainer.dict_class) " +
+      "or choose the class (on the page, with the buttons on this item; in the CLI, " +
+      DICT_CLASS_CHOICES.map((c) => `--dict-class ${c}`).join(" or ") +
+      ")",
+  );
+}
+
+/** A one-value integer tensor (dictionary_learning's int32 k buffer). */
+async function readIntegerScalar(file: TorchFile, name: string): Promise<number> {
+  const t = file.tensors().get(name)!;
+  const values = await t.readNumbers();
+  const v = values[0];
+  if (values.length !== 1 || v === undefined || !Number.isInteger(v) || v < 1) {
+    throw new FormatError(
+      file.name,
+      `expected one positive integer, found ${values.length} values [${Array.from(values.slice(0, 4)).join(", ")}]`,
+      name,
+    );
+  }
+  return v;
+}
+
+/**
+ * AutoEncoder.from_pretrained(normalize_decoder=True): unless every decoder column already has
+ * unit norm (torch.allclose: |n − 1| <= 1e-8 + 1e-5), W_dec's columns are divided by their
+ * norms and W_enc's rows and b_enc multiplied by them; outputs stay, latents scale by n.
+ */
+function normalizeDecoder(spec: DictionarySpec, p: DictionaryParams): DictionaryParams {
+  const { dSae, dOut } = spec;
+  for (let i = 0; i < dSae; i++) {
+    let ss = 0;
+    for (let j = 0; j < dOut; j++) ss += p.wDec[i * dOut + j]! ** 2;
+    if (Math.abs(Math.sqrt(ss) - 1) > 1e-8 + 1e-5) return foldDecoderNorms(spec, p);
+  }
+  return p;
+}
+
+const DICTIONARY_LEARNING_CLASSES = [
+  "AutoEncoder",
+  "AutoEncoderNew",
+  "GatedAutoEncoder",
+  "JumpReluAutoEncoder",
+  ...DICT_CLASS_CHOICES,
+];
+
+/** The class of an ae.pt whose config.json does not name one, from its tensors. */
 function guessClass(store: TensorStore): string {
+  if (store.tensors.has("group_sizes")) return "MatryoshkaBatchTopKSAE";
   if (store.tensors.has("W_enc")) return "JumpReluAutoEncoder";
   if (store.tensors.has("r_mag")) return "GatedAutoEncoder";
-  if (store.tensors.has("k"))
-    return store.tensors.has("threshold") ? "AutoEncoderTopK" : "AutoEncoderTopK";
   if (store.tensors.has("bias")) return "AutoEncoder";
   return "AutoEncoderNew";
 }
