@@ -3,12 +3,14 @@
  * same activations; the malformed corpus gets specific one-line refusals, never a hang.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FormatError } from "../src/engine/formats/formatError.ts";
 import { recognize, type Recognized } from "../src/engine/formats/recognize/index.ts";
+import { TOPK_TRANSCODER_NOTE } from "../src/engine/formats/saelensCfg.ts";
+import { writeSafetensors } from "../src/engine/formats/safetensors.ts";
 import { inferenceReference } from "../src/engine/reference/dictionaryInference.ts";
 import { convertRecognized } from "../src/node/convertRecognized.ts";
 import { openPathFileSet } from "../src/node/pathFileSet.ts";
@@ -101,6 +103,98 @@ describe("npm run convert", () => {
       d_sae: 12,
     });
   }, 120_000);
+});
+
+/** Seeded values in [-1, 1). */
+function values(n: number, seed: number): Float32Array<ArrayBuffer> {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+/**
+ * A sparsify skip transcoder (EleutherAI/sparsify sparse_coder.py: encoder = nn.Linear(d_in,
+ * num_latents), W_dec [num_latents, d_in], b_dec, W_skip [d_in, d_in]) and its own forward:
+ * f = TopK(ReLU(x encoderᵀ + bias)), y = f W_dec + b_dec + x W_skipᵀ.
+ */
+function sparsifySkipTranscoder(folder: string, rows: number) {
+  const [d, m, k] = [6, 10, 3];
+  const enc = values(m * d, 1);
+  const bias = values(m, 2);
+  const wDec = values(m * d, 3);
+  const bDec = values(d, 4);
+  const wSkip = values(d * d, 5);
+  const x = values(rows * d, 6);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(
+    join(folder, "cfg.json"),
+    JSON.stringify({ d_in: d, k, num_latents: m, transcode: true, skip_connection: true }),
+  );
+  const f32 = (name: string, shape: number[], data: Float32Array<ArrayBuffer>) => ({
+    name,
+    dtype: "F32" as const,
+    shape,
+    data,
+  });
+  writeFileSync(
+    join(folder, "sae.safetensors"),
+    writeSafetensors([
+      f32("encoder.weight", [m, d], enc),
+      f32("encoder.bias", [m], bias),
+      f32("W_dec", [m, d], wDec),
+      f32("b_dec", [d], bDec),
+      f32("W_skip", [d, d], wSkip),
+    ]),
+  );
+  const output: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const xr = x.subarray(r * d, r * d + d);
+    const pre = Array.from({ length: m }, (_, j) =>
+      Math.max(0, bias[j]! + xr.reduce((a, v, i) => a + v * enc[j * d + i]!, 0)),
+    );
+    const kept = pre
+      .map((v, j) => [v, j] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, k);
+    for (let o = 0; o < d; o++) {
+      let y = bDec[o]! + xr.reduce((a, v, i) => a + v * wSkip[o * d + i]!, 0);
+      for (const [v, j] of kept) y += v * wDec[j * d + o]!;
+      output.push(y);
+    }
+  }
+  return { x, output };
+}
+
+describe("npm run convert of a TopK transcoder", () => {
+  it("writes sparsify's skip transcoder as topk_skip_transcoder with the note, computing what sparsify computes", async () => {
+    const rows = 5;
+    const input = join(dir, "in", "sparsify", "h.2.mlp");
+    const want = sparsifySkipTranscoder(input, rows);
+    const out = join(dir, "out", "sparsify-skip");
+    const r = cli([input, "--out", out]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`  note: ${TOPK_TRANSCODER_NOTE}\n`);
+    const cfg = JSON.parse(readFileSync(join(out, "cfg.json"), "utf8")) as {
+      architecture: string;
+      k: number;
+      metadata: Record<string, unknown>;
+    };
+    expect(cfg.architecture).toBe("topk_skip_transcoder");
+    expect(cfg.k).toBe(3);
+    expect(cfg.metadata).toMatchObject({
+      note: TOPK_TRANSCODER_NOTE,
+      converted_from: "sparsify",
+      hook_name_out: "blocks.2.hook_mlp_out",
+    });
+    const back = await loadPath(out);
+    expect(back.spec).toMatchObject({ kind: "transcoder", skip: true });
+    const got = inferenceReference(back.spec, back.params, want.x, rows);
+    expect(got.output).toHaveLength(want.output.length);
+    got.output.forEach((v, i) => expect(v).toBeCloseTo(want.output[i]!, 5));
+  }, 60_000);
 });
 
 describe("the malformed corpus", () => {

@@ -6,9 +6,11 @@ import {
 import { openPathFileSet } from "../node/pathFileSet.ts";
 import { convertRecognized } from "../node/convertRecognized.ts";
 import { CliError, runCli } from "./cliError.ts";
+import { DICT_CLASS_OPTION, dictClassHelp, recognizeOptionsFrom } from "./dictClassFlag.ts";
 import { numberFlag, parseFlagsAndPaths, stringFlag } from "./flags.ts";
 
-const USAGE = "usage: npm run convert -- PATH... --out DIR [--json] [--norm-scaling-factor S]";
+const USAGE =
+  "usage: npm run convert -- PATH... --out DIR [--json] [--norm-scaling-factor S] [--dict-class CLASS]";
 
 const HELP = `${USAGE}
 
@@ -16,20 +18,29 @@ Recognises the dictionary or model in PATH (a file or folder; several paths are 
 set of files), prints what it recognised on one line (format, architecture, widths, sites,
 dtype, size), and writes it to DIR: a dictionary as a SAELens 6 folder (cfg.json +
 sae_weights.safetensors), a GPT-2 checkpoint as a Hugging Face folder (config.json +
-model.safetensors, f32). Formats: SAELens (any version and inference architecture), sparsify,
-Gemma Scope, Llama Scope, circuit-tracer and mwhanna transcoders, transcoder_circuits and
-OpenAI .pt files, dictionary_learning, GPT-2 checkpoints.
+model.safetensors, f32). A TopK transcoder is written as topk_transcoder, which SAELens cannot
+load, a JumpReLU skip transcoder as jumprelu_skip_transcoder, which SAELens 6.18 cannot load
+and 6.30.1 and later can; cfg.json's metadata.note says so. Formats: SAELens (any version and
+inference architecture), sparsify, Gemma Scope, Llama Scope, circuit-tracer and mwhanna
+transcoders, transcoder_circuits and OpenAI .pt files, dictionary_learning, GPT-2 checkpoints.
 
   --out DIR                  folder to write (created if needed)
   --json                     print what was recognised as JSON instead of one line
   --norm-scaling-factor S    the constant a normalize_activations=expected_average_only_in
-                             dictionary was trained with, when its files do not carry it`;
+                             dictionary was trained with, when its files do not carry it
+${dictClassHelp(29)}`;
 
 runCli("convert", async () => {
   const str = { type: "string" } as const;
   const { values, positionals: paths } = parseFlagsAndPaths(
     process.argv.slice(2),
-    { out: str, json: { type: "boolean" }, "norm-scaling-factor": str, help: { type: "boolean" } },
+    {
+      out: str,
+      json: { type: "boolean" },
+      "norm-scaling-factor": str,
+      help: { type: "boolean" },
+      ...DICT_CLASS_OPTION,
+    },
     USAGE,
   );
   const v = values as Record<string, unknown>;
@@ -45,7 +56,7 @@ runCli("convert", async () => {
     : undefined;
   const set = await openPathFileSet(paths);
   try {
-    const recognized = await recognize(set);
+    const recognized = await recognize(set, recognizeOptionsFrom(v));
     const written = await convertRecognized(recognized, out, scale).catch((e: unknown) => {
       if (e instanceof Error && e.name === "NeedsNormScale") {
         throw new CliError(`${e.message}: --norm-scaling-factor S`);
@@ -53,13 +64,13 @@ runCli("convert", async () => {
       throw e;
     });
     if (v.json === true) {
-      process.stdout.write(
-        JSON.stringify({ ...recognizedJson(recognized), out, files: written }, null, 2) + "\n",
-      );
+      const json = { ...recognizedJson(recognized), out, ...written };
+      process.stdout.write(JSON.stringify(json, null, 2) + "\n");
     } else {
       process.stdout.write(`${describeRecognized(recognized)}\n`);
       for (const n of recognized.notes) process.stdout.write(`  note: ${n}\n`);
-      process.stdout.write(`wrote ${written.join(", ")}\n`);
+      process.stdout.write(`wrote ${written.files.join(", ")}\n`);
+      if (written.note) process.stdout.write(`  note: ${written.note}\n`);
     }
   } finally {
     await set.close();

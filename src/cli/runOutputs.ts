@@ -31,7 +31,8 @@ export function progressLine(m: TrainingMetrics, steps: number, prefix = ""): st
 
 /**
  * The SAELens folder (cfg.json, sae_weights.safetensors) plus sparsity.safetensors (log10
- * feature density); a TopK transcoder under the name topk_transcoder (runSaelensCfg).
+ * feature density); a TopK transcoder under the name topk_transcoder, and a note in cfg.json
+ * wherever SAELens 6.18 cannot load the folder (runSaelensCfg).
  */
 export async function saveDictionaryRun(
   out: string,

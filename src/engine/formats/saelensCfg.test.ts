@@ -2,6 +2,11 @@ import { describe, expect, it } from "vitest";
 import type { DictionarySpec } from "../dictionary/spec.ts";
 import { FormatError } from "./formatError.ts";
 import { parseSaelensCfg, readSaelensCfg, toSaelensCfg } from "./saelens.ts";
+import {
+  JUMPRELU_SKIP_TRANSCODER_NOTE,
+  runSaelensCfg,
+  TOPK_TRANSCODER_NOTE,
+} from "./saelensCfg.ts";
 
 const sae: DictionarySpec = {
   kind: "sae",
@@ -166,6 +171,29 @@ describe("toSaelensCfg", () => {
       expect(cfg.k).toBe(8);
       expect(parseSaelensCfg(JSON.parse(JSON.stringify(cfg)), "cfg.json")).toEqual(topk);
     }
+  });
+});
+
+describe("runSaelensCfg", () => {
+  const note = (s: DictionarySpec) =>
+    (runSaelensCfg(s, { run: "a" }).metadata as Record<string, unknown>).note;
+  const jumprelu = { kind: "jumprelu", relu: true } as const;
+
+  it("notes the architectures SAELens 6.18 does not register, and names the release that does", () => {
+    const skip: DictionarySpec = { ...transcoder, activation: jumprelu, skip: true };
+    expect(runSaelensCfg(skip).architecture).toBe("jumprelu_skip_transcoder");
+    expect(note(skip)).toMatch(/not registered in SAELens 6\.18.*6\.30\.1 and later/);
+    expect(note(skip)).toBe(JUMPRELU_SKIP_TRANSCODER_NOTE);
+    const topk: DictionarySpec = { ...transcoder, activation: { kind: "topk", k: 4 }, skip: true };
+    expect(runSaelensCfg(topk).architecture).toBe("topk_skip_transcoder");
+    expect(note(topk)).toBe(TOPK_TRANSCODER_NOTE);
+  });
+
+  it("adds no note where SAELens 6.18 loads the folder", () => {
+    expect(note({ ...transcoder, activation: jumprelu })).toBeUndefined();
+    expect(note({ ...transcoder, skip: true })).toBeUndefined();
+    expect(note({ ...sae, activation: { kind: "topk", k: 4 } })).toBeUndefined();
+    expect(note({ ...sae, activation: jumprelu })).toBeUndefined();
   });
 });
 

@@ -26,7 +26,10 @@ export const SAELENS_FORMAT_VERSION = "6.0.0";
 export const SAELENS_CFG_FILENAME = "cfg.json";
 export const SAELENS_WEIGHTS_FILENAME = "sae_weights.safetensors";
 
-/** SAELens 6 inference architectures we read (batchtopk is saved as jumprelu). */
+/**
+ * SAELens 6 inference architectures we read (batchtopk is saved as jumprelu); all but
+ * jumprelu_skip_transcoder are registered in SAELens 6.18 (see JUMPRELU_SKIP_TRANSCODER_NOTE).
+ */
 export const SUPPORTED_ARCHITECTURES = [
   "standard",
   "topk",
@@ -133,27 +136,52 @@ export function toSaelensCfg(
   };
 }
 
-/** Why a TopK transcoder's folder says topk_transcoder (kept in its cfg.json's metadata). */
+/**
+ * Why a TopK transcoder's folder says topk_transcoder (kept in its cfg.json's metadata). No
+ * SAELens release read here registers a TopK transcoder (6.18, nor 6.30.1 to 6.51.1).
+ */
 export const TOPK_TRANSCODER_NOTE =
-  "SAELens 6 has no TopK transcoder: this folder is laid out like SAELens's (decoder norms " +
-  "folded in, k in cfg.json) under the name the playground and its references use, " +
-  "topk_transcoder; npm run eval and the playground load it, SAELens does not.";
+  "SAELens has no TopK transcoder (6.18 and the later releases up to 6.51.1 register none): this " +
+  "folder is laid out like SAELens's (decoder norms folded in, k in cfg.json) under the name the " +
+  "playground and its references use, topk_transcoder; npm run eval and the playground load it, " +
+  "SAELens does not.";
 
 /**
- * cfg.json for a trained run's folder: SAELens's, except that a TopK transcoder, which SAELens 6
- * cannot express, is written under the architecture name "topk_transcoder" with
- * TOPK_TRANSCODER_NOTE: one folder format for every run, which our loaders read back.
+ * Why a JumpReLU skip transcoder's folder needs a newer SAELens than 6.18: 6.18's
+ * sae_lens/__init__.py registers transcoder, skip_transcoder and jumprelu_transcoder only, so
+ * SAE.load_from_disk fails in get_sae_class. Releases from 6.30.1 on (the earliest read here;
+ * decoderesearch/SAELens's changelog places the class with Gemma Scope 2, v6.24.0) register
+ * JumpReLUSkipTranscoder under this name, with SkipTranscoder's W_skip [d_out, d_in].
+ */
+export const JUMPRELU_SKIP_TRANSCODER_NOTE =
+  "jumprelu_skip_transcoder is not registered in SAELens 6.18, so SAE.load_from_disk there " +
+  "fails on this folder; SAELens 6.30.1 and later register it (JumpReLUSkipTranscoder) and " +
+  "load it; npm run eval and the playground load it too.";
+
+/** The note a folder of this spec carries because SAELens 6.18 cannot load it, if any. */
+export function saelensLoadNote(spec: DictionarySpec): string | undefined {
+  if (spec.kind !== "transcoder") return undefined;
+  const act = activationOf(spec).kind;
+  if (act === "topk") return TOPK_TRANSCODER_NOTE;
+  if (act === "jumprelu" && spec.skip) return JUMPRELU_SKIP_TRANSCODER_NOTE;
+  return undefined;
+}
+
+/**
+ * cfg.json for a trained, downloaded or converted folder: SAELens's, except that a TopK
+ * transcoder, which SAELens cannot express, is written under the architecture name
+ * "topk_transcoder": one folder format for every dictionary, which our loaders read back. A
+ * folder SAELens 6.18 cannot load says why in metadata.note (saelensLoadNote).
  */
 export function runSaelensCfg(
   spec: DictionarySpec,
   extraMetadata: ExtraMetadata = {},
 ): Record<string, unknown> {
   const topkTranscoder = spec.kind === "transcoder" && activationOf(spec).kind === "topk";
-  return toSaelensCfg(
-    spec,
-    topkTranscoder ? { ...extraMetadata, note: TOPK_TRANSCODER_NOTE } : extraMetadata,
-    { topkTranscoder },
-  );
+  const note = saelensLoadNote(spec);
+  return toSaelensCfg(spec, note ? { ...extraMetadata, note } : extraMetadata, {
+    topkTranscoder,
+  });
 }
 
 type Obj = Record<string, unknown>;

@@ -25,7 +25,8 @@ export interface DictionaryFiles {
 /**
  * A zip of SAELens folders, one per dictionary: cfg.json, sae_weights.safetensors and
  * sparsity.safetensors, as SAELens's SAE.load_from_disk reads them after unzipping (a TopK
- * transcoder under the name topk_transcoder: see runSaelensCfg).
+ * transcoder under the name topk_transcoder; a folder SAELens 6.18 cannot load carries a
+ * metadata.note saying which SAELens can, if any: see runSaelensCfg).
  */
 export function saelensZip(dictionaries: readonly DictionaryFiles[]): Uint8Array {
   const files: Record<string, Uint8Array> = {};

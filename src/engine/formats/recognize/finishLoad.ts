@@ -30,17 +30,13 @@ export function withNormScale(d: LoadedDictionary, scale: number | undefined): L
 }
 
 /**
- * The same dictionary in a form SAELens 6 can load, or why there is none: SAELens's JumpReLU
- * applies a ReLU (identical to circuit-tracer's when no threshold is negative) and it has no
- * TopK transcoder.
+ * The same dictionary in a form written as a SAELens folder, or why there is none: SAELens's
+ * JumpReLU applies a ReLU (identical to circuit-tracer's when no threshold is negative). A TopK
+ * transcoder (e.g. sparsify's) passes: it is written as topk_transcoder with a note, as training
+ * and Download write it (runSaelensCfg), which npm run eval and the playground load.
  */
 export function saelensForm(d: LoadedDictionary): LoadedDictionary {
   const act = activationOf(d.spec);
-  if (d.spec.kind === "transcoder" && act.kind === "topk") {
-    throw new Error(
-      "SAELens 6 has no TopK transcoder architecture, so this cannot be saved as a SAELens folder",
-    );
-  }
   if (act.kind === "topk" && act.relu === false) {
     throw new Error(
       "this TopK keeps negative values (no ReLU after the top k, as OpenAI's postact_fn Identity); " +
