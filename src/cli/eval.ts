@@ -9,6 +9,7 @@ import { withNormScale } from "../engine/formats/recognize/finishLoad.ts";
 import { dictionaryMismatch } from "../engine/model/compatibility.ts";
 import { openPathFileSet } from "../node/pathFileSet.ts";
 import { CliError, runCli } from "./cliError.ts";
+import { DICT_CLASS_OPTION, dictClassHelp, recognizeOptionsFrom } from "./dictClassFlag.ts";
 import { intFlag, numberFlag, parseCommandFlags, stringFlag } from "./flags.ts";
 import { MODEL_HELP, MODEL_OPTIONS, parseModelFlags, sequenceSettings } from "./modelFlags.ts";
 import { readModelQuality } from "./modelQuality.ts";
@@ -34,6 +35,7 @@ ${MODEL_HELP}
   --norm-scaling-factor S
                          the constant an expected_average_only_in dictionary was trained
                          with, when its files do not carry it
+${dictClassHelp(25)}
   --sequences N          held-out windows (default ${DEFAULT_EVAL_SEQUENCES})
   --include-special-tokens
                          splice and average at <|endoftext|> positions too (default: as
@@ -50,6 +52,7 @@ runCli("eval", async () => {
       sequences: str,
       "include-special-tokens": { type: "boolean" },
       "norm-scaling-factor": str,
+      ...DICT_CLASS_OPTION,
     },
     USAGE,
     HELP,
@@ -65,7 +68,7 @@ runCli("eval", async () => {
   const set = await openPathFileSet([dictDir]);
   let dict;
   try {
-    const recognized = await recognize(set);
+    const recognized = await recognize(set, recognizeOptionsFrom(v));
     if (recognized.kind !== "dictionary") {
       throw new CliError(
         `--dict ${dictDir}: ${describeRecognized(recognized)}; expected a dictionary`,

@@ -16,7 +16,11 @@ import {
 } from "../engine/features/featureWindows.ts";
 import { weightViews } from "../engine/features/weightViews.ts";
 import { withNormScale } from "../engine/formats/recognize/finishLoad.ts";
-import { describeRecognized, recognize } from "../engine/formats/recognize/index.ts";
+import {
+  describeRecognized,
+  recognize,
+  type RecognizeOptions,
+} from "../engine/formats/recognize/index.ts";
 import { dictionaryMismatch } from "../engine/model/compatibility.ts";
 import { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
 import { GPT2_SPECIAL_TOKENS } from "../engine/stream/tokenCorpus.ts";
@@ -28,6 +32,7 @@ import { acquireNodeDevice } from "../node/nodeGpu.ts";
 import { loadNodeShaders } from "../node/nodeShaders.ts";
 import { openPathFileSet } from "../node/pathFileSet.ts";
 import { CliError, runCli } from "./cliError.ts";
+import { DICT_CLASS_OPTION, dictClassHelp, recognizeOptionsFrom } from "./dictClassFlag.ts";
 import { intFlag, parseCommandFlags, stringFlag } from "./flags.ts";
 import {
   MODEL_HELP,
@@ -62,6 +67,7 @@ ${MODEL_HELP}
   --match PATH           a second dictionary: for each feature, its best match there by decoder
                          cosine and by activation correlation over the same tokens, with chance
                          baselines (a "matches" block)
+${dictClassHelp(25)}
   --out FILE             the JSON file to write`;
 
 runCli("features", async () => {
@@ -79,6 +85,7 @@ runCli("features", async () => {
       match: str,
       out: str,
       "include-special": { type: "boolean" },
+      ...DICT_CLASS_OPTION,
     },
     USAGE,
     HELP,
@@ -93,9 +100,11 @@ runCli("features", async () => {
   if ((v["text-file"] === undefined) === (v.tokens === undefined)) {
     throw new CliError(`give --text-file FILE or --tokens N (${USAGE})`);
   }
-  const dict = await loadDictionary("dict", dictPath);
+  const options = recognizeOptionsFrom(v);
+  const dict = await loadDictionary("dict", dictPath, options);
   const matchPath = v.match as string | undefined;
-  const other = matchPath === undefined ? undefined : await loadDictionary("match", matchPath);
+  const other =
+    matchPath === undefined ? undefined : await loadDictionary("match", matchPath, options);
   const weights = await loadModelFolder(flags.model, { processing: flags.processing });
   for (const [flag, path, d] of [
     ["dict", dictPath, dict],
@@ -206,10 +215,11 @@ runCli("features", async () => {
 async function loadDictionary(
   flag: string,
   path: string,
+  options: RecognizeOptions,
 ): Promise<{ spec: DictionarySpec; params: DictionaryParams }> {
   const set = await openPathFileSet([path]);
   try {
-    const recognized = await recognize(set);
+    const recognized = await recognize(set, options);
     if (recognized.kind !== "dictionary") {
       throw new CliError(
         `--${flag} ${path}: ${describeRecognized(recognized)}; expected a dictionary`,
