@@ -7,6 +7,7 @@ import { loadNodeShaders } from "../node/nodeShaders.ts";
 import { recognize, describeRecognized } from "../engine/formats/recognize/index.ts";
 import { withNormScale } from "../engine/formats/recognize/finishLoad.ts";
 import { dictionaryMismatch } from "../engine/model/compatibility.ts";
+import { bindToModelSaying } from "./bindDictionary.ts";
 import { openPathFileSet } from "../node/pathFileSet.ts";
 import { CliError, runCli } from "./cliError.ts";
 import { DICT_CLASS_OPTION, dictClassHelp, recognizeOptionsFrom } from "./dictClassFlag.ts";
@@ -89,6 +90,7 @@ runCli("eval", async () => {
   const modelLabel = flags.model === "builtin" ? "the built-in gpt2-brown" : flags.model;
   const mismatch = dictionaryMismatch(dict.spec, weights.config, modelLabel);
   if (mismatch) throw new CliError(`--dict ${dictDir}: ${mismatch}`);
+  dict = bindToModelSaying(dict, weights, modelLabel, `--dict ${dictDir}`);
   const { prependBos, contextSize } = sequenceSettings(flags, weights.config, dict.spec);
   const { device } = await acquireNodeDevice();
   const shaders = loadNodeShaders();

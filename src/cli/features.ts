@@ -22,6 +22,7 @@ import {
   type RecognizeOptions,
 } from "../engine/formats/recognize/index.ts";
 import { dictionaryMismatch } from "../engine/model/compatibility.ts";
+import { bindToModelSaying } from "./bindDictionary.ts";
 import { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
 import { GPT2_SPECIAL_TOKENS } from "../engine/stream/tokenCorpus.ts";
 import { decodeTokens, encodeText, GPT2_EOT } from "../engine/text/tokenizer.ts";
@@ -101,9 +102,9 @@ runCli("features", async () => {
     throw new CliError(`give --text-file FILE or --tokens N (${USAGE})`);
   }
   const options = recognizeOptionsFrom(v);
-  const dict = await loadDictionary("dict", dictPath, options);
+  let dict = await loadDictionary("dict", dictPath, options);
   const matchPath = v.match as string | undefined;
-  const other =
+  let other =
     matchPath === undefined ? undefined : await loadDictionary("match", matchPath, options);
   const weights = await loadModelFolder(flags.model, { processing: flags.processing });
   for (const [flag, path, d] of [
@@ -113,6 +114,8 @@ runCli("features", async () => {
     const mismatch = d && dictionaryMismatch(d.spec, weights.config, flags.model);
     if (mismatch) throw new CliError(`--${flag} ${path}: ${mismatch}`);
   }
+  dict = bindToModelSaying(dict, weights, flags.model, `--dict ${dictPath}`);
+  other = other && bindToModelSaying(other, weights, flags.model, `--match ${matchPath}`);
   // A text file is read as written: BOS only when asked for.
   const textFile = v["text-file"] as string | undefined;
   const { prependBos, contextSize } = sequenceSettings(

@@ -18,6 +18,7 @@ import {
 import { FeatureInspector, type FeatureInspectorDeps } from "./featureInspector.ts";
 import { FeatureMatcher } from "./featureMatcher.ts";
 import { isLoadMessage, LoadedWeights } from "./loadedWeights.ts";
+import { bindToModel, mlpInputLayer } from "../engine/model/mlpInputSite.ts";
 import { ModelSlot } from "./modelSlot.ts";
 import { PromptProbe } from "./promptProbe.ts";
 import type { FromWorker, ModelInfo, ModelSource, StreamRunConfig, ToWorker } from "./protocol.ts";
@@ -284,7 +285,12 @@ const inspectorDeps: FeatureInspectorDeps = {
     if (ref.kind === "loaded") {
       const d = loadedWeights.dictionary(ref.loadId);
       if (!d) throw new Error("this dictionary is no longer loaded; load it again");
-      return { ...d, label: loadedWeights.name(ref.loadId) ?? ref.loadId };
+      // One reading the MLP's input gets the model's ln_2 folded in (mlpInputSite.ts).
+      const bound =
+        mlpInputLayer(d.spec) === undefined
+          ? d
+          : bindToModel(d, await inspectorDeps.model().then((m) => m.gpu));
+      return { ...bound, label: loadedWeights.name(ref.loadId) ?? ref.loadId };
     }
     const stored = await runDb.weights(ref.runId);
     const d = stored?.dictionaries.find((x) => x.id === ref.dictionaryId);

@@ -118,6 +118,11 @@ export function toSaelensCfg(
       : { exclude_special_tokens: spec.excludeSpecialTokens }),
     dataset_path: spec.datasetPath ?? null,
     training_normalize_activations: spec.normalizeActivations,
+    // The MLP module's input after ln_2's gain and bias exists only without fold_ln (as SAELens's
+    // mwhanna loader says); a head-concatenated hook_z is reshaped as SAELens reshapes it.
+    ...(/\.mlp\.hook_in$/.test(spec.hookName)
+      ? { model_from_pretrained_kwargs: { fold_ln: false } }
+      : {}),
   };
   return {
     architecture: saelensArchitecture(spec),
@@ -130,7 +135,7 @@ export function toSaelensCfg(
     // A per-token normalisation stays; a constant scale has been folded into the weights.
     normalize_activations:
       spec.normalizeActivations === "expected_average_only_in" ? "none" : spec.normalizeActivations,
-    reshape_activations: "none",
+    reshape_activations: /\.hook_z$/.test(spec.hookName) ? "hook_z" : "none",
     ...(act.kind === "topk" ? { k: act.k, rescale_acts_by_decoder_norm: false } : {}),
     metadata,
   };

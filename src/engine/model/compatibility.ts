@@ -6,6 +6,7 @@
 import type { DictionarySpec } from "../dictionary/spec.ts";
 import type { Gpt2Config } from "./gpt2Config.ts";
 import { HOOK_SITES } from "./hooks.ts";
+import { MLP_INPUT_SITE } from "./mlpInputSite.ts";
 
 const OTHER_FAMILIES = /gemma|llama|qwen|mistral|pythia|gpt-neo|deepseek|olmo|phi/i;
 
@@ -25,7 +26,10 @@ export function dictionaryMismatch(
   const sites = spec.kind === "sae" ? spec.hookName : `${spec.hookName} → ${spec.hookNameOut}`;
   for (const hook of new Set([spec.hookName, spec.hookNameOut])) {
     const m = /^blocks\.(\d+)\.(.+)$/.exec(hook);
-    if (!m || !(HOOK_SITES as readonly string[]).includes(m[2]!)) {
+    // A transcoder reading the MLP's input runs with ln_2 folded in (mlpInputSite.ts).
+    const mlpInput =
+      spec.kind === "transcoder" && hook === spec.hookName && m?.[2] === MLP_INPUT_SITE;
+    if (!m || (!mlpInput && !(HOOK_SITES as readonly string[]).includes(m[2]!))) {
       return (
         `this ${what} reads ${sites}, which is not a hook this playground runs ` +
         `(blocks.L.{${HOOK_SITES.join(", ")}}); ${model}`

@@ -39,6 +39,16 @@ export interface Gpt2Weights {
   wU: Float32Array;
   /** [vocab] */
   bU: Float32Array;
+  /**
+   * ln_2's gain and bias per layer as the checkpoint holds them, kept by processWeights (which
+   * folds them away) for dictionaries that read the MLP's input after them (mlpInputSite.ts).
+   */
+  ln2Unprocessed?: LayerNormAffine[];
+}
+
+export interface LayerNormAffine {
+  gain: Float32Array;
+  bias: Float32Array;
 }
 
 /** b [rows, cols] = a^T for a [cols, rows]. */

@@ -1,7 +1,7 @@
 import { bindBuffers, createBuffer, createKernel, grid1d } from "../gpu/kernel.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { Gpt2Config } from "./gpt2Config.ts";
-import type { Gpt2Weights } from "./gpt2Weights.ts";
+import type { Gpt2Weights, LayerNormAffine } from "./gpt2Weights.ts";
 import { HOOK_SITES, hookName, type HookSite } from "./hooks.ts";
 import { activationCode, ACT_NONE, LinearKernels } from "./linearKernels.ts";
 import { uploadWeights, type GpuGpt2Weights } from "./gpuWeights.ts";
@@ -68,6 +68,8 @@ export class GpuGpt2 {
   readonly config: Gpt2Config;
   readonly processed: boolean;
   readonly vocabPadded: number;
+  /** ln_2's gain and bias as the checkpoint holds them (see mlpInputSite.ts). */
+  readonly ln2Unprocessed: readonly LayerNormAffine[];
   private readonly weights: GpuGpt2Weights;
   private readonly run: GPUBuffer;
   private readonly tokens: GPUBuffer;
@@ -97,6 +99,7 @@ export class GpuGpt2 {
     const { dModel: d, nHead: H, dHead: DH, dMlp } = cfg;
     this.weights = onHost(weights) ? uploadWeights(device, weights) : weights;
     this.vocabPadded = this.weights.vocabPadded;
+    this.ln2Unprocessed = this.weights.ln2Unprocessed;
     this.run = createBuffer(
       device,
       "gpt2 run",

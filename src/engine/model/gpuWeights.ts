@@ -1,5 +1,6 @@
 import type { Gpt2Config } from "./gpt2Config.ts";
-import type { Gpt2Weights } from "./gpt2Weights.ts";
+import type { Gpt2Weights, LayerNormAffine } from "./gpt2Weights.ts";
+import { unprocessedLn2 } from "./mlpInputSite.ts";
 import { foldMlpInputAffine } from "./processWeights.ts";
 import { WeightBuffers } from "./weightBuffers.ts";
 
@@ -32,6 +33,8 @@ export interface GpuGpt2Weights {
   wU: GPUBuffer;
   bU: GPUBuffer;
   vocabPadded: number;
+  /** ln_2's gain and bias as the checkpoint holds them, on the host (see mlpInputSite.ts). */
+  ln2Unprocessed: LayerNormAffine[];
   destroy(): void;
 }
 
@@ -76,6 +79,7 @@ export function uploadWeights(device: GPUDevice, w: Gpt2Weights): GpuGpt2Weights
       wU: upload("unembedding", wU),
       bU: upload("unembedding bias", bU),
       vocabPadded,
+      ln2Unprocessed: unprocessedLn2(w),
       destroy: () => buffers.destroy(),
     };
   } catch (e) {

@@ -47,6 +47,7 @@ export function processWeights(w: Gpt2Weights): Gpt2Weights {
     // center_unembed: softmax is unchanged by a constant added to every logit of a position.
     wU: centreRows(unembed.w, d, V),
     bU: centre(unembed.b),
+    ln2Unprocessed: w.layers.map((l) => ({ gain: l.ln2W, bias: l.ln2B })),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { SafetensorsFile } from "../formats/safetensors.ts";
 import type { Gpt2Config } from "./gpt2Config.ts";
+import type { LayerNormAffine } from "./gpt2Weights.ts";
 import { Gpt2Tensors } from "./gpt2Tensors.ts";
 import type { GpuGpt2Weights, GpuLayerWeights } from "./gpuWeights.ts";
 import { centreRows, ones } from "./processWeights.ts";
@@ -67,9 +68,23 @@ export async function loadGpt2ToGpu(
       .read("wpe.weight")
       .then((w) => buffers.upload("wpe", processing ? centreRows(w, config.nCtx, d) : w));
     const layers: GpuLayerWeights[] = [];
+    const ln2Unprocessed: LayerNormAffine[] = [];
     for (let l = 0; l < config.nLayer; l++) {
-      layers.push(await streamLayer(reads, buffers, config, l, processing));
+      // ln_2's gain and bias stay on the host too (2·d values), for dictionaries reading the
+      // MLP's input (mlpInputSite.ts).
+      const ln2: Partial<LayerNormAffine> = {};
+      const keepLn2: TensorReads = {
+        ...reads,
+        read: async (name) => {
+          const t = await reads.read(name);
+          if (name === `h.${l}.ln_2.weight`) ln2.gain = t;
+          if (name === `h.${l}.ln_2.bias`) ln2.bias = t;
+          return t;
+        },
+      };
+      layers.push(await streamLayer(keepLn2, buffers, config, l, processing));
       await buffers.flush();
+      ln2Unprocessed.push({ gain: ln2.gain!, bias: ln2.bias! });
     }
     return {
       config,
@@ -79,6 +94,7 @@ export async function loadGpt2ToGpu(
       layers,
       lnFW,
       lnFB,
+      ln2Unprocessed,
       destroy: () => buffers.destroy(),
     };
   } catch (e) {

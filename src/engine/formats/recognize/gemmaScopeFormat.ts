@@ -4,7 +4,7 @@
  * [d_out, d_in] applied as x @ Wᵀ (SAELens's reading; circuit-tracer's differs and is
  * unverified). JumpReLU with ReLU, input not shifted by b_dec.
  */
-import type { DictionarySpec } from "../../dictionary/spec.ts";
+import type { DictionaryParams, DictionarySpec } from "../../dictionary/spec.ts";
 import { FormatError } from "../formatError.ts";
 import { findByName, readJsonObject, siblingPath, type FileSet } from "../fileSet.ts";
 import { openSafetensors } from "../safetensors.ts";
@@ -60,6 +60,37 @@ export async function readJumpRelu(
 }
 
 /**
+ * Where a Gemma Scope 1 SAE reads, from its path as SAELens's loader names it from the release
+ * (`gemma-scope-2b-pt-res`, `-mlp`, `-att`) and folder: res → blocks.L.hook_resid_post,
+ * mlp → blocks.L.hook_mlp_out, att → blocks.L.attn.hook_z (heads concatenated), an `embedding`
+ * folder → hook_embed. A path that names none of them is guessed to be a residual SAE.
+ */
+export function gemmaScope1Site(
+  where: string,
+  layer: string | undefined,
+): { hookName: string; note: string } {
+  if (/(?:^|\/)embedding(?:\/|$)/.test(where)) {
+    return {
+      hookName: "hook_embed",
+      note:
+        "an SAE on the embeddings (hook_embed): W_enc ÷ √d_in and W_dec × √d_in, as SAELens's " +
+        "loader rescales it (Gemma scales its embeddings by √d_model, the SAE was trained without it)",
+    };
+  }
+  const release = /-(res|mlp|att)(?:-canonical)?(?:\/|$)/.exec(where)?.[1];
+  const site = { res: "hook_resid_post", mlp: "hook_mlp_out", att: "attn.hook_z" }[
+    release ?? "res"
+  ]!;
+  const hookName = layer === undefined ? "unknown" : `blocks.${layer}.${site}`;
+  return {
+    hookName,
+    note: release
+      ? `an SAE on ${hookName}, from the release name (-${release}), as SAELens names it`
+      : `an SAE; the path names no release (-res, -mlp, -att): ${hookName} is a guess`,
+  };
+}
+
+/**
  * Gemma Scope 1: params.npz with W_enc [d_in, d_sae], W_dec, b_enc, b_dec, threshold (SAELens's
  * loader also maps a lowercase w_ prefix). Transcoders are told apart by their folder name.
  */
@@ -82,14 +113,16 @@ export async function recognizeGemmaScope1(
     const layer = /layer_(\d+)/.exec(where)?.[1];
     const transcoder = /transcoder/i.test(where);
     const site = (s: string) => (layer === undefined ? "unknown" : `blocks.${layer}.${s}`);
+    const sae = gemmaScope1Site(where, layer);
+    const embedding = !transcoder && sae.hookName === "hook_embed";
     const spec: DictionarySpec = {
       kind: transcoder ? "transcoder" : "sae",
       dIn,
       dSae,
       dOut,
       applyBDecToInput: false,
-      hookName: transcoder ? site("ln2.hook_normalized") : site("hook_resid_post"),
-      hookNameOut: transcoder ? site("hook_mlp_out") : site("hook_resid_post"),
+      hookName: transcoder ? site("ln2.hook_normalized") : sae.hookName,
+      hookNameOut: transcoder ? site("hook_mlp_out") : sae.hookName,
       modelName: "gemma-2",
       normalizeActivations: "none",
       activation: { kind: "jumprelu", relu: true },
@@ -102,12 +135,26 @@ export async function recognizeGemmaScope1(
       dtype: storeDtypes(store),
       bytes: src.size,
       notes: [
-        `${transcoder ? "a transcoder" : "an SAE"} by its folder name; sites guessed from it (Gemma 2: weight views only here)`,
+        transcoder ? "a transcoder by its folder name, on the MLP's input and output" : sae.note,
+        "Gemma 2: weight views only here",
       ],
-      load: () => readJumpRelu(store, names, spec),
+      load: async () => {
+        const d = await readJumpRelu(store, names, spec);
+        return embedding ? { ...d, params: rescaleEmbeddingSae(d.params, dIn) } : d;
+      },
     };
   }
   return undefined;
+}
+
+/** SAELens's gemma_2_sae_huggingface_loader: W_enc / √d_in, W_dec · √d_in for `embedding`. */
+function rescaleEmbeddingSae(p: DictionaryParams, dIn: number): DictionaryParams {
+  const s = Math.sqrt(dIn);
+  return {
+    ...p,
+    wEnc: Float32Array.from(p.wEnc, (v) => v / s),
+    wDec: Float32Array.from(p.wDec, (v) => v * s),
+  };
 }
 
 const GS2_NAMES: JumpReluNames = {

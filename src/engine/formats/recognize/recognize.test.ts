@@ -157,7 +157,7 @@ describe("recognising published formats", () => {
     expect(loaded.spec).toMatchObject({
       kind: "transcoder",
       skip: true,
-      hookName: "blocks.2.ln2.hook_normalized",
+      hookName: "blocks.2.mlp.hook_in",
       hookNameOut: "blocks.2.hook_mlp_out",
     });
     expectSame(
@@ -242,7 +242,7 @@ describe("recognising published formats", () => {
         }),
       });
       expect(loaded.spec).toMatchObject({
-        hookName: "blocks.3.ln2.hook_normalized",
+        hookName: "blocks.3.mlp.hook_in",
         hookNameOut: "blocks.3.hook_mlp_out",
       });
       const want = ownForward(

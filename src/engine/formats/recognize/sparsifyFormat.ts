@@ -4,6 +4,9 @@
  * sparsify's own semantics: f = TopK(ReLU(x' W_encᵀ + b)), x' = x − b_dec unless `transcode`,
  * y = f W_dec + b_dec (+ x W_skipᵀ). SAELens's loader transposes W_dec and sets
  * apply_b_dec_to_input = !normalize_decoder; both contradict sparsify, which we follow.
+ * A transcoder on `h.N.mlp` hooks the MLP module, whose input is ln_2's output after its gain
+ * and bias (sparsify's trainer reads the hooked module's inputs[0]): it reads blocks.N.mlp.hook_in,
+ * which mlpInputSite.ts binds to the model it runs on.
  */
 import type { DictionarySpec } from "../../dictionary/spec.ts";
 import { FormatError } from "../formatError.ts";
@@ -12,6 +15,7 @@ import { openSafetensors } from "../safetensors.ts";
 import { safetensorsStore } from "../tensorStore.ts";
 import { readOriented, readVector, storeDtypes, vectorLength } from "./matrices.ts";
 import type { RecognizedDictionary } from "./recognized.ts";
+import { MLP_INPUT_SITE, mlpInputNote } from "../../model/mlpInputSite.ts";
 
 export const SPARSIFY_WEIGHTS_FILENAME = "sae.safetensors";
 
@@ -31,9 +35,11 @@ export function sparsifySites(
   const layer = m[1];
   if (m[2] && transcode) {
     return {
-      hookName: `blocks.${layer}.ln2.hook_normalized`,
+      hookName: `blocks.${layer}.${MLP_INPUT_SITE}`,
       hookNameOut: `blocks.${layer}.hook_mlp_out`,
-      note: `module "${folder}" (transcode) read as the MLP's input and output sites`,
+      note:
+        `module "${folder}" (transcode) read as the MLP's input and output sites; ` +
+        mlpInputNote(Number(layer), "sparsify"),
     };
   }
   const site = m[2] ? `blocks.${layer}.hook_mlp_out` : `blocks.${layer}.hook_resid_post`;
