@@ -18,6 +18,12 @@ test("a newcomer presses Train with the defaults: both curves, then a scored run
   await expect(page.getByTestId("adapter-badge")).toHaveAttribute("data-state", "software");
   await expect(page.getByTestId("adapter-badge")).toContainText("~100× slower than a GPU");
   await expect(page.getByTestId("steps")).toHaveValue("150");
+  // Every setting says what it does when hovered: which normalisation, what a transcoder is.
+  const help = (name: string) => page.locator(".config .info", { hasText: name }).first();
+  await expect(help("Normalize activations")).toHaveAttribute("title", /expected_average_only_in/);
+  await expect(help("Transcoder")).toHaveAttribute("title", /reads the MLP's input/);
+  await expect(help("Hook")).toHaveAttribute("title", /defaults to hook_mlp_out/);
+  expect(await page.locator(".config .info").count()).toBeGreaterThanOrEqual(19);
   // The Train view fits 1280x800 without scrolling.
   const { scroll, client } = await page.evaluate(() => ({
     scroll: document.documentElement.scrollHeight,

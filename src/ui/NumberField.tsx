@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { Info } from "./Info.tsx";
 import "./NumberField.css";
 
 /** A labelled number input that only commits valid values (min..max, integer if asked). */
@@ -13,6 +14,8 @@ export function NumberField(props: {
   testId?: string;
   /** Why it is disabled, say. */
   title?: string;
+  /** What the setting does, on its label. */
+  help?: string;
 }) {
   const [text, setText] = useState(String(props.value));
   const [shown, setShown] = useState(props.value);
@@ -24,7 +27,9 @@ export function NumberField(props: {
   const valid = parseField(text, props) !== undefined;
   return (
     <label className="number-field" title={props.title}>
-      <span>{props.label}</span>
+      <span>
+        {props.help === undefined ? props.label : <Info text={props.help}>{props.label}</Info>}
+      </span>
       <input
         type="text"
         inputMode="decimal"

@@ -4,6 +4,7 @@ import type {
   StreamDictionaryConfig,
   StreamRunConfig,
 } from "../../worker/protocol.ts";
+import { Info } from "../Info.tsx";
 import { NumberField } from "../NumberField.tsx";
 import { useConfigStore } from "../state/configStore.ts";
 import {
@@ -19,6 +20,7 @@ import {
 } from "../state/defaults.ts";
 import { useEngineStore } from "../state/engineStore.ts";
 import { useRunsStore } from "../state/runsStore.ts";
+import { SETTING_HELP } from "./settingHelp.ts";
 import { KIND_COLORS } from "./seriesColors.ts";
 import "./ConfigPanel.css";
 
@@ -105,7 +107,9 @@ export function ConfigPanel() {
         <legend>Model and stream</legend>
         <div className="field-row">
           <label className="select-field">
-            <span>Layer</span>
+            <span>
+              <Info text={SETTING_HELP.layer}>Layer</Info>
+            </span>
             <select
               data-testid="layer"
               value={config.layer}
@@ -120,6 +124,7 @@ export function ConfigPanel() {
           </label>
           <NumberField
             label="Batch (tokens)"
+            help={SETTING_HELP.batch}
             testId="batch"
             value={config.batchSize}
             min={1}
@@ -129,6 +134,7 @@ export function ConfigPanel() {
           />
           <NumberField
             label="Steps"
+            help={SETTING_HELP.steps}
             testId="steps"
             value={config.steps}
             min={1}
@@ -140,6 +146,7 @@ export function ConfigPanel() {
         <div className="field-row">
           <NumberField
             label="Log every"
+            help={SETTING_HELP.logEvery}
             testId="log-every"
             value={config.logEvery}
             min={1}
@@ -149,6 +156,7 @@ export function ConfigPanel() {
           />
           <NumberField
             label="Seed"
+            help={SETTING_HELP.seed}
             value={config.seed}
             min={0}
             max={2 ** 31}
@@ -157,6 +165,7 @@ export function ConfigPanel() {
           />
           <NumberField
             label="Eval windows"
+            help={SETTING_HELP.evalWindows}
             testId="eval-sequences"
             value={config.evalSequences}
             min={0}
@@ -168,6 +177,7 @@ export function ConfigPanel() {
         <div className="field-row">
           <NumberField
             label="CE score every (0 = auto)"
+            help={SETTING_HELP.liveEvery}
             testId="live-eval-every"
             value={config.liveEvalEvery}
             min={0}
@@ -182,7 +192,7 @@ export function ConfigPanel() {
             checked={config.processing}
             onChange={(e) => update({ processing: e.target.checked })}
           />
-          TransformerLens processing
+          <Info text={SETTING_HELP.processing}>TransformerLens processing</Info>
         </label>
         <label className="check">
           <input
@@ -192,7 +202,7 @@ export function ConfigPanel() {
               update({ normalize: e.target.checked ? "expected_average_only_in" : "none" })
             }
           />
-          Normalize activations
+          <Info text={SETTING_HELP.normalize}>Normalize activations</Info>
         </label>
       </fieldset>
 
@@ -210,14 +220,20 @@ export function ConfigPanel() {
                   onChange={(e) => updateDict(kind, e.target.checked ? {} : null)}
                 />
                 <span className="kind-swatch" style={{ background: KIND_COLORS[kind] }} />
-                {kind === "sae" ? "Sparse autoencoder" : "Transcoder"}
+                {kind === "sae" ? (
+                  "Sparse autoencoder"
+                ) : (
+                  <Info text={SETTING_HELP.transcoder}>Transcoder</Info>
+                )}
               </label>
             </legend>
             {d && (
               <>
                 {kind === "sae" ? (
                   <label className="select-field wide">
-                    <span>Hook</span>
+                    <span>
+                      <Info text={SETTING_HELP.saeHook}>Hook</Info>
+                    </span>
                     <select
                       data-testid="sae-site"
                       value={d.site ?? "hook_resid_pre"}
@@ -238,7 +254,9 @@ export function ConfigPanel() {
                   </p>
                 )}
                 <label className="select-field wide">
-                  <span>Architecture</span>
+                  <span>
+                    <Info text={SETTING_HELP.architecture}>Architecture</Info>
+                  </span>
                   <select
                     data-testid={`${kind}-architecture`}
                     value={d.architecture ?? "standard"}
@@ -255,6 +273,7 @@ export function ConfigPanel() {
                 <div className="field-row">
                   <NumberField
                     label="d_sae"
+                    help={SETTING_HELP.dSae}
                     testId={`${kind}-dsae`}
                     value={d.dSae}
                     min={4}
@@ -274,6 +293,7 @@ export function ConfigPanel() {
                   {readsL1(d.architecture) && (
                     <NumberField
                       label="L1 coefficient"
+                      help={SETTING_HELP.l1}
                       testId={`${kind}-l1`}
                       value={d.l1Coefficient}
                       min={0}
@@ -284,6 +304,7 @@ export function ConfigPanel() {
                   {readsK(d.architecture) && (
                     <NumberField
                       label="k (latents per token)"
+                      help={SETTING_HELP.k}
                       testId={`${kind}-k`}
                       value={d.k ?? DEFAULT_K}
                       min={1}
@@ -299,6 +320,7 @@ export function ConfigPanel() {
                   {readsL0(d.architecture) && (
                     <NumberField
                       label="L0 coefficient"
+                      help={SETTING_HELP.l0}
                       testId={`${kind}-l0-coefficient`}
                       value={d.l0Coefficient ?? DEFAULT_L0_COEFFICIENT}
                       min={0}
@@ -308,6 +330,7 @@ export function ConfigPanel() {
                   )}
                   <NumberField
                     label="Learning rate"
+                    help={SETTING_HELP.lr}
                     testId={`${kind}-lr`}
                     value={d.lr}
                     min={1e-7}
@@ -324,7 +347,7 @@ export function ConfigPanel() {
                       disabled={attached}
                       onChange={(e) => updateDict(kind, { skip: e.target.checked })}
                     />
-                    Skip connection (W_skip)
+                    <Info text={SETTING_HELP.skip}>Skip connection (W_skip)</Info>
                   </label>
                 )}
                 {kind === "transcoder" && d.architecture === "topk" && (
