@@ -1,13 +1,14 @@
 // Per-feature statistics over one chunk of latents [rows, STRIDE], one invocation per feature,
 // walking the chunk's rows in order (neighbouring invocations read neighbouring columns of a
 // row). Only invocation f touches feature f's state, so no atomics are needed, and the result
-// does not depend on scheduling. Chunks hold whole sequences of run.seqLen rows.
+// does not depend on scheduling. Chunks hold whole sequences of run.seqLen rows. Every latent
+// is multiplied by scale[f] first (decoder norms a TopK's selection must not see; else 1).
 //
 // first:  count, Kahan sum, max and min of the firing (> 0) values of included rows, and the
-//         running top-K examples with at most 2 per sequence (each sequence's best 2 are merged
-//         into the sorted list when the sequence ends).
-// second: with the final max and min known, the linear and log-spaced histograms and the
-//         interval samples (a reservoir per bin keeping the SAMPLES lowest hash priorities).
+//         running top-K examples at eligible positions (SAEDashboard's edge buffer).
+// second: with the final max and min known, the linear histogram over [min, max] (torch.histc),
+//         the log-spaced one, and the interval samples at eligible positions (a reservoir per
+//         bin keeping the SAMPLES lowest hash priorities).
 //
 // Example order everywhere: value descending, then global token index ascending
 // (token = sequence * seqLen + position).
@@ -32,6 +33,7 @@ struct Run {
 // Per feature INTERVALS * SAMPLES triples (priority, token, value bits), each bin sorted by
 // priority; empty slots hold priority 0xffffffff.
 @group(0) @binding(6) var<storage, read_write> samples: array<u32>;
+@group(0) @binding(7) var<storage, read> scale: array<f32>;
 
 override N: u32;
 override STRIDE: u32;
@@ -41,6 +43,17 @@ override INTERVALS: u32 = 10u;
 override SAMPLES: u32 = 5u;
 
 const STATS: u32 = 5u;
+// SAEDashboard's buffer (5, 5): positions [BUFFER_BEFORE + 1, seqLen - BUFFER_AFTER).
+const BUFFER_BEFORE: u32 = 5u;
+const BUFFER_AFTER: u32 = 5u;
+
+// Whether an example may sit at this position (every position when the window is too short
+// to leave one inside the buffer).
+fn eligible(position: u32) -> bool {
+  let first = BUFFER_BEFORE + 1u;
+  if (run.seqLen <= first + BUFFER_AFTER) { return true; }
+  return position >= first && position < run.seqLen - BUFFER_AFTER;
+}
 
 // (a, ta) ranks before (b, tb).
 fn before(a: f32, ta: u32, b: f32, tb: u32) -> bool {
@@ -68,11 +81,6 @@ fn insertTop(f: u32, v: f32, t: u32) {
   }
 }
 
-fn mergeSequenceBest(f: u32, v1: f32, t1: u32, v2: f32, t2: u32) {
-  if (v1 > 0.0) { insertTop(f, v1, t1); }
-  if (v2 > 0.0) { insertTop(f, v2, t2); }
-}
-
 @compute @workgroup_size(64)
 fn first(@builtin(global_invocation_id) gid: vec3<u32>) {
   let f = gid.x;
@@ -83,17 +91,13 @@ fn first(@builtin(global_invocation_id) gid: vec3<u32>) {
   var comp = bitcast<f32>(stats[s + 2u]);
   var mx = bitcast<f32>(stats[s + 3u]);
   var mn = bitcast<f32>(stats[s + 4u]);
-  var v1 = 0.0;
-  var t1 = 0u;
-  var v2 = 0.0;
-  var t2 = 0u;
+  let sc = scale[f];
+  // The K-th example, kept in registers so that most values skip the list.
+  let last = (f * K + K - 1u) * 2u;
+  var worstV = bitcast<f32>(top[last]);
+  var worstT = top[last + 1u];
   for (var r = 0u; r < run.rows; r++) {
-    if (r % run.seqLen == 0u && r > 0u) {
-      mergeSequenceBest(f, v1, t1, v2, t2);
-      v1 = 0.0;
-      v2 = 0.0;
-    }
-    let v = latents[r * STRIDE + f];
+    let v = latents[r * STRIDE + f] * sc;
     if (v <= 0.0 || included[r] == 0u) { continue; }
     count += 1u;
     let y = v - comp;
@@ -104,17 +108,12 @@ fn first(@builtin(global_invocation_id) gid: vec3<u32>) {
     mn = select(v, min(mn, v), count > 1u);
     // Rows run in increasing token order, so a later equal value never outranks.
     let token = run.tokenBase + r;
-    if (v > v1) {
-      v2 = v1;
-      t2 = t1;
-      v1 = v;
-      t1 = token;
-    } else if (v > v2) {
-      v2 = v;
-      t2 = token;
+    if (eligible(r % run.seqLen) && before(v, token, worstV, worstT)) {
+      insertTop(f, v, token);
+      worstV = bitcast<f32>(top[last]);
+      worstT = top[last + 1u];
     }
   }
-  mergeSequenceBest(f, v1, t1, v2, t2);
   stats[s] = count;
   stats[s + 1u] = bitcast<u32>(sum);
   stats[s + 2u] = bitcast<u32>(comp);
@@ -169,17 +168,26 @@ fn second(@builtin(global_invocation_id) gid: vec3<u32>) {
   let mn = bitcast<f32>(stats[s + 4u]);
   let logMin = log(mn);
   let logSpan = log(mx) - logMin;
+  // torch.histc's range: [min, max], widened to [v - 1, v + 1] when they are equal.
+  var lo = mn;
+  var hi = mx;
+  if (lo == hi) {
+    lo -= 1.0;
+    hi += 1.0;
+  }
   let h = f * BINS * 2u;
+  let sc = scale[f];
   for (var r = 0u; r < run.rows; r++) {
-    let v = latents[r * STRIDE + f];
+    let v = latents[r * STRIDE + f] * sc;
     if (v <= 0.0 || included[r] == 0u) { continue; }
-    let lin = min(u32(v / mx * f32(BINS)), BINS - 1u);
+    let lin = min(u32(max((v - lo) * f32(BINS) / (hi - lo), 0.0)), BINS - 1u);
     hist[h + lin] += 1u;
     var lg = 0u;
     if (logSpan > 0.0) {
       lg = min(u32(max(log(v) - logMin, 0.0) / logSpan * f32(BINS)), BINS - 1u);
     }
     hist[h + BINS + lg] += 1u;
+    if (!eligible(r % run.seqLen)) { continue; }
     let bin = min(u32(v / mx * f32(INTERVALS)), INTERVALS - 1u);
     let token = run.tokenBase + r;
     let p = priority(f, token);

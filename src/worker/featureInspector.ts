@@ -294,11 +294,11 @@ function compact(
   const mean = new Float32Array(n);
   for (let f = 0; f < n; f++) {
     const c = stats.count[f]!;
-    density[f] = stats.tokens > 0 ? c / stats.tokens : 0;
+    density[f] = stats.tokensRead > 0 ? c / stats.tokensRead : 0;
     mean[f] = c > 0 ? stats.sum[f]! / c : 0;
   }
-  // log10 density of the live features, over [log10(1 / tokens), 0].
-  const lo = stats.tokens > 0 ? Math.floor(Math.log10(1 / stats.tokens)) : -6;
+  // log10 density of the live features, over [log10(1 / tokens read), 0].
+  const lo = stats.tokensRead > 0 ? Math.floor(Math.log10(1 / stats.tokensRead)) : -6;
   const hi = 0;
   const counts = new Array<number>(DENSITY_BINS).fill(0);
   let dead = 0;

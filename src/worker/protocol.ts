@@ -420,7 +420,7 @@ export interface FeatureDashboards {
   /** Every feature by density, and by max activation, descending (ties: lower index first). */
   orderByDensity: Uint32Array<ArrayBuffer>;
   orderByMax: Uint32Array<ArrayBuffer>;
-  /** Per feature 50 linear bins over [0, max], then 50 log bins over [min, max]. */
+  /** Per feature 50 linear bins over [min, max] (histogramRange), then 50 log bins over it. */
   histograms: Uint32Array<ArrayBuffer>;
   histogramBins: number;
   top: FeatureExampleLists;

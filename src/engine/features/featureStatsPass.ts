@@ -6,6 +6,7 @@ import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { GpuGpt2 } from "../model/gpuGpt2.ts";
 import { parseHookName } from "../model/hooks.ts";
 import { LinearKernels } from "../model/linearKernels.ts";
+import { foldForDashboards } from "./dashboardFold.ts";
 import {
   HISTOGRAM_BINS,
   INTERVAL_BINS,
@@ -37,8 +38,9 @@ const EMPTY = 0xffffffff;
 const CHUNKS_PER_WAIT = 4;
 
 /**
- * Per-feature statistics of a dictionary over a model's activations, in two reads of the
- * windows (features_stats.wgsl): the first gathers counts, sums, max, min and the top examples;
+ * Per-feature statistics of a dictionary over a model's activations, with its decoder norms
+ * folded in as SAEDashboard folds them (dashboardFold.ts), in two reads of the windows
+ * (features_stats.wgsl): the first gathers counts, sums, max, min and the top examples;
  * the second, knowing each feature's max and min, the histograms and interval samples. The
  * second read takes the hook activations kept on the GPU when they fit (cacheBytes), else it
  * runs the model again. Accumulators stay on the GPU; one chunk of latents exists at a time and
@@ -55,6 +57,7 @@ export class FeatureStatsPass {
   private readonly hist: GPUBuffer;
   private readonly samples: GPUBuffer;
   private readonly input: GPUBuffer;
+  private readonly scale: GPUBuffer;
   private readonly binds: [GPUBindGroup, GPUBindGroup];
   private readonly layer: number;
 
@@ -67,14 +70,17 @@ export class FeatureStatsPass {
   ) {
     const rows = model.maxRows;
     this.layer = parseHookName(spec.hookName, model.config.nLayer).layer;
+    const folded = foldForDashboards(spec, params);
     this.apply = new GpuDictionaryApply(
       device,
       new LinearKernels(device, shaders),
       spec,
-      params,
+      folded.params,
       rows,
     );
     const n = spec.dSae;
+    this.scale = createBuffer(device, "features latent scale", n * 4);
+    device.queue.writeBuffer(this.scale, 0, folded.latentScale ?? new Float32Array(n).fill(1));
     const constants = {
       N: n,
       STRIDE: this.apply.latentStride,
@@ -111,6 +117,7 @@ export class FeatureStatsPass {
       this.top,
       this.hist,
       this.samples,
+      this.scale,
     ];
     this.binds = [
       bindBuffers(device, this.first, resources),
@@ -190,13 +197,13 @@ export class FeatureStatsPass {
           }
         }
       }
-      return await this.read(seqLen, includedTokens);
+      return await this.read(seqLen, count * seqLen, includedTokens);
     } finally {
       cache?.destroy();
     }
   }
 
-  private async read(seqLen: number, tokens: number): Promise<FeatureStats> {
+  private async read(seqLen: number, tokensRead: number, tokens: number): Promise<FeatureStats> {
     const n = this.spec.dSae;
     const words = async (buffer: GPUBuffer, count: number) =>
       new Uint32Array((await readFloats(this.device, buffer, count)).buffer);
@@ -214,6 +221,7 @@ export class FeatureStatsPass {
     });
     const out: FeatureStats = {
       dSae: n,
+      tokensRead,
       tokens,
       count: new Uint32Array(n),
       sum: new Float64Array(n),
@@ -255,5 +263,6 @@ export class FeatureStatsPass {
       b.destroy();
     }
     this.input.destroy();
+    this.scale.destroy();
   }
 }

@@ -3,8 +3,10 @@
  * the definitions in featureStats.ts: the reference FeatureStatsPass is tested against.
  */
 import {
-  EXAMPLES_PER_SEQUENCE,
+  exampleEligible,
   HISTOGRAM_BINS,
+  histogramBin,
+  histogramRange,
   INTERVAL_BINS,
   INTERVAL_SAMPLES,
   intervalBin,
@@ -27,6 +29,7 @@ export function featureStatsReference(
   for (let r = 0; r < rows; r++) if (!exclude.has(tokens[r]!)) included.push(r);
   const out: FeatureStats = {
     dSae,
+    tokensRead: rows,
     tokens: included.length,
     count: new Uint32Array(dSae),
     sum: new Float64Array(dSae),
@@ -52,8 +55,9 @@ export function featureStatsReference(
     out.min[f] = min;
     const h = f * HISTOGRAM_BINS * 2;
     const logSpan = Math.log(max) - Math.log(min);
+    const [lo, hi] = histogramRange(min, max);
     for (const v of values) {
-      out.histograms[h + Math.min(Math.floor((v / max) * HISTOGRAM_BINS), HISTOGRAM_BINS - 1)]!++;
+      out.histograms[h + histogramBin(v, lo, hi)]!++;
       const lg =
         logSpan > 0
           ? Math.min(
@@ -63,23 +67,18 @@ export function featureStatsReference(
           : 0;
       out.histograms[h + HISTOGRAM_BINS + lg]!++;
     }
-    const ranked = [...firing].sort((a, b) => b.v - a.v || a.r - b.r);
-    const perSequence = new Map<number, number>();
-    const top: FeatureExample[] = [];
-    for (const e of ranked) {
-      if (top.length === TOP_EXAMPLES) break;
-      const s = Math.floor(e.r / seqLen);
-      const taken = perSequence.get(s) ?? 0;
-      if (taken === EXAMPLES_PER_SEQUENCE) continue;
-      perSequence.set(s, taken + 1);
-      top.push({ ...example(e.r), activation: e.v });
-    }
-    out.top.push(top);
+    const eligible = firing.filter((e) => exampleEligible(e.r % seqLen, seqLen));
+    out.top.push(
+      [...eligible]
+        .sort((a, b) => b.v - a.v || a.r - b.r)
+        .slice(0, TOP_EXAMPLES)
+        .map((e) => ({ ...example(e.r), activation: e.v })),
+    );
     const bins = Array.from(
       { length: INTERVAL_BINS },
       () => [] as { p: number; r: number; v: number }[],
     );
-    for (const e of firing)
+    for (const e of eligible)
       bins[intervalBin(e.v, max)]!.push({ ...e, p: samplePriority(options.seed, f, e.r) });
     out.intervals.push(
       bins.map((b) =>

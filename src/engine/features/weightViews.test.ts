@@ -39,6 +39,27 @@ const params: DictionaryParams = {
   bDec: u(spec.dOut),
 };
 
+/** SAELens's fold_W_dec_norm in float64: W_dec rows over their norm, W_enc columns times it. */
+function folded(p: DictionaryParams): { wEnc: Float64Array; wDec: Float64Array } {
+  const wEnc = Float64Array.from(p.wEnc);
+  const wDec = Float64Array.from(p.wDec);
+  for (let f = 0; f < spec.dSae; f++) {
+    let ss = 0;
+    for (let d = 0; d < spec.dOut; d++) ss += p.wDec[f * spec.dOut + d]! ** 2;
+    const n = Math.sqrt(ss);
+    for (let d = 0; d < spec.dOut; d++) wDec[f * spec.dOut + d]! /= n;
+    for (let k = 0; k < spec.dIn; k++) wEnc[k * spec.dSae + f]! *= n;
+  }
+  return { wEnc, wDec };
+}
+
+function transpose64(m: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(m.length);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c]!;
+  return out;
+}
+
 function expectSame(got: RowExtremes[], want: RowExtremes[], lists: ("top" | "bottom")[]) {
   let err = 0;
   for (let i = 0; i < want.length; i++) {
@@ -55,27 +76,21 @@ function expectSame(got: RowExtremes[], want: RowExtremes[], lists: ("top" | "bo
 }
 
 describe("weightViews", () => {
-  it("agrees with float64 products for every view", async () => {
+  it("agrees with float64 products for every view, decoder norms folded", async () => {
     const { device } = await testDevice();
     const views = await weightViews(device, shaders, model, spec, params);
     const { dModel: d, vocabSize: V } = cfg;
     const shape = { rows: spec.dSae, d, n: V };
+    const f = folded(params);
     const errs = [
-      expectSame(views.logitsRaw, topkProductReference(params.wDec, model.wU, shape), [
-        "top",
-        "bottom",
-      ]),
-      expectSame(views.logitsLn, topkProductReference(params.wDec, lnUnembedding(model), shape), [
+      expectSame(views.logitsRaw, topkProductReference(f.wDec, model.wU, shape), ["top", "bottom"]),
+      expectSame(views.logitsLn, topkProductReference(f.wDec, lnUnembedding(model), shape), [
         "top",
         "bottom",
       ]),
       expectSame(
         views.deembedding!,
-        topkProductReference(
-          transposeRows(params.wEnc, d, spec.dSae),
-          normalizedEmbeddingT(model),
-          shape,
-        ),
+        topkProductReference(transpose64(f.wEnc, d, spec.dSae), normalizedEmbeddingT(model), shape),
         ["top", "bottom"],
       ),
     ];
@@ -90,5 +105,23 @@ describe("weightViews", () => {
     expect(views.neighbors.every((n, i) => n.top.every((e) => e.index !== i))).toBe(true);
     expect(views.logitsRaw[0]!.top).not.toEqual(views.logitsLn[0]!.top);
     console.log(`worst relative error per view: ${errs.map((e) => e.toExponential(1)).join(", ")}`);
+  });
+
+  it("logits and de-embeddings do not depend on how the dictionary splits its scale", async () => {
+    // W_dec rows times c, W_enc columns over c: the same dictionary; SAEDashboard's
+    // fold_W_dec_norm gives it the same logit tables.
+    const c = Array.from({ length: spec.dSae }, (_, f) => 0.2 + (f % 5) * 0.7);
+    const rescaled: DictionaryParams = {
+      ...params,
+      wEnc: params.wEnc.map((v, i) => v / c[i % spec.dSae]!),
+      bEnc: params.bEnc.map((v, f) => v / c[f]!),
+      wDec: params.wDec.map((v, i) => v * c[Math.floor(i / spec.dOut)]!),
+    };
+    const { device } = await testDevice();
+    const a = await weightViews(device, shaders, model, spec, params);
+    const b = await weightViews(device, shaders, model, spec, rescaled);
+    expectSame(b.logitsRaw, a.logitsRaw, ["top", "bottom"]);
+    expectSame(b.logitsLn, a.logitsLn, ["top", "bottom"]);
+    expectSame(b.deembedding!, a.deembedding!, ["top", "bottom"]);
   });
 });

@@ -1,5 +1,7 @@
 /**
- * Per-feature views of a dictionary's weights against the model's (no activations needed):
+ * Per-feature views of a dictionary's weights against the model's (no activations needed),
+ * with the decoder norms folded in first as SAEDashboard folds them (dashboardFold.ts: unit
+ * W_dec rows, W_enc columns times ‖W_dec[f]‖):
  * - logits_raw: W_dec[f] @ W_U with the model's W_U as loaded: after TransformerLens processing
  *   (the default) ln_final's gain is folded in and W_U is centred, as SAEDashboard shows it;
  * - logits_ln: ((W_dec[f] − mean(W_dec[f])) ⊙ γ_final) @ (W_U − its mean over the vocabulary):
@@ -8,7 +10,8 @@
  *   they differ;
  * - deembedding (transcoders): LN(W_E[t]) @ W_enc[:, f], LN = (e − mean)/√(var + eps) with no
  *   gain or bias: what ln2.hook_normalized holds when the residual stream equals that token's
- *   embedding, i.e. the direct path from the token only;
+ *   embedding, i.e. the direct path from the token only (transcoder_circuits ranks the raw
+ *   W_E[t] @ W_enc[:, f]; the per-token 1/σ can reorder tokens: a deliberate difference);
  * - neighbors: the 10 other features with the largest decoder cosine, over the whole
  *   dictionary.
  * All four run as one GPU kernel (gpuTopkProduct.ts).
@@ -16,6 +19,7 @@
 import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { Gpt2Weights } from "../model/gpt2Weights.ts";
+import { foldForDashboards } from "./dashboardFold.ts";
 import { topkProduct, type RowExtremes } from "./gpuTopkProduct.ts";
 
 export interface WeightViews {
@@ -87,9 +91,10 @@ export async function weightViews(
   shaders: ShaderLibrary,
   model: Gpt2Weights,
   spec: DictionarySpec,
-  params: DictionaryParams,
+  unfolded: DictionaryParams,
   options: { signal?: AbortSignal; onProgress?: (view: string) => void } = {},
 ): Promise<WeightViews> {
+  const params = foldForDashboards(spec, unfolded).viewParams;
   const { dModel: d, vocabSize: V } = model.config;
   const { dSae, dIn, dOut } = spec;
   const run = (

@@ -1,17 +1,18 @@
 import { useMemo } from "react";
 import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { histogramRange } from "../../../engine/features/featureStats.ts";
 import type { FeatureDashboards } from "../../../worker/protocol.ts";
 import { metric } from "../../format.ts";
 
-/** The feature's firing values: 50 equal bins over [0, max]. */
+/** The feature's firing values: 50 equal bins over [min, max] (SAEDashboard's torch.histc). */
 export function ActivationHistogram(props: { d: FeatureDashboards; feature: number }) {
   const { d, feature } = props;
+  const [lo, hi] = histogramRange(d.min[feature]!, d.max[feature]!);
   const data = useMemo(() => {
     const bins = d.histogramBins;
-    const max = d.max[feature]!;
     const counts = d.histograms.subarray(feature * 2 * bins, feature * 2 * bins + bins);
-    return Array.from(counts, (count, i) => ({ x: ((i + 0.5) * max) / bins, count }));
-  }, [d, feature]);
+    return Array.from(counts, (count, i) => ({ x: lo + ((i + 0.5) * (hi - lo)) / bins, count }));
+  }, [d, feature, lo, hi]);
   return (
     <figure className="chart dash-hist" data-testid="activation-histogram">
       <figcaption>
@@ -34,7 +35,7 @@ export function ActivationHistogram(props: { d: FeatureDashboards; feature: numb
             <XAxis
               dataKey="x"
               type="number"
-              domain={[0, d.max[feature]! || 1]}
+              domain={[lo, hi]}
               tickFormatter={(v: number) => metric(v)}
               tick={{ fontSize: 10 }}
             />
