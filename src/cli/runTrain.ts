@@ -80,6 +80,7 @@ export async function runTrain(
       });
       const log = await startMetricsLog(cmd.out);
       const metrics: TrainingMetrics[] = [];
+      for (const line of dataUseLines(acts, cmd)) report(line);
       for (let i = 0; i < cmd.steps; i++) {
         const batch = cmd.shuffle
           ? await acts.shuffledBatch(i, cmd.batch, cmd.seed)
@@ -99,6 +100,34 @@ export async function runTrain(
   } finally {
     await source.close();
   }
+}
+
+/**
+ * Said before the first step: how the run reads the file (a batch larger than the file repeats
+ * rows; many steps pass over it many times) and when the first metrics come.
+ */
+export function dataUseLines(
+  acts: Pick<ActivationFile, "rows">,
+  cmd: Pick<TrainCommand, "data" | "batch" | "steps" | "logEvery" | "shuffle">,
+): string[] {
+  const read = cmd.steps * cmd.batch;
+  const passes = read / acts.rows;
+  const lines = [
+    `data: ${cmd.data} has ${acts.rows} rows; ${cmd.steps} steps of ${cmd.batch} read ${read} ` +
+      `rows (${passes < 10 ? passes.toPrecision(2) : Math.round(passes)} passes over the file, ` +
+      `${cmd.shuffle ? "shuffled" : "in file order, wrapping around"})`,
+  ];
+  if (cmd.batch > acts.rows) {
+    lines.push(
+      `warning: --batch ${cmd.batch} is larger than the file's ${acts.rows} rows: every batch ` +
+        "holds some rows more than once",
+    );
+  }
+  lines.push(
+    `training ${cmd.steps} steps; metrics every ${cmd.logEvery} steps ` +
+      `(the first at step ${Math.min(cmd.logEvery, cmd.steps)})`,
+  );
+  return lines;
 }
 
 function freshSpec(
