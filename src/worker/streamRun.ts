@@ -5,7 +5,6 @@ import type { ShaderLibrary } from "../engine/gpu/shaderLibrary.ts";
 import type { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
 import { hookName } from "../engine/model/hooks.ts";
 import {
-  evaluateDictionary,
   StreamSession,
   type DictionaryPlan,
   type SessionCheckpoint,
@@ -427,24 +426,16 @@ export class StreamRun {
     session: StreamSession,
   ): Promise<{ scores: [string, number][]; ms: number }> {
     const t0 = performance.now();
-    const scores: [string, number][] = [];
-    for (const d of await session.export()) {
-      const m = await evaluateDictionary(
-        this.ctx.device,
-        this.ctx.shaders,
-        session.model,
-        this.ctx.corpus,
-        d.spec,
-        d.params,
-        {
-          sequences: LIVE_EVAL_SEQUENCES,
-          contextSize: session.options.contextSize,
-          prependBos: session.options.prependBos,
-          excludeSpecialTokens: true,
-        },
-      );
-      scores.push([d.id, m.ce_loss_score]);
-    }
+    const evaluated = await session.evaluateTraining(
+      this.ctx.device,
+      this.ctx.shaders,
+      this.ctx.corpus,
+      { sequences: LIVE_EVAL_SEQUENCES, excludeSpecialTokens: true },
+    );
+    const scores = evaluated.map(({ id, metrics }): [string, number] => [
+      id,
+      metrics.ce_loss_score,
+    ]);
     return { scores, ms: performance.now() - t0 };
   }
 

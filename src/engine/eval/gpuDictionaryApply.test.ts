@@ -13,7 +13,7 @@ import { createBuffer } from "../gpu/kernel.ts";
 import { readFloats } from "../gpu/readBuffer.ts";
 import { LinearKernels } from "../model/linearKernels.ts";
 import { inferenceReference } from "../reference/dictionaryInference.ts";
-import { GpuDictionaryApply } from "./gpuDictionaryApply.ts";
+import { GpuDictionaryApply, type ApplyOptions } from "./gpuDictionaryApply.ts";
 
 const shaders = loadNodeShaders();
 const TOLERANCE = 1e-4;
@@ -89,6 +89,7 @@ async function applyOnGpu(
   params: DictionaryParams,
   inputs: Float32Array<ArrayBuffer>[],
   maxRows: number,
+  options: ApplyOptions = {},
 ) {
   const { device } = await testDevice();
   const apply = new GpuDictionaryApply(
@@ -97,6 +98,7 @@ async function applyOnGpu(
     spec,
     params,
     maxRows,
+    options,
   );
   const results = [];
   // Several inputs through one instance: each call may bind a new input buffer.
@@ -109,8 +111,11 @@ async function applyOnGpu(
     device.queue.submit([encoder.finish()]);
     const output = await readFloats(device, apply.output, rows * spec.dOut);
     const latents = await apply.readLatents(rows);
+    const counts = apply.activeCounts
+      ? new Uint32Array((await readFloats(device, apply.activeCounts, rows)).buffer)
+      : undefined;
     input.destroy();
-    results.push({ rows, output, latents });
+    results.push({ rows, output, latents, counts });
   }
   apply.destroy();
   return results;
@@ -321,4 +326,49 @@ describe("GPU dictionary inference in SAELens's order", () => {
       expect(error / largest).toBeLessThan(1e-5);
     });
   }
+});
+
+describe("GPU BatchTopK inference over the batch (a BatchTopK dictionary as it trains)", () => {
+  for (const [name, shape, norm] of [
+    ["an SAE", SHAPES[0]![1], "none"],
+    ["a skip transcoder with layer_norm", SHAPES[1]![1], "layer_norm"],
+  ] as const) {
+    it(`${name}: the int(k·rows) largest of the batch, as the float64 reference`, async () => {
+      // Saved, a BatchTopK is a JumpReLU; the threshold is not what selects here.
+      const spec = makeSpec(shape, { kind: "jumprelu", relu: true }, norm);
+      const params = randomParams(spec, 51);
+      const k = 2.5;
+      const inputs = [randomInput(37, spec.dIn, 52), randomInput(11, spec.dIn, 53)];
+      const results = await applyOnGpu(spec, params, inputs, 40, {
+        batchTopK: k,
+        countActive: true,
+      });
+      results.forEach(({ rows, latents, output, counts }, i) => {
+        const want = inferenceReference(spec, params, inputs[i]!, rows, { batchTopK: k });
+        const kept = (f: ArrayLike<number>) =>
+          Array.from({ length: f.length }, (_, e) => e).filter((e) => f[e]! !== 0);
+        expect(kept(latents)).toEqual(kept(want.latents));
+        expect(kept(latents)).toHaveLength(Math.trunc(k * rows));
+        expect(scaledError(latents, want.latents)).toBeLessThan(TOLERANCE);
+        expect(scaledError(output, want.output)).toBeLessThan(TOLERANCE);
+        // Rows differ in how many they keep; the batch keeps int(k·rows) in all.
+        const perRow = Array.from(
+          { length: rows },
+          (_, r) => kept(latents.subarray(r * 30, (r + 1) * 30)).length,
+        );
+        expect(Array.from(counts!)).toEqual(perRow);
+        expect(new Set(perRow).size).toBeGreaterThan(1);
+      });
+    });
+  }
+
+  it("keeps nothing when int(k·rows) is 0", async () => {
+    const spec = makeSpec(SHAPES[0]![1], { kind: "jumprelu", relu: true });
+    const [got] = await applyOnGpu(spec, randomParams(spec, 54), [randomInput(3, 16, 55)], 3, {
+      batchTopK: 0.2,
+      countActive: true,
+    });
+    expect(Array.from(got!.counts!)).toEqual([0, 0, 0]);
+    expect(got!.latents.every((v) => v === 0)).toBe(true);
+  });
 });

@@ -4,6 +4,7 @@ import { readFloats } from "../gpu/readBuffer.ts";
 import type { HookHandler } from "../model/gpuGpt2.ts";
 import { ACT_NONE, ACT_RELU, type LinearKernels } from "../model/linearKernels.ts";
 import { applyWeights } from "./dictionaryApplyWeights.ts";
+import { GpuBatchTopk } from "./gpuBatchTopk.ts";
 import { GpuTopkRows } from "./gpuTopkRows.ts";
 
 /** Stands for the buffer given to encodeApply in a step's bindings. */
@@ -17,6 +18,17 @@ interface Step {
   bind?: GPUBindGroup;
 }
 
+export interface ApplyOptions {
+  /**
+   * Compute latents as a BatchTopK dictionary does while it trains (SAELens's BatchTopK): ReLU,
+   * then the int(k·rows) largest over all the rows of each encodeApply, instead of the spec's
+   * activation (a saved BatchTopK is a JumpReLU with the running threshold).
+   */
+  batchTopK?: number;
+  /** Count each row's non-zero latents into activeCounts. */
+  countActive?: boolean;
+}
+
 const NORM_MODE = { none: 0, layer_norm: 1, constant_norm_rescale: 2 } as const;
 
 /**
@@ -26,7 +38,8 @@ const NORM_MODE = { none: 0, layer_norm: 1, constant_norm_rescale: 2 } as const;
  *    SAE's input shift x' − b_dec, on the input as SAELens does (dict_apply_prepare_input);
  * 2. pre = x' @ W_enc + b_enc; ReLU fused into the product;
  * 3. JumpReLU in place (dict_apply_jumprelu), or TopK in place with its index list
- *    (dict_topk_rows);
+ *    (dict_topk_rows), or with options.batchTopK the batch's selection (GpuBatchTopk); with
+ *    options.countActive, each row's L0 (dict_apply_count_active);
  * 4. decode: TopK sparsely over its k listed latents (dict_apply_sparse_decode), the others as a
  *    dense product;
  * 5. an SAE's y = y'·outScale + shift (a transcoder's output is not mapped back: SAELens's
@@ -40,6 +53,9 @@ export class GpuDictionaryApply {
   readonly latentStride: number;
   /** TopK only: [maxRows, k] u32, each row's kept latents in increasing order. */
   readonly topkIndices: GPUBuffer | undefined;
+  /** With options.countActive: [maxRows] u32, each row's non-zero latents. */
+  readonly activeCounts: GPUBuffer | undefined;
+  private readonly batchTopk: GpuBatchTopk | undefined;
   private readonly run: GPUBuffer;
   private readonly buffers: GPUBuffer[] = [];
   private readonly steps: Step[] = [];
@@ -51,6 +67,7 @@ export class GpuDictionaryApply {
     readonly spec: DictionarySpec,
     params: DictionaryParams,
     readonly maxRows: number,
+    options: ApplyOptions = {},
   ) {
     const { dIn, dOut, dSae } = spec;
     const w = applyWeights(spec, params);
@@ -108,7 +125,9 @@ export class GpuDictionaryApply {
     }
 
     const act = activationOf(spec);
-    const encode = linear.pipeline(dIn, fp, act.kind === "relu" ? ACT_RELU : ACT_NONE);
+    const batchK = options.batchTopK;
+    const relu = batchK !== undefined || act.kind === "relu";
+    const encode = linear.pipeline(dIn, fp, relu ? ACT_RELU : ACT_NONE);
     this.steps.push({
       pipeline: encode,
       resources: [run, encodeInput, upload("W_enc", w.wEnc), upload("b_enc", w.bEnc), this.latents],
@@ -116,7 +135,15 @@ export class GpuDictionaryApply {
     });
 
     const wDec = upload("W_dec", w.wDec);
-    if (act.kind === "topk") {
+    if (batchK !== undefined) {
+      const shape = { n: dSae, stride: fp, k: batchK, maxRows };
+      this.batchTopk = new GpuBatchTopk(device, shaders, shape, run, this.latents);
+      this.steps.push(...this.batchTopk.steps);
+    }
+    if (options.countActive) {
+      this.activeCounts = buffer("active counts", maxRows * 4);
+    }
+    if (batchK === undefined && act.kind === "topk") {
       const topk = new GpuTopkRows(device, shaders, {
         n: dSae,
         stride: fp,
@@ -135,7 +162,7 @@ export class GpuDictionaryApply {
         grid: perRow,
       });
     } else {
-      if (act.kind === "jumprelu") {
+      if (batchK === undefined && act.kind === "jumprelu") {
         const elements = fp / 4;
         this.steps.push({
           pipeline: kernel("dict_apply_jumprelu", { FP4: elements, RELU: act.relu ? 1 : 0 }),
@@ -147,6 +174,13 @@ export class GpuDictionaryApply {
         pipeline: linear.pipeline(fp, dOut, ACT_NONE),
         resources: [run, this.latents, wDec, bDec, this.output],
         grid: (rows) => linear.grid(dOut, rows),
+      });
+    }
+    if (this.activeCounts) {
+      this.steps.push({
+        pipeline: kernel("dict_apply_count_active", { FP: fp }),
+        resources: [run, this.latents, this.activeCounts],
+        grid: perRow,
       });
     }
 
@@ -178,6 +212,7 @@ export class GpuDictionaryApply {
     if (rows > this.maxRows) throw new RangeError(`${rows} rows exceed ${this.maxRows}`);
     if (rows === 0) return;
     this.device.queue.writeBuffer(this.run, 0, new Uint32Array([rows, 1, rows, 0]));
+    this.batchTopk?.writeState(rows);
     if (this.boundInput !== input) {
       for (const step of this.steps) {
         if (step.bind && !step.resources.includes(INPUT)) continue;
@@ -244,6 +279,7 @@ export class GpuDictionaryApply {
   }
 
   destroy(): void {
+    this.batchTopk?.destroy();
     for (const b of this.buffers) b.destroy();
   }
 }

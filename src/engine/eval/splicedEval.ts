@@ -19,6 +19,11 @@ export interface SplicedMetrics {
   sequences: number;
   /** Positions in the CE averages (those with a next token and not a special token). */
   tokens: number;
+  /**
+   * Mean non-zero latents per position the dictionary replaces (SAELens's l0), when the splice
+   * counts them (SpliceSpec.activeCounts).
+   */
+  l0?: number;
 }
 
 /** The evaluation's windows, recorded so that anyone can run the same tokens. */
@@ -39,6 +44,8 @@ export type RowRange = readonly [number, number];
 export interface SpliceSpec {
   handlers(replaceRows: readonly RowRange[]): HookHandler[];
   ablateHook: string;
+  /** [rows] u32: each row's non-zero latents, written by the handlers (for l0). */
+  activeCounts?: GPUBuffer;
 }
 
 /** Logits buffers of about this many bytes each, three at a time. */
@@ -113,9 +120,11 @@ export async function evaluateSpliced(
   const targets = createBuffer(device, "eval targets", rows * 4);
   const outSpliced = createBuffer(device, "eval spliced", rows * 5 * 4);
   const outZero = createBuffer(device, "eval zero", rows * 5 * 4);
+  const counted = splice.activeCounts;
+  const countsAt = 2 * rows * 5 * 4;
   const staging = device.createBuffer({
     label: "eval staging",
-    size: 2 * rows * 5 * 4,
+    size: countsAt + (counted ? rows * 4 : 0),
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
   const compare = createKernel(device, shaders, "gpt2_compare_logits", {
@@ -125,7 +134,16 @@ export async function evaluateSpliced(
   const [clean, spliced, zero] = logits as [GPUBuffer, GPUBuffer, GPUBuffer];
   const bindSpliced = bindBuffers(device, compare, [run, clean, spliced, targets, outSpliced]);
   const bindZero = bindBuffers(device, compare, [run, clean, zero, targets, outZero]);
-  const sums = { clean: 0, spliced: 0, zero: 0, klSae: 0, klZero: 0, targets: 0, positions: 0 };
+  const sums = {
+    clean: 0,
+    spliced: 0,
+    zero: 0,
+    klSae: 0,
+    klZero: 0,
+    active: 0,
+    targets: 0,
+    positions: 0,
+  };
   try {
     for (let done = 0; done < sequences; done += chunk) {
       const n = Math.min(chunk, sequences - done);
@@ -159,16 +177,19 @@ export async function evaluateSpliced(
       const bytes = n * T * 5 * 4;
       encoder.copyBufferToBuffer(outSpliced, 0, staging, 0, bytes);
       encoder.copyBufferToBuffer(outZero, 0, staging, rows * 5 * 4, bytes);
+      if (counted) encoder.copyBufferToBuffer(counted, 0, staging, countsAt, n * T * 4);
       device.queue.submit([encoder.finish()]);
       await staging.mapAsync(GPUMapMode.READ);
       const both = staging.getMappedRange();
       const a = new Float32Array(both.slice(0, bytes));
       const b = new Float32Array(both.slice(rows * 5 * 4, rows * 5 * 4 + bytes));
+      const counts = counted ? new Uint32Array(both.slice(countsAt, countsAt + n * T * 4)) : null;
       staging.unmap();
       for (let r = 0; r < n * T; r++) {
         if (exclude.has(tokens[r]!)) continue;
         sums.klSae += a[r * 5 + 4] as number;
         sums.klZero += b[r * 5 + 4] as number;
+        if (counts) sums.active += counts[r] as number;
         sums.positions++;
         if ((t[r] as number) < 0) continue;
         sums.clean += a[r * 5 + 1] as number;
@@ -195,5 +216,6 @@ export async function evaluateSpliced(
     kl_div_score: (klAblation - klSae) / klAblation,
     sequences,
     tokens: sums.targets,
+    ...(counted ? { l0: sums.active / sums.positions } : {}),
   };
 }

@@ -75,21 +75,32 @@ export function topIndices(values: ArrayLike<number>, k: number): number[] {
   return idx.slice(0, Math.min(k, values.length));
 }
 
+export interface InferenceOptions {
+  /**
+   * A BatchTopK dictionary as it trains (SAELens's BatchTopK activation): ReLU, then the
+   * int(k·rows) largest values over all `rows` rows together (ties: lower row-major index)
+   * instead of the spec's activation.
+   */
+  batchTopK?: number;
+}
+
 /** x [rows, dIn] → latents [rows, dSae] and the reconstruction/prediction [rows, dOut]. */
 export function inferenceReference(
   spec: DictionarySpec,
   params: DictionaryParams,
   x: ArrayLike<number>,
   rows: number,
+  options: InferenceOptions = {},
 ): InferenceResult {
   const { dIn, dSae, dOut } = spec;
   const shift = spec.kind === "sae" && spec.applyBDecToInput;
   const latents = new Float64Array(rows * dSae);
   const output = new Float64Array(rows * dOut);
+  const norms = Array.from({ length: rows }, (_, r) => rowNormalization(spec, x, r));
   const xp = new Float64Array(dIn);
   const pre = new Float64Array(dSae);
   for (let r = 0; r < rows; r++) {
-    const norm = rowNormalization(spec, x, r);
+    const norm = norms[r]!;
     for (let k = 0; k < dIn; k++) {
       xp[k] = (x[r * dIn + k]! - norm.shift) * norm.scale - (shift ? params.bDec[k]! : 0);
     }
@@ -98,8 +109,12 @@ export function inferenceReference(
       for (let k = 0; k < dIn; k++) t += xp[k]! * params.wEnc[k * dSae + i]!;
       pre[i] = t;
     }
-    const f = activate(spec, params, pre);
-    latents.set(f, r * dSae);
+    latents.set(options.batchTopK === undefined ? activate(spec, params, pre) : pre, r * dSae);
+  }
+  if (options.batchTopK !== undefined) batchTopKInPlace(latents, options.batchTopK, rows);
+  for (let r = 0; r < rows; r++) {
+    const norm = norms[r]!;
+    const f = latents.subarray(r * dSae, (r + 1) * dSae);
     for (let d = 0; d < dOut; d++) {
       let y = params.bDec[d]!;
       for (let i = 0; i < dSae; i++) {
@@ -116,4 +131,15 @@ export function inferenceReference(
     }
   }
   return { latents, output };
+}
+
+/** ReLU, then keeps the int(k·rows) largest positive values of the whole batch. */
+function batchTopKInPlace(pre: Float64Array, k: number, rows: number): void {
+  const keep = new Set(
+    topIndices(
+      Array.from(pre, (v) => Math.max(0, v)),
+      Math.trunc(k * rows),
+    ),
+  );
+  for (let e = 0; e < pre.length; e++) pre[e] = keep.has(e) && pre[e]! > 0 ? pre[e]! : 0;
 }

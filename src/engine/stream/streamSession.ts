@@ -283,15 +283,44 @@ export class StreamSession {
     return out;
   }
 
-  /** Spliced-in metrics of every dictionary on held-out windows spread over the slice. */
+  /** Spliced-in metrics of every saved dictionary on held-out windows spread over the slice. */
   async evaluate(
     device: GPUDevice,
     shaders: ShaderLibrary,
     corpus: TokenCorpus,
     sequences: number,
   ): Promise<{ id: string; metrics: DictionaryEvaluation }[]> {
+    const excludeSpecialTokens = this.options.excludeSpecialTokens;
+    return this.evaluateEach(device, shaders, corpus, { sequences, excludeSpecialTokens }, false);
+  }
+
+  /**
+   * Spliced-in metrics of every dictionary as it trains (the live chart), as SAELens's evaluator
+   * runs the training SAE: a BatchTopK dictionary keeps the int(k·rows) largest latents of the
+   * windows evaluated together, not those above its running threshold τ (its saved form), which
+   * starts at 0 and keeps far more than k early on.
+   */
+  async evaluateTraining(
+    device: GPUDevice,
+    shaders: ShaderLibrary,
+    corpus: TokenCorpus,
+    options: Pick<EvaluationOptions, "sequences" | "excludeSpecialTokens" | "l0">,
+  ): Promise<{ id: string; metrics: DictionaryEvaluation }[]> {
+    return this.evaluateEach(device, shaders, corpus, options, true);
+  }
+
+  private async evaluateEach(
+    device: GPUDevice,
+    shaders: ShaderLibrary,
+    corpus: TokenCorpus,
+    options: Pick<EvaluationOptions, "sequences" | "excludeSpecialTokens" | "l0">,
+    training: boolean,
+  ): Promise<{ id: string; metrics: DictionaryEvaluation }[]> {
     const out = [];
-    for (const d of await this.export()) {
+    const exported = await this.export();
+    for (const [i, d] of exported.entries()) {
+      const a = this.dictionaries[i]!.trainer.gpu.architecture;
+      const batchTopK = training && a.architecture === "batchtopk" ? a.k : undefined;
       const metrics = await evaluateDictionary(
         device,
         shaders,
@@ -300,10 +329,10 @@ export class StreamSession {
         d.spec,
         d.params,
         {
-          sequences,
+          ...options,
           contextSize: this.options.contextSize,
           prependBos: this.options.prependBos,
-          excludeSpecialTokens: this.options.excludeSpecialTokens,
+          batchTopK,
         },
       );
       out.push({ id: d.id, metrics });
@@ -324,6 +353,13 @@ export interface EvaluationOptions {
   contextSize: number;
   prependBos: boolean;
   excludeSpecialTokens: boolean;
+  /**
+   * Evaluate a BatchTopK dictionary as it trains, with this k: the int(k·rows) largest latents
+   * over each chunk of windows evaluated together (GpuDictionaryApply's batchTopK).
+   */
+  batchTopK?: number;
+  /** Also report l0, the mean non-zero latents per replaced position. */
+  l0?: boolean;
 }
 
 /**
@@ -348,22 +384,23 @@ export async function evaluateDictionary(
   const nLayer = model.config.nLayer;
   const input = parseHookName(spec.hookName, nLayer);
   const output = parseHookName(spec.hookNameOut, nLayer);
+  const { contextSize, prependBos } = options;
+  const body = contextSize - (prependBos ? 1 : 0);
+  const starts = options.starts
+    ? [...options.starts]
+    : evenlySpacedWindows(corpus.heldOut, body, options.sequences);
+  if (starts.length === 0) {
+    throw new Error(`the held-out slice is shorter than one sequence of ${body} tokens`);
+  }
   const apply = new GpuDictionaryApply(
     device,
     new LinearKernels(device, shaders),
     spec,
     params,
-    model.maxRows,
+    Math.min(model.maxRows, starts.length * contextSize),
+    { batchTopK: options.batchTopK, countActive: options.l0 ?? false },
   );
   try {
-    const { contextSize, prependBos } = options;
-    const body = contextSize - (prependBos ? 1 : 0);
-    const starts = options.starts
-      ? [...options.starts]
-      : evenlySpacedWindows(corpus.heldOut, body, options.sequences);
-    if (starts.length === 0) {
-      throw new Error(`the held-out slice is shorter than one sequence of ${body} tokens`);
-    }
     const source = new SequenceSource(corpus, corpus.heldOut, contextSize, prependBos, () =>
       listedWindows(starts),
     );
@@ -377,6 +414,7 @@ export async function evaluateDictionary(
       {
         handlers: (rows) => apply.spliceHandlers(input.name, output.name, rows),
         ablateHook: output.name,
+        activeCounts: apply.activeCounts,
       },
       excludeTokens,
     );
