@@ -46,7 +46,8 @@ describe("npm run features", () => {
         modelName: "gpt2-brown",
         normalizeActivations: "none",
         contextSize: 128,
-        prependBos: false,
+        // cfg.json's prepend_bos holds for --text-file too (as npm run eval reads it).
+        prependBos: true,
       };
       const params = initDictionary(spec, 3);
       params.wEnc.forEach((v, i) => (params.wEnc[i] = v * 20));
@@ -78,17 +79,20 @@ describe("npm run features", () => {
         features: JsonFeature[];
       };
       const tokens = encodeText(TEXT);
-      const windows = tokenListWindows(tokens, 128, false, GPT2_EOT);
+      const windows = tokenListWindows(tokens, 128, true, GPT2_EOT);
       expect(json.metadata).toMatchObject({
         windows: windows.count,
         tokens_read: windows.count * 128,
         context_size: 128,
-        prepend_bos: false,
+        prepend_bos: true,
         excluded_tokens: [GPT2_EOT],
         seed: 0,
         kind: "transcoder",
       });
       expect(json.features).toHaveLength(32);
+      expect(Object.keys(json.metadata)).toEqual(
+        expect.arrayContaining(["definitions", "differences_from_saedashboard"]),
+      );
 
       const { device } = await testDevice();
       const weights = await loadModelFolder("builtin", { processing: true });
@@ -107,18 +111,23 @@ describe("npm run features", () => {
       const acts = await readFloats(device, x, rows * 128);
       model.destroy();
       const all = windows.read(0, windows.count);
-      const want = featureStatsReference(
-        inferenceReference(spec, params, acts, rows).latents,
-        all,
-        32,
-        128,
-        { seed: 0, excludeTokens: [GPT2_EOT] },
-      );
+      expect(all[0]).toBe(GPT2_EOT);
+      // SAEDashboard's activations: the dictionary's times ‖W_dec[f]‖ (fold_W_dec_norm).
+      const latents = inferenceReference(spec, params, acts, rows).latents;
+      for (let f = 0; f < 32; f++) {
+        let ss = 0;
+        for (let d = 0; d < 128; d++) ss += params.wDec[f * 128 + d]! ** 2;
+        for (let r = 0; r < rows; r++) latents[r * 32 + f]! *= Math.sqrt(ss);
+      }
+      const want = featureStatsReference(latents, all, 32, 128, {
+        seed: 0,
+        excludeTokens: [GPT2_EOT],
+      });
       expect(json.metadata.tokens_counted).toBe(want.tokens);
       let fired = 0;
       for (const f of json.features) {
         expect(f.count).toBe(want.count[f.index]);
-        expect(f.density).toBe(want.count[f.index]! / want.tokens);
+        expect(f.density).toBe(want.count[f.index]! / (windows.count * 128));
         expect(Object.keys(f)).toEqual(expect.arrayContaining(["top_deembedding", "neighbors"]));
         expect(f.top_logits).toHaveLength(10);
         expect(f.neighbors).toHaveLength(10);

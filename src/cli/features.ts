@@ -51,15 +51,17 @@ const HELP = `${USAGE}
 
 Runs the model and the dictionary over the tokens and writes, per feature, what the feature
 inspector shows (schema: README, "npm run features"): density, max and mean activation,
-linear and log histograms, the top examples (at most 2 per sequence) and interval samples,
+linear and log histograms, the top examples and interval samples (away from the windows'
+edges, SAEDashboard's buffer), with the decoder norms folded in as SAEDashboard folds them,
 the top and bottom logits (raw and through ln_final), a transcoder's de-embedding and the
 nearest features by decoder cosine.
 
 ${MODEL_HELP}
   --dict PATH            a dictionary file or folder (any format npm run convert reads)
   --text-file FILE       UTF-8 text, GPT-2 BPE, cut into consecutive windows of the context
-                         size (no BOS unless --prepend-bos); a remainder shorter than a window
-                         is left out
+                         size, each starting with BOS when the dictionary's prepend_bos says
+                         so (or --prepend-bos / --no-prepend-bos); a remainder shorter than a
+                         window is left out
   --tokens N             the first N tokens of the built-in corpus, in whole windows
   --top K                top examples written per feature (default and at most ${TOP_EXAMPLES})
   --context C            tokens of context either side of an example (default 5)
@@ -116,13 +118,9 @@ runCli("features", async () => {
   }
   dict = bindToModelSaying(dict, weights, flags.model, `--dict ${dictPath}`);
   other = other && bindToModelSaying(other, weights, flags.model, `--match ${matchPath}`);
-  // A text file is read as written: BOS only when asked for.
+  // BOS as npm run eval decides it: --prepend-bos / --no-prepend-bos, else cfg.json's.
   const textFile = v["text-file"] as string | undefined;
-  const { prependBos, contextSize } = sequenceSettings(
-    textFile && flags.prependBos === undefined ? { ...flags, prependBos: false } : flags,
-    weights.config,
-    dict.spec,
-  );
+  const { prependBos, contextSize } = sequenceSettings(flags, weights.config, dict.spec);
   let windows: FeatureWindows;
   let source: string;
   if (textFile) {
