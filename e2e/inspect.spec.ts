@@ -110,7 +110,9 @@ test("dashboards of a trained transcoder and a loaded SAE: density, list, featur
     [
       "context_size",
       "d_sae",
+      "definitions",
       "dictionary",
+      "differences_from_saedashboard",
       "excluded_tokens",
       "hook_name",
       "hook_name_out",
