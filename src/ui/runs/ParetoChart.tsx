@@ -19,6 +19,7 @@ import {
 } from "../state/defaults.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { KIND_COLORS, KIND_LABELS } from "../train/seriesColors.ts";
+import { logAxisTicks } from "./logTicks.ts";
 
 /** One marker per architecture (colour says SAE or transcoder). */
 const ARCHITECTURE_SHAPES: Record<StreamArchitecture, { shape: SymbolType; glyph: string }> = {
@@ -59,6 +60,7 @@ export function paretoPoints(runs: RunRecord[]): ParetoPoint[] {
 export function ParetoChart() {
   const runs = useRunsStore((s) => s.runs);
   const points = useMemo(() => paretoPoints(runs), [runs]);
+  const l0Axis = useMemo(() => logAxisTicks(points.map((p) => p.l0)), [points]);
   const kinds = ["sae", "transcoder"];
   const archs = STREAM_ARCHITECTURES.filter((a) => points.some((p) => p.arch === a));
   const panel = (title: string, y: "ce" | "fvu", testId: string) => (
@@ -79,7 +81,8 @@ export function ParetoChart() {
               dataKey="l0"
               name="L0"
               scale="log"
-              domain={["auto", "auto"]}
+              domain={l0Axis?.domain ?? ["auto", "auto"]}
+              ticks={l0Axis?.ticks}
               tickFormatter={(v: number) => si(v, 2)}
               tick={{ fontSize: 10 }}
             />

@@ -1,30 +1,96 @@
+import { useState } from "react";
 import { useEngineStore } from "../state/engineStore.ts";
-import { useCurrentRun } from "../state/runsStore.ts";
+import { useCurrentRun, useRunsStore } from "../state/runsStore.ts";
 import { saelensScript, sparsifyCommand } from "./reproduce.ts";
+
+/** The folder the scripts name: the built-in model's files, saved side by side. */
+const MODEL_DIR = "gpt2-brown";
+const BUILTIN = `${import.meta.env.BASE_URL}builtin/gpt2-brown/`;
+
+/** A block of code with a button that copies it (or selects it where the clipboard is refused). */
+function CodeBlock(props: { code: string; testId: string; label: string }) {
+  const [state, setState] = useState<"idle" | "copied" | "select">("idle");
+  const copy = () => {
+    navigator.clipboard.writeText(props.code).then(
+      () => setState("copied"),
+      () => setState("select"),
+    );
+  };
+  return (
+    <div className="code-block">
+      <button
+        type="button"
+        className="copy-button"
+        aria-label={`Copy the ${props.label}`}
+        data-testid={`${props.testId}-copy`}
+        onClick={copy}
+      >
+        {state === "copied" ? "Copied" : state === "select" ? "Select and press Ctrl+C" : "Copy"}
+      </button>
+      <pre data-testid={props.testId} tabIndex={0}>
+        {props.code}
+      </pre>
+    </div>
+  );
+}
 
 /** How a user who outgrows the browser trains the same dictionaries on a GPU cluster. */
 export function ReproducePanel() {
-  const run = useCurrentRun();
+  const runs = useRunsStore((s) => s.runs);
+  const current = useCurrentRun();
+  const [pickedId, setPickedId] = useState<string>();
   const dModel = useEngineStore((s) => s.model?.dModel ?? 128);
+  const builtin = useEngineStore((s) => (s.model?.source.kind ?? "builtin") === "builtin");
+  const run = runs.find((r) => r.id === pickedId) ?? current;
   if (!run) return null;
-  const modelPath = "path/to/gpt2-brown";
-  const script = saelensScript(run, dModel, modelPath);
-  const sparsify = sparsifyCommand(run, modelPath);
+  const script = saelensScript(run, dModel, MODEL_DIR);
+  const sparsify = sparsifyCommand(run, MODEL_DIR);
   return (
     <section className="reproduce" aria-label="Reproduce in Python" data-testid="reproduce">
       <h2>Reproduce in Python</h2>
-      <p className="muted">For the run “{run.label}”.</p>
+      <label className="reproduce-run">
+        Run{" "}
+        <select
+          data-testid="reproduce-run"
+          value={run.id}
+          onChange={(e) => setPickedId(e.target.value)}
+        >
+          {[...runs].reverse().map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p className="muted">
+        {builtin ? (
+          <>
+            The model: save <a href={`${BUILTIN}config.json`}>config.json</a> and{" "}
+            <a href={`${BUILTIN}model.safetensors`} download>
+              model.safetensors
+            </a>{" "}
+            into a folder <code>{MODEL_DIR}</code> (a Hugging Face GPT-2 folder, without tokenizer
+            files: GPT-2&apos;s tokenizer is used).
+          </>
+        ) : (
+          <>
+            The model: your checkpoint as a Hugging Face folder named <code>{MODEL_DIR}</code> (
+            <code>npm run convert</code> writes one).
+          </>
+        )}{" "}
+        The dataset must already hold GPT-2 tokens.
+      </p>
       {script && (
         <>
           <h3>SAE: SAELens 6</h3>
-          <pre data-testid="reproduce-saelens">{script}</pre>
+          <CodeBlock code={script} testId="reproduce-saelens" label="SAELens script" />
         </>
       )}
       {sparsify.command && (
         <>
           <h3>Transcoder: the nearest sparsify command</h3>
           <p className="muted">SAELens cannot train transcoders; sparsify can, differently:</p>
-          <pre data-testid="reproduce-sparsify">{sparsify.command}</pre>
+          <CodeBlock code={sparsify.command} testId="reproduce-sparsify" label="sparsify command" />
           <ul>
             {sparsify.differences.map((d) => (
               <li key={d}>{d}</li>

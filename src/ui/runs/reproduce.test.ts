@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { MetricPoint, RunRecord } from "../../storage/runRecord.ts";
 import type { StreamDictionaryConfig } from "../../worker/protocol.ts";
@@ -116,6 +118,108 @@ describe("saelensScript", () => {
   });
 });
 
+/** The keyword names of a call `name(...)` in the script (one `key=value,` per line). */
+function keywords(script: string, call: string): string[] {
+  const lines = script.split("\n");
+  const start = lines.findIndex((l) => l.endsWith(`${call}(`));
+  const indent = /^ */.exec(lines[start]!)![0].length + 4;
+  const names: string[] = [];
+  for (let i = start + 1; !lines[i]!.startsWith(`${" ".repeat(indent - 4)})`); i++) {
+    const m = new RegExp(`^ {${indent}}(\\w+)=`).exec(lines[i]!);
+    if (m) names.push(m[1]!);
+  }
+  return names;
+}
+
+// Fields read from SAELens 6.18 sae_lens/config.py (LanguageModelSAERunnerConfig) and
+// TransformerLens 2.16.1 transformer_lens/HookedTransformerConfig.py.
+const RUNNER_FIELDS =
+  "sae model_name model_class_name hook_name hook_head_index dataset_path streaming " +
+  "is_dataset_tokenized context_size n_batches_in_buffer training_tokens store_batch_size_prompts " +
+  "device seed dtype prepend_bos train_batch_size_tokens adam_beta1 adam_beta2 lr " +
+  "lr_scheduler_name lr_warm_up_steps lr_end lr_decay_steps dead_feature_window " +
+  "model_from_pretrained_kwargs exclude_special_tokens";
+const TL_CONFIG_FIELDS =
+  "n_layers d_model n_ctx d_head n_heads d_mlp act_fn d_vocab eps original_architecture " +
+  "normalization_type device tokenizer_name default_prepend_bos positional_embedding_type";
+
+describe("the SAELens script runs as written", () => {
+  const processed = saelensScript(run([sae({})]), 128, "gpt2-brown");
+
+  it("builds the model with the run's TransformerLens processing and hands it to SAELens", () => {
+    expect(processed).toContain('MODEL_DIR = "gpt2-brown"');
+    expect(processed).toContain("PROCESSING = True ");
+    expect(processed).toContain('normalization_type="LNPre" if PROCESSING else "LN",');
+    for (const flag of [
+      "fold_ln",
+      "center_writing_weights",
+      "center_unembed",
+      "fold_value_biases",
+    ]) {
+      expect(processed).toContain(`    ${flag}=PROCESSING,\n`);
+    }
+    // SAELens's load_model would call from_pretrained_no_processing: {} would mean unprocessed.
+    expect(processed).toContain(
+      'model_from_pretrained_kwargs={"fold_ln": True, "center_writing_weights": True, ' +
+        '"center_unembed": True, "fold_value_biases": True},',
+    );
+    expect(processed).toContain(
+      "sae = LanguageModelSAETrainingRunner(cfg, override_model=model).run()",
+    );
+    expect(processed).not.toContain("path/to");
+    const off = saelensScript(
+      { ...run([sae({})]), config: { ...run([sae({})]).config, processing: false } },
+      128,
+      "gpt2-brown",
+    );
+    expect(off).toContain("PROCESSING = False ");
+    expect(off).toContain("model_from_pretrained_kwargs={},");
+  });
+
+  it("reads the MLP width from config.json's n_inner, which TransformerLens's GPT-2 conversion ignores", () => {
+    expect(processed).toContain("d_mlp=hf.n_inner or 4 * hf.n_embd,");
+    const folder = join(import.meta.dirname, "..", "..", "..", "public", "builtin", "gpt2-brown");
+    const config = JSON.parse(readFileSync(join(folder, "config.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    const used = [...processed.matchAll(/\bhf\.(\w+)/g)].map((m) => m[1]!);
+    expect(used.length).toBeGreaterThan(5);
+    for (const key of used) expect(config, key).toHaveProperty(key);
+    expect(config.n_inner).toBe(1024);
+    expect(config.n_embd).toBe(128);
+  });
+
+  it("passes only keywords SAELens 6.18 and TransformerLens 2.16 define, and imports what it uses", () => {
+    const runner = keywords(processed, "cfg = LanguageModelSAERunnerConfig");
+    expect(runner).toContain("model_from_pretrained_kwargs");
+    for (const k of runner) expect(RUNNER_FIELDS.split(" "), k).toContain(k);
+    const tl = keywords(processed, "tl_cfg = HookedTransformerConfig");
+    expect(tl).toContain("d_mlp");
+    for (const k of tl) expect(TL_CONFIG_FIELDS.split(" "), k).toContain(k);
+    for (const name of [
+      "torch",
+      "HookedTransformer",
+      "HookedTransformerConfig",
+      "convert_gpt2_weights",
+      "GPT2LMHeadModel",
+      "AutoTokenizer",
+      "StandardTrainingSAEConfig",
+      "LanguageModelSAETrainingRunner",
+    ]) {
+      expect(processed).toMatch(
+        new RegExp(`^(import ${name}|from \\S+ import .*\\b${name}\\b)`, "m"),
+      );
+    }
+    let depth = 0;
+    for (const ch of processed.replace(/#.*$/gm, "")) {
+      depth += ch === "(" ? 1 : ch === ")" ? -1 : 0;
+      expect(depth).toBeGreaterThanOrEqual(0);
+    }
+    expect(depth).toBe(0);
+  });
+});
+
 describe("sparsifyCommand", () => {
   it("keeps a TopK transcoder's k and adds the skip connection", () => {
     const { command, differences } = sparsifyCommand(
@@ -123,7 +227,7 @@ describe("sparsifyCommand", () => {
       "m",
     );
     expect(command).toBe(
-      "python -m sparsify m YOUR/dataset --transcode --hookpoints h.3.mlp --num_latents 256 " +
+      "python -m sparsify m YOUR/tokenized-dataset --transcode --hookpoints h.3.mlp --num_latents 256 " +
         "--k 8 --skip_connection --lr 0.001 --batch_size 1 --ctx_len 128",
     );
     expect(differences[0]).toMatch(/^Both are TopK with k = 8, but sparsify applies the ReLU/);
@@ -144,6 +248,16 @@ describe("sparsifyCommand", () => {
     const standard = sparsifyCommand(run([transcoder({})], 40.2), "m");
     expect(standard.command).toContain("--k 40 ");
     expect(standard.differences[0]).toContain("L1 penalty (coefficient 0.3)");
+  });
+
+  it("says how sparsify's initialisation differs", () => {
+    const { differences } = sparsifyCommand(run([transcoder({})], 40), "m");
+    expect(differences.at(-1)).toBe(
+      "Initialisation: sparsify starts W_dec at 0 and, on its first batch, b_dec at mean(y) and " +
+        "b_enc at −mean(x)·W_encᵀ (W_enc as nn.Linear draws it); the playground ties W_enc = " +
+        "W_decᵀ (decoder rows of norm 0.1) when the widths match, as they do for an MLP " +
+        "transcoder here, and starts both biases at 0.",
+    );
   });
 
   it("says how many latents a BatchTopK transcoder keeps per batch", () => {

@@ -64,11 +64,35 @@ function saeConfigClass(sae: StreamDictionaryConfig): { name: string; fields: st
   }
 }
 
+/** TransformerLens's weight processing as from_pretrained applies it (load_and_process_state_dict). */
+const PROCESSING_FLAGS = [
+  "fold_ln",
+  "center_writing_weights",
+  "center_unembed",
+  "fold_value_biases",
+];
+
 /**
- * The SAELens 6 training script for the run's SAE, every setting we share mapped to its
- * SAELens name. The dataset is the user's to choose (the built-in Brown corpus is not on the Hub).
+ * The SAELens 6 training script for the run's SAE, every setting we share mapped to its SAELens
+ * name, runnable as written once MODEL_DIR holds the model's Hugging Face folder and
+ * dataset_path a tokenized dataset (the built-in Brown corpus is not on the Hub).
+ *
+ * Written against (read, not copied):
+ * - SAELens 6.18 sae_lens/llm_sae_training_runner.py: LanguageModelSAETrainingRunner(cfg,
+ *   override_model=...) uses the model given instead of load_model(); sae_lens/load_model.py:
+ *   load_model loads a HookedTransformer with from_pretrained_no_processing(model_name,
+ *   **model_from_pretrained_kwargs), so `{}` means no processing; sae_lens/config.py:
+ *   LanguageModelSAERunnerConfig's fields, and __post_init__ replacing a None
+ *   model_from_pretrained_kwargs by {"center_writing_weights": False}.
+ * - TransformerLens 2.16 (SAELens 6.18 asks for ^2.16.1): HookedTransformer.from_pretrained
+ *   accepts only official model names (loading.get_official_model_name), and even with hf_model=
+ *   takes the architecture from that name's config; convert_hf_model_config sets a GPT-2's
+ *   d_mlp = 4·n_embd, ignoring n_inner. So the script writes the HookedTransformerConfig out,
+ *   converts the Hugging Face weights with pretrained/weight_conversions/gpt2.py's
+ *   convert_gpt2_weights and processes them with load_and_process_state_dict, as from_pretrained
+ *   does (fold_ln makes the LayerNorms LNPre, as get_pretrained_model_config does).
  */
-export function saelensScript(run: RunRecord, dModel: number, modelPath: string): string {
+export function saelensScript(run: RunRecord, dModel: number, modelDir: string): string {
   const c = run.config;
   const sae = c.dictionaries.find((d) => d.kind === "sae");
   if (!sae) return "";
@@ -82,18 +106,54 @@ export function saelensScript(run: RunRecord, dModel: number, modelPath: string)
     "decoder_init_norm=0.1",
     ...cls.fields,
   ];
-  return `from sae_lens import LanguageModelSAERunnerConfig, LanguageModelSAETrainingRunner
+  const processing = py(c.processing);
+  const kwargs = c.processing
+    ? `{${PROCESSING_FLAGS.map((f) => `"${f}": True`).join(", ")}}`
+    : "{}";
+  return `import torch
+from sae_lens import LanguageModelSAERunnerConfig, LanguageModelSAETrainingRunner
 from sae_lens import ${cls.name}
+from transformer_lens import HookedTransformer, HookedTransformerConfig
+from transformer_lens.pretrained.weight_conversions import convert_gpt2_weights
+from transformers import AutoTokenizer, GPT2LMHeadModel
+
+MODEL_DIR = ${py(modelDir)}  # the model's Hugging Face folder: config.json + model.safetensors
+PROCESSING = ${processing}  # TransformerLens weight processing, as the run had it
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
+
+# HookedTransformer.from_pretrained loads only TransformerLens's own model names and sets a
+# GPT-2's d_mlp to 4 * d_model, so the config is written out from the folder's config.json and
+# the weights converted and processed as from_pretrained does.
+hf_model = GPT2LMHeadModel.from_pretrained(MODEL_DIR, torch_dtype=torch.float32)
+hf = hf_model.config
+tl_cfg = HookedTransformerConfig(
+    n_layers=hf.n_layer,
+    d_model=hf.n_embd,
+    n_heads=hf.n_head,
+    d_head=hf.n_embd // hf.n_head,
+    d_mlp=hf.n_inner or 4 * hf.n_embd,
+    n_ctx=hf.n_positions,
+    d_vocab=hf.vocab_size,
+    act_fn=hf.activation_function,
+    eps=hf.layer_norm_epsilon,
+    normalization_type="LNPre" if PROCESSING else "LN",
+    original_architecture="GPT2LMHeadModel",
+    device=DEVICE,
+)
+model = HookedTransformer(tl_cfg, tokenizer=AutoTokenizer.from_pretrained("gpt2"))
+model.load_and_process_state_dict(
+    convert_gpt2_weights(hf_model, tl_cfg),
+${PROCESSING_FLAGS.map((f) => `    ${f}=PROCESSING,`).join("\n")}
+)
 
 cfg = LanguageModelSAERunnerConfig(
     sae=${cls.name}(
 ${fields.map((f) => `        ${f},`).join("\n")}
     ),
-    # our model: an HF GPT-2 folder (download it from the page's public/builtin/gpt2-brown)
-    model_name=${py(modelPath)},
-    model_from_pretrained_kwargs=${c.processing ? "{}" : '{"fold_ln": False, "center_writing_weights": False, "center_unembed": False, "fold_value_biases": False}'},
+    model_name=${py(modelDir)},  # recorded in the SAE's metadata; the model is passed below
+    model_from_pretrained_kwargs=${kwargs},  # what SAELens's load_model would need
     hook_name=${py(`blocks.${c.layer}.${site}`)},
-    dataset_path="YOUR/tokenized-dataset",  # the playground trains on the Brown corpus
+    dataset_path="YOUR/tokenized-dataset",  # GPT-2 tokens; the playground trains on the Brown corpus
     is_dataset_tokenized=True,
     context_size=128,
     prepend_bos=False,
@@ -110,9 +170,9 @@ ${fields.map((f) => `        ${f},`).join("\n")}
     adam_beta2=0.999,
     dead_feature_window=${SL.deadFeatureWindow},
     seed=${c.seed},
-    device="cuda",
+    device=DEVICE,
 )
-sae = LanguageModelSAETrainingRunner(cfg).run()
+sae = LanguageModelSAETrainingRunner(cfg, override_model=model).run()
 `;
 }
 
@@ -151,7 +211,7 @@ function architectureDifference(
 /** The nearest sparsify command for the run's transcoder, and what differs, said plainly. */
 export function sparsifyCommand(
   run: RunRecord,
-  modelPath: string,
+  modelDir: string,
 ): { command: string; differences: string[] } {
   const c = run.config;
   const t = c.dictionaries.find((d) => d.kind === "transcoder");
@@ -159,7 +219,7 @@ export function sparsifyCommand(
   const arch = architectureDifference(t, last(run.histories.transcoder)?.l0, c.batchSize);
   const sequences = Math.max(1, Math.round(c.batchSize / 128));
   const command =
-    `python -m sparsify ${modelPath} YOUR/dataset --transcode --hookpoints h.${c.layer}.mlp ` +
+    `python -m sparsify ${modelDir} YOUR/tokenized-dataset --transcode --hookpoints h.${c.layer}.mlp ` +
     `--num_latents ${t.dSae} --k ${arch.k}${t.skip ? " --skip_connection" : ""} ` +
     `--lr ${t.lr} --batch_size ${sequences} --ctx_len 128`;
   const differences = [
@@ -168,6 +228,7 @@ export function sparsifyCommand(
     "sparsify's loss is the FVU of the MLP output and its decoder rows are kept at unit norm; the playground's is SAELens's MSE plus its architecture's term, with free decoder norms.",
     `sparsify's --batch_size counts sequences (here ${c.batchSize} tokens ≈ ${sequences} of 128) and it scales the learning rate with the width unless --lr is given.`,
     "sparsify has no normalize_activations, no L1 warm-up and no spliced-in CE evaluation during training.",
+    "Initialisation: sparsify starts W_dec at 0 and, on its first batch, b_dec at mean(y) and b_enc at −mean(x)·W_encᵀ (W_enc as nn.Linear draws it); the playground ties W_enc = W_decᵀ (decoder rows of norm 0.1) when the widths match, as they do for an MLP transcoder here, and starts both biases at 0.",
   ];
   return { command, differences };
 }
