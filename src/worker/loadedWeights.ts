@@ -1,9 +1,12 @@
 import type { FileSet } from "../engine/formats/fileSet.ts";
 import {
   describeRecognized,
+  NeedsDictClass,
   recognize,
   recognizedJson,
+  type DictClassChoice,
   type LoadedDictionary,
+  type RecognizeOptions,
   type RecognizedModel,
 } from "../engine/formats/recognize/index.ts";
 import { saelensForm, withNormScale } from "../engine/formats/recognize/finishLoad.ts";
@@ -46,6 +49,8 @@ interface Entry {
   read?: LoadedDictionary;
   /** Ready to run and to export. */
   ready?: LoadedDictionary;
+  /** Reads the files again as the dictionary_learning class the user chose (needs-dict-class). */
+  chooseClass?: (dictClass: DictClassChoice) => void;
 }
 
 const LOAD_TYPES = new Set<string>([
@@ -53,6 +58,7 @@ const LOAD_TYPES = new Set<string>([
   "load-hub",
   "cancel-load",
   "set-norm-scale",
+  "set-dict-class",
   "unload",
   "export-loaded",
 ] satisfies ToWorkerLoad["type"][]);
@@ -123,6 +129,9 @@ export class LoadedWeights {
         if (entry?.read) this.finish(m.loadId, entry, m.scale);
         break;
       }
+      case "set-dict-class":
+        this.entries.get(m.loadId)?.chooseClass?.(m.dictClass);
+        break;
       case "export-loaded":
         this.exportZip(m.loadId, m.fileName);
         break;
@@ -147,37 +156,62 @@ export class LoadedWeights {
         this.say(loadId, entry, { type: "load-progress", loadId, loaded, total, label });
     });
     try {
-      const set = await open(progress, signal);
-      const r = await recognize(set);
-      signal.throwIfAborted();
-      const mismatch = r.kind === "dictionary" ? await this.mismatch(r.spec) : undefined;
-      this.say(loadId, entry, {
-        type: "recognized",
-        loadId,
-        kind: r.kind,
-        description: describeRecognized(r),
-        details: recognizedJson(r),
-        notes: r.notes,
-        mismatch,
-      });
-      if (r.kind === "model") {
-        progress.finish();
-        entry.model = r;
-        this.say(loadId, entry, {
-          type: "loaded",
-          loadId,
-          exportRefusal: "a model checkpoint is not a dictionary",
-        });
-        return;
-      }
-      progress.startWeights(r.bytes, "Reading the weights");
-      entry.read = await r.load();
-      signal.throwIfAborted();
-      progress.finish();
-      this.finish(loadId, entry, undefined);
+      await this.read(loadId, entry, await open(progress, signal), progress, {});
     } catch (err) {
       this.say(loadId, entry, { type: "load-error", loadId, message: messageOf(err) });
     }
+  }
+
+  /** Recognises and reads the files; asks for the class where the files do not say it. */
+  private async read(
+    loadId: string,
+    entry: Entry,
+    set: FileSet,
+    progress: LoadProgress,
+    options: RecognizeOptions,
+  ): Promise<void> {
+    const signal = entry.controller.signal;
+    let r;
+    try {
+      r = await recognize(set, options);
+    } catch (err) {
+      if (!(err instanceof NeedsDictClass)) throw err;
+      entry.chooseClass = (dictClass) => {
+        entry.chooseClass = undefined;
+        this.read(loadId, entry, set, progress, { dictClass }).catch((e: unknown) =>
+          this.say(loadId, entry, { type: "load-error", loadId, message: messageOf(e) }),
+        );
+      };
+      const { message, choices } = err;
+      this.say(loadId, entry, { type: "needs-dict-class", loadId, message, choices: [...choices] });
+      return;
+    }
+    signal.throwIfAborted();
+    const mismatch = r.kind === "dictionary" ? await this.mismatch(r.spec) : undefined;
+    this.say(loadId, entry, {
+      type: "recognized",
+      loadId,
+      kind: r.kind,
+      description: describeRecognized(r),
+      details: recognizedJson(r),
+      notes: r.notes,
+      mismatch,
+    });
+    if (r.kind === "model") {
+      progress.finish();
+      entry.model = r;
+      this.say(loadId, entry, {
+        type: "loaded",
+        loadId,
+        exportRefusal: "a model checkpoint is not a dictionary",
+      });
+      return;
+    }
+    progress.startWeights(r.bytes, "Reading the weights");
+    entry.read = await r.load();
+    signal.throwIfAborted();
+    progress.finish();
+    this.finish(loadId, entry, undefined);
   }
 
   private async mismatch(spec: DictionarySpec): Promise<string | undefined> {

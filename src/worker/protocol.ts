@@ -1,6 +1,7 @@
 /** The one typed message protocol between the UI thread and the engine worker. */
 import type { DictionaryKind, NormalizeActivations } from "../engine/dictionary/spec.ts";
 import type { FeatureMatches } from "../engine/features/featureMatching.ts";
+import type { DictClassChoice } from "../engine/formats/recognize/dictClassChoice.ts";
 import type { HookSite } from "../engine/model/hooks.ts";
 import type { ModelQuality } from "../engine/model/modelQuality.ts";
 import type { ProbeLoss } from "../engine/model/probeLoss.ts";
@@ -120,8 +121,8 @@ export interface HubLoadSource {
 
 /**
  * Bring-your-own-weights messages, keyed by a loadId the page picks. A load goes
- * load-progress* → recognized → load-progress* → loaded (or needs-norm-scale first), or ends
- * with load-error at any point. After cancel-load or unload the worker says nothing more of it.
+ * load-progress* → (needs-dict-class, answered by set-dict-class) → recognized → load-progress*
+ * → loaded (or needs-norm-scale first), or ends with load-error at any point. After cancel-load or unload the worker says nothing more of it.
  */
 export type ToWorkerLoad =
   | { type: "load-files"; loadId: string; name: string; files: PickedFile[] }
@@ -129,6 +130,8 @@ export type ToWorkerLoad =
   | { type: "cancel-load"; loadId: string }
   /** The expected_average_only_in scale the files did not carry (answer to needs-norm-scale). */
   | { type: "set-norm-scale"; loadId: string; scale: number }
+  /** The dictionary_learning class the files did not name (answer to needs-dict-class). */
+  | { type: "set-dict-class"; loadId: string; dictClass: DictClassChoice }
   /** Forget a loaded item and free its weights. */
   | { type: "unload"; loadId: string }
   /** Zip the loaded dictionary as a SAELens folder (answered with loaded-export-ready). */
@@ -163,6 +166,11 @@ export type FromWorkerLoad =
   | { type: "load-error"; loadId: string; message: string }
   /** The weights are read but need their normalization scale (answer with set-norm-scale). */
   | { type: "needs-norm-scale"; loadId: string; message: string }
+  /**
+   * Before recognized: the files do not say which of `choices` they hold (a dictionary_learning
+   * ae.pt without config.json); answer with set-dict-class, and the load goes on from recognized.
+   */
+  | { type: "needs-dict-class"; loadId: string; message: string; choices: DictClassChoice[] }
   | { type: "loaded-export-ready"; loadId: string; fileName: string; bytes: ArrayBuffer }
   | { type: "loaded-export-error"; loadId: string; message: string }
   /** A dictionary's mismatch with the model now in use (sent again when the model changes). */

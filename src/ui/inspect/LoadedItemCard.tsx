@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { useLoadStore, type LoadItem } from "../state/loadStore.ts";
+import { DictClassField } from "./DictClassField.tsx";
 import { ModelUse } from "./ModelUse.tsx";
 import { exportFileName, exportLoaded } from "./exportLoaded.ts";
 import { LoadProgressBar } from "./LoadProgressBar.tsx";
@@ -87,6 +88,9 @@ export function LoadedItemCard(props: { item: LoadItem }) {
         <p className="notice" data-testid="load-mismatch">
           Cannot run on the loaded model: {item.mismatch}. Its weights stay loaded for inspection.
         </p>
+      )}
+      {item.phase === "needs-class" && item.classChoice && (
+        <DictClassField {...item.classChoice} onChoose={(c) => store.setDictClass(item.id, c)} />
       )}
       {item.phase === "needs-scale" && item.scaleMessage && (
         <ScaleField message={item.scaleMessage} onScale={(s) => store.setNormScale(item.id, s)} />

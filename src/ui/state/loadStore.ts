@@ -1,8 +1,9 @@
 import { create } from "zustand";
+import type { DictClassChoice } from "../../engine/formats/recognize/dictClassChoice.ts";
 import type { FromWorker, HubLoadSource, PickedFile } from "../../worker/protocol.ts";
 import { sendToEngine } from "../engine.ts";
 
-export type LoadPhase = "reading" | "needs-scale" | "loaded" | "error";
+export type LoadPhase = "reading" | "needs-class" | "needs-scale" | "loaded" | "error";
 
 /** One thing the user brought: dropped files, a picked folder, or a Hub location. */
 export interface LoadItem {
@@ -22,6 +23,8 @@ export interface LoadItem {
   error?: string;
   /** Why the normalization scale is needed, or why the last one was refused. */
   scaleMessage?: string;
+  /** Why the files do not say their dictionary_learning class, and the classes to pick from. */
+  classChoice?: { message: string; choices: DictClassChoice[] };
   /** Why "Export as SAELens" is unavailable. */
   exportRefusal?: string;
   /** A model item: being streamed onto the GPU to replace the model, or the model in use. */
@@ -40,6 +43,7 @@ interface LoadState {
   cancel: (id: string) => void;
   remove: (id: string) => void;
   setNormScale: (id: string, scale: number) => void;
+  setDictClass: (id: string, dictClass: DictClassChoice) => void;
   /** Replaces the engine's model with this model item. */
   chooseModel: (id: string) => void;
   cancelUse: (id: string) => void;
@@ -93,6 +97,10 @@ export const useLoadStore = create<LoadState>((set, get) => {
       update(id, { scaleMessage: undefined });
       sendToEngine({ type: "set-norm-scale", loadId: id, scale });
     },
+    setDictClass: (id, dictClass) => {
+      update(id, { phase: "reading", classChoice: undefined });
+      sendToEngine({ type: "set-dict-class", loadId: id, dictClass });
+    },
     chooseModel: (id) => {
       update(id, { use: "loading", useError: undefined, progress: undefined });
       sendToEngine({ type: "use-model", loadId: id });
@@ -135,6 +143,13 @@ export const useLoadStore = create<LoadState>((set, get) => {
             details: m.details,
             notes: m.notes,
             mismatch: m.mismatch,
+          });
+          break;
+        case "needs-dict-class":
+          update(m.loadId, {
+            phase: "needs-class",
+            classChoice: { message: m.message, choices: m.choices },
+            progress: undefined,
           });
           break;
         case "needs-norm-scale":
