@@ -8,6 +8,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { inferenceReference } from "../../reference/dictionaryInference.ts";
 import { bytesFileSet } from "../fileSet.ts";
+import { saelensForm } from "./finishLoad.ts";
 import { describeRecognized, recognize, NeedsDictClass, type RecognizeOptions } from "./index.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..", "..", "test", "fixtures", "formats");
@@ -95,11 +96,19 @@ describe("published pickle and npz formats", () => {
     });
   }
 
-  it("OpenAI's postact_fn Identity keeps negative top-k values", () => {
+  it("OpenAI's postact_fn Identity keeps negative top-k values, which SAELens cannot save", async () => {
     const { latents } = JSON.parse(
       readFileSync(join(ROOT, "openai_identity", "expected.json"), "utf8"),
     ) as { latents: number[] };
     expect(latents.filter((v) => v < -0.1).length).toBeGreaterThan(3);
+    const r = await recognize(
+      bytesFileSet("openai_identity", filesOf(join(ROOT, "openai_identity"))),
+    );
+    if (r.kind !== "dictionary") throw new Error("expected a dictionary");
+    const loaded = await r.load();
+    expect(() => saelensForm(loaded)).toThrow(
+      /keeps negative values .*SAELens's TopK always applies a ReLU, so it cannot be saved/,
+    );
   });
 
   for (const folder of [
