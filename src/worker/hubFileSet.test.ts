@@ -88,7 +88,12 @@ describe("hubFileSet", () => {
     const closed = await startMockHub(dir);
     const endpoint = closed.url;
     await closed.close();
-    const load = hubFileSet({ repo: "openai-community/gpt2", path: "", endpoint }, progress(), signal(), undefined);
+    const load = hubFileSet(
+      { repo: "openai-community/gpt2", path: "", endpoint },
+      progress(),
+      signal(),
+      undefined,
+    );
     await expect(load).rejects.toThrow(
       new RegExp(
         `^openai-community/gpt2 \\(revision main\\) on ${endpoint}: could not reach the Hugging Face Hub \\(`,
