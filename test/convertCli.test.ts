@@ -14,6 +14,10 @@ import { writeSafetensors } from "../src/engine/formats/safetensors.ts";
 import { inferenceReference } from "../src/engine/reference/dictionaryInference.ts";
 import { convertRecognized } from "../src/node/convertRecognized.ts";
 import { openPathFileSet } from "../src/node/pathFileSet.ts";
+import { openOnePathSet } from "../src/node/zipPathSets.ts";
+import { initDictionary } from "../src/engine/dictionary/init.ts";
+import type { DictionarySpec } from "../src/engine/dictionary/spec.ts";
+import { saelensZip } from "../src/engine/formats/saelensZip.ts";
 import { writeMalformedCorpus } from "./malformedCorpus.ts";
 
 const root = join(import.meta.dirname, "..");
@@ -195,6 +199,77 @@ describe("npm run convert of a TopK transcoder", () => {
     expect(got.output).toHaveLength(want.output.length);
     got.output.forEach((v, i) => expect(v).toBeCloseTo(want.output[i]!, 5));
   }, 60_000);
+});
+
+describe("npm run convert of a run's Download (a zip of SAELens folders)", () => {
+  const tc: DictionarySpec = {
+    kind: "transcoder",
+    dIn: 8,
+    dSae: 16,
+    dOut: 8,
+    applyBDecToInput: false,
+    hookName: "blocks.1.ln2.hook_normalized",
+    hookNameOut: "blocks.1.hook_mlp_out",
+    modelName: "gpt2-brown (built-in)",
+    normalizeActivations: "none",
+    contextSize: 128,
+    prependBos: false,
+    excludeSpecialTokens: true,
+  };
+  const sae: DictionarySpec = {
+    ...tc,
+    kind: "sae",
+    applyBDecToInput: true,
+    hookName: tc.hookNameOut,
+  };
+  const dicts = [
+    { folder: "sae", spec: sae, params: initDictionary(sae, 5) },
+    {
+      folder: "transcoder",
+      spec: tc,
+      params: initDictionary(tc, 6),
+      sparsity: new Float32Array(16).fill(-2),
+    },
+  ];
+  const zipFile = join(dir, "in", "run 1.zip");
+  mkdirSync(join(dir, "in"), { recursive: true });
+  writeFileSync(zipFile, saelensZip(dicts));
+
+  it("writes each folder to OUT/FOLDER, and FILE.zip:FOLDER one folder to OUT", async () => {
+    const out = join(dir, "out", "zip");
+    const r = cli([zipFile, "--out", out]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout.match(/^SAELens 6 · /gm)).toHaveLength(2);
+    for (const d of dicts) {
+      const back = await loadPath(join(out, d.folder));
+      expect(back.spec).toMatchObject({ kind: d.spec.kind, hookName: d.spec.hookName, dSae: 16 });
+      expect(back.params.wEnc).toEqual(d.params.wEnc);
+      expect(back.params.wDec).toEqual(d.params.wDec);
+      expect(back.params.bDec).toEqual(d.params.bDec);
+    }
+    const one = join(dir, "out", "zip-one");
+    const j = cli([`${zipFile}:transcoder`, "--out", one, "--json"]);
+    expect(j.status).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({ kind: "dictionary", out: one });
+    expect((await loadPath(one)).params.wDec).toEqual(dicts[1]!.params.wDec);
+  }, 120_000);
+
+  it("a flag naming one dictionary (eval, features --dict) asks which folder of several", async () => {
+    await expect(openOnePathSet(zipFile)).rejects.toThrow(
+      `${zipFile}: holds 2 folders ("sae", "transcoder"); name one as ${zipFile}:sae`,
+    );
+    await expect(openOnePathSet(`${zipFile}:mlp`)).rejects.toThrow(
+      `${zipFile}: has no folder "mlp"; its folders are "sae", "transcoder"`,
+    );
+    const set = await openOnePathSet(`${zipFile}:sae`);
+    try {
+      const r = await recognize(set);
+      expect(r.kind === "dictionary" && r.spec.kind).toBe("sae");
+    } finally {
+      await set.close();
+    }
+  });
 });
 
 describe("the malformed corpus", () => {

@@ -8,7 +8,7 @@ import { recognize, describeRecognized } from "../engine/formats/recognize/index
 import { withNormScale } from "../engine/formats/recognize/finishLoad.ts";
 import { dictionaryMismatch } from "../engine/model/compatibility.ts";
 import { bindToModelSaying } from "./bindDictionary.ts";
-import { openPathFileSet } from "../node/pathFileSet.ts";
+import { openOnePathSet } from "../node/zipPathSets.ts";
 import { CliError, runCli } from "./cliError.ts";
 import { DICT_CLASS_OPTION, dictClassHelp, recognizeOptionsFrom } from "./dictClassFlag.ts";
 import { intFlag, numberFlag, parseCommandFlags, stringFlag } from "./flags.ts";
@@ -32,7 +32,8 @@ zero-ablating each layer's MLP costs: the layers worth a transcoder).
 
 ${MODEL_HELP}
   --dict PATH            a dictionary file or folder: SAELens, sparsify, circuit-tracer,
-                         transcoder_circuits .pt, ... (see npm run convert -- --help)
+                         transcoder_circuits .pt, ... (see npm run convert -- --help); a
+                         .zip of folders (a run's Download) as FILE.zip:FOLDER
   --norm-scaling-factor S
                          the constant an expected_average_only_in dictionary was trained
                          with, when its files do not carry it
@@ -66,7 +67,7 @@ runCli("eval", async () => {
     v["norm-scaling-factor"] === undefined
       ? undefined
       : numberFlag(v, "norm-scaling-factor", undefined, { positive: true });
-  const set = await openPathFileSet([dictDir]);
+  const set = await openOnePathSet(dictDir);
   let dict;
   try {
     const recognized = await recognize(set, recognizeOptionsFrom(v));

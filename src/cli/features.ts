@@ -31,7 +31,7 @@ import { fileError } from "../node/fileByteSource.ts";
 import { loadModelFolder } from "../node/modelFolder.ts";
 import { acquireNodeDevice } from "../node/nodeGpu.ts";
 import { loadNodeShaders } from "../node/nodeShaders.ts";
-import { openPathFileSet } from "../node/pathFileSet.ts";
+import { openOnePathSet } from "../node/zipPathSets.ts";
 import { CliError, runCli } from "./cliError.ts";
 import { DICT_CLASS_OPTION, dictClassHelp, recognizeOptionsFrom } from "./dictClassFlag.ts";
 import { intFlag, parseCommandFlags, stringFlag } from "./flags.ts";
@@ -57,7 +57,8 @@ the top and bottom logits (raw and through ln_final), a transcoder's de-embeddin
 nearest features by decoder cosine.
 
 ${MODEL_HELP}
-  --dict PATH            a dictionary file or folder (any format npm run convert reads)
+  --dict PATH            a dictionary file or folder (any format npm run convert reads); a
+                         .zip of folders (a run's Download) as FILE.zip:FOLDER
   --text-file FILE       UTF-8 text, GPT-2 BPE, cut into consecutive windows of the context
                          size, each starting with BOS when the dictionary's prepend_bos says
                          so (or --prepend-bos / --no-prepend-bos); a remainder shorter than a
@@ -218,7 +219,7 @@ async function loadDictionary(
   path: string,
   options: RecognizeOptions,
 ): Promise<{ spec: DictionarySpec; params: DictionaryParams }> {
-  const set = await openPathFileSet([path]);
+  const set = await openOnePathSet(path);
   try {
     const recognized = await recognize(set, options);
     if (recognized.kind !== "dictionary") {

@@ -11,13 +11,20 @@ import {
 } from "../engine/formats/recognize/index.ts";
 import { saelensForm, withNormScale } from "../engine/formats/recognize/finishLoad.ts";
 import { saelensZip } from "../engine/formats/saelensZip.ts";
+import { isZipName, zipFolders } from "../engine/formats/zipFolders.ts";
 import type { DictionarySpec } from "../engine/dictionary/spec.ts";
 import { dictionaryMismatch } from "../engine/model/compatibility.ts";
 import type { Gpt2Config } from "../engine/model/gpt2Config.ts";
 import { hubFileSet } from "./hubFileSet.ts";
 import { LoadProgress } from "./loadProgress.ts";
-import { pickedFileSet } from "./pickedFileSet.ts";
-import type { FromWorkerLoad, HubLoadSource, ToWorker, ToWorkerLoad } from "./protocol.ts";
+import { pickedFileSet, pickedSources, watchedFileSet } from "./pickedFileSet.ts";
+import type {
+  FromWorkerLoad,
+  HubLoadSource,
+  PickedFile,
+  ToWorker,
+  ToWorkerLoad,
+} from "./protocol.ts";
 
 /** The model loaded dictionaries are checked against. */
 export interface ModelForDictionaries {
@@ -109,6 +116,10 @@ export class LoadedWeights {
   handle(m: ToWorkerLoad): void {
     switch (m.type) {
       case "load-files":
+        if (m.files.length > 0 && m.files.every((f) => isZipName(f.path))) {
+          void this.loadZips(m.loadId, m.name, m.files);
+          break;
+        }
         void this.load(m.loadId, m.name, (progress, signal) =>
           Promise.resolve(pickedFileSet(m.name, m.files, progress, signal)),
         );
@@ -157,6 +168,39 @@ export class LoadedWeights {
     });
     try {
       await this.read(loadId, entry, await open(progress, signal), progress, {});
+    } catch (err) {
+      this.say(loadId, entry, { type: "load-error", loadId, message: messageOf(err) });
+    }
+  }
+
+  /**
+   * A zip of folders (a run's Download): says which folders it holds (load-split), then loads
+   * each as an item of its own, read in place from the zip.
+   */
+  private async loadZips(loadId: string, name: string, files: readonly PickedFile[]) {
+    const entry: Entry = { controller: new AbortController(), name };
+    this.entries.get(loadId)?.controller.abort();
+    this.entries.set(loadId, entry);
+    try {
+      const parts: { loadId: string; name: string; set: FileSet }[] = [];
+      for (const src of pickedSources(files)) {
+        const zipName = src.name.slice(src.name.lastIndexOf("/") + 1);
+        for (const { set } of await zipFolders(src, zipName)) {
+          parts.push({ loadId: `${loadId}.${parts.length + 1}`, name: set.name, set });
+        }
+      }
+      if (this.entries.get(loadId) !== entry || entry.controller.signal.aborted) return;
+      this.deps.post({
+        type: "load-split",
+        loadId,
+        parts: parts.map((p) => ({ loadId: p.loadId, name: p.name })),
+      });
+      this.entries.delete(loadId);
+      for (const p of parts) {
+        void this.load(p.loadId, p.name, (progress, signal) =>
+          Promise.resolve(watchedFileSet(p.set, progress, signal)),
+        );
+      }
     } catch (err) {
       this.say(loadId, entry, { type: "load-error", loadId, message: messageOf(err) });
     }

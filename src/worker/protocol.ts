@@ -147,6 +147,11 @@ export type ToWorkerModel =
   { type: "use-model"; loadId: string | null } | { type: "cancel-use-model"; loadId: string };
 
 export type FromWorkerLoad =
+  /**
+   * load-files of .zip files only: the zips hold these folders, each now a load of its own
+   * under its loadId (its messages follow); the split load's loadId says nothing more.
+   */
+  | { type: "load-split"; loadId: string; parts: { loadId: string; name: string }[] }
   /** Bytes read so far; `total` is 0 while it is not known yet (reading configs). */
   | { type: "load-progress"; loadId: string; loaded: number; total: number; label: string }
   | {

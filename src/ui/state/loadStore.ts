@@ -1,6 +1,7 @@
 import { create } from "zustand";
 import type { DictClassChoice } from "../../engine/formats/recognize/dictClassChoice.ts";
 import type { FromWorker, HubLoadSource, PickedFile } from "../../worker/protocol.ts";
+import { recognizedTitle } from "../../storage/runNames.ts";
 import { sendToEngine } from "../engine.ts";
 
 export type LoadPhase = "reading" | "needs-class" | "needs-scale" | "loaded" | "error";
@@ -130,6 +131,25 @@ export const useLoadStore = create<LoadState>((set, get) => {
             update(m.use.loadId, { use: undefined, useError: m.message, progress: undefined });
           }
           break;
+        case "load-split": {
+          // A zip of folders: its item becomes one item per folder, in its place.
+          const items = get().items;
+          const at = items.findIndex((it) => it.id === m.loadId);
+          if (at < 0) {
+            // Removed while the zip was being opened: the worker must forget the parts too.
+            for (const p of m.parts) sendToEngine({ type: "unload", loadId: p.loadId });
+            break;
+          }
+          const parts = m.parts.map((p): LoadItem => ({
+            id: p.loadId,
+            source: p.name,
+            from: "files",
+            phase: "reading",
+            notes: [],
+          }));
+          set({ items: [...items.slice(0, at), ...parts, ...items.slice(at + 1)] });
+          break;
+        }
         case "load-mismatch":
           update(m.loadId, { mismatch: m.mismatch });
           break;
@@ -138,6 +158,11 @@ export const useLoadStore = create<LoadState>((set, get) => {
           break;
         case "recognized":
           update(m.loadId, {
+            // Loose files named only by their format's file names get kind · site · width.
+            source: recognizedTitle(
+              get().items.find((it) => it.id === m.loadId)?.source ?? "",
+              m.details,
+            ),
             kind: m.kind,
             description: m.description,
             details: m.details,

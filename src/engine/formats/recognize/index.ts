@@ -6,6 +6,7 @@
 import { FormatError, listNames } from "../formatError.ts";
 import { findByName, type FileSet } from "../fileSet.ts";
 import { SAELENS_CFG_FILENAME, SAELENS_WEIGHTS_FILENAME } from "../saelensCfg.ts";
+import { isZipName } from "../zipFolders.ts";
 import { recognizeCircuitTracer } from "./circuitTracerFormat.ts";
 import type { RecognizeOptions } from "./dictClassChoice.ts";
 import { recognizeGemmaScope1, recognizeGemmaScope2 } from "./gemmaScopeFormat.ts";
@@ -58,6 +59,13 @@ export async function recognize(set: FileSet, options: RecognizeOptions = {}): P
   for (const r of RECOGNIZERS) {
     const found = await r(set, options);
     if (found) return found;
+  }
+  const zip = [...set.files.keys()].find(isZipName);
+  if (zip !== undefined) {
+    throw new FormatError(
+      set.files.get(zip)!.name,
+      "is a zip: a zip of dictionary folders (a run's Download) is opened on its own, each folder an item; drop or pick it alone, or give it alone to npm run convert",
+    );
   }
   if (findByName(set, SAELENS_WEIGHTS_FILENAME).length > 0) {
     throw new FormatError(
