@@ -2,6 +2,7 @@ import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { DictionaryParams, DictionarySpec } from "../engine/dictionary/spec.ts";
 import {
+  type ExtraMetadata,
   SAELENS_CFG_FILENAME,
   SAELENS_WEIGHTS_FILENAME,
   runSaelensCfg,
@@ -39,8 +40,9 @@ export async function saveDictionaryRun(
   spec: DictionarySpec,
   params: DictionaryParams,
   density: number[],
+  metadata: ExtraMetadata = {},
 ): Promise<void> {
-  const cfg = runSaelensCfg(spec);
+  const cfg = runSaelensCfg(spec, metadata);
   await mkdir(out, { recursive: true });
   await writeFile(join(out, SAELENS_WEIGHTS_FILENAME), writeSaelensWeights(params, spec));
   await writeFile(join(out, SAELENS_CFG_FILENAME), JSON.stringify(cfg, null, 2) + "\n");

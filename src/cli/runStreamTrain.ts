@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ShaderLibrary } from "../engine/gpu/shaderLibrary.ts";
 import { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
+import { dictionarySeed } from "../engine/stream/dictionarySeed.ts";
 import { StreamSession, type DictionaryPlan } from "../engine/stream/streamSession.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
 import { loadBuiltinCorpus } from "../node/builtinCorpus.ts";
@@ -58,7 +59,8 @@ export async function runStreamTrain(
     layer: flags.layer ?? 0,
     hook: flags.hook,
     dSae: cmd.dSae ?? init!.spec.dSae,
-    seed: cmd.seed,
+    // The page's derivation (dictionarySeed.ts), so that the same --seed starts the same weights.
+    seed: dictionarySeed(cmd.seed, kind),
     normalize: cmd.normalize,
     applyBDecToInput: cmd.applyBDecToInput,
     schedule: scheduleOf(cmd),
@@ -111,6 +113,7 @@ export async function runStreamTrain(
       spec,
       exported!.params,
       await dict!.trainer.readFeatureDensity(),
+      init ? {} : { seed: plan.seed },
     );
     const { sIn, sOut } = dict!.trainer.options;
     if (flags.evalSequences === 0) return { spec, params: exported!.params, metrics, sIn, sOut };

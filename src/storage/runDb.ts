@@ -6,6 +6,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { DictionaryParams, DictionarySpec } from "../engine/dictionary/spec.ts";
 import type { SessionCheckpoint } from "../engine/stream/streamSession.ts";
+import { withNames } from "./runNames.ts";
 import type { RunRecord } from "./runRecord.ts";
 
 /** The latest checkpoint of a run: its session state and the step it was taken after. */
@@ -19,6 +20,8 @@ export interface StoredCheckpoint {
 /** A run's final weights (raw-activation space) and feature densities, for download. */
 export interface StoredWeights {
   runId: string;
+  /** The step they are of (absent in runs saved before it was recorded). */
+  step?: number;
   dictionaries: {
     id: string;
     spec: DictionarySpec;
@@ -69,9 +72,13 @@ async function guard<T>(what: string, f: () => Promise<T>): Promise<T> {
 }
 
 export const runDb = {
+  /** Oldest first, each with a name (withNames). */
   async allRuns(): Promise<RunRecord[]> {
     const runs = await (await open()).getAll("runs");
-    return runs.sort((a, b) => a.createdAt - b.createdAt);
+    return withNames(runs.sort((a, b) => a.createdAt - b.createdAt));
+  },
+  async run(id: string): Promise<RunRecord | undefined> {
+    return (await runDb.allRuns()).find((r) => r.id === id);
   },
   putRun(run: RunRecord): Promise<void> {
     return guard(`run ${run.label || run.id}`, async () => {

@@ -1,3 +1,4 @@
+import { dictionarySeed } from "../engine/stream/dictionarySeed.ts";
 import type { DictionaryEvaluation } from "../engine/stream/streamSession.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
 import type { HyperparameterChange, StreamRunConfig } from "../worker/protocol.ts";
@@ -18,8 +19,20 @@ export interface RunRecord {
   id: string;
   createdAt: number;
   config: StreamRunConfig;
+  /**
+   * What the user calls it, "run 3" unless renamed (records from before names get theirs from
+   * their place in creation order when read: runDb.allRuns).
+   */
+  name?: string;
+  /** The user's notes on the run. */
+  notes?: string;
   /** How the config differs from the previous run's, e.g. "transcoder l1 0.3 → 1". */
   label: string;
+  /**
+   * Each dictionary's initialisation seed (dictionarySeed of the run's seed and its kind).
+   * Absent from records made before per-dictionary seeds, whose dictionaries all used the run's.
+   */
+  seeds?: Record<string, number>;
   /** Index into the run palette. */
   color: number;
   status: RunStatus;
@@ -36,6 +49,18 @@ export interface RunRecord {
   visible: boolean;
   /** Wall time spent training, over every session of the run. */
   elapsedMs: number;
+}
+
+/** Each dictionary's initialisation seed, as a new run of this config gets them. */
+export function seedsOf(config: StreamRunConfig): Record<string, number> {
+  return Object.fromEntries(
+    config.dictionaries.map((d) => [d.kind, dictionarySeed(config.seed, d.kind)]),
+  );
+}
+
+/** The seed a dictionary of this run was initialised with. */
+export function seedOf(run: Pick<RunRecord, "seeds" | "config">, kind: string): number {
+  return run.seeds?.[kind] ?? run.config.seed;
 }
 
 /** The last element of a history, if any. */

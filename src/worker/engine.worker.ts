@@ -5,6 +5,8 @@ import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
 import { saelensZip } from "../engine/formats/saelensZip.ts";
 import { gemmTuneDb } from "../storage/gemmTuneDb.ts";
 import { runDb, StorageError } from "../storage/runDb.ts";
+import { dictionaryTitle, loadedTitle, runFolderName } from "../storage/runNames.ts";
+import { runFiles } from "./runExportFiles.ts";
 import type { Gpt2Config } from "../engine/model/gpt2Config.ts";
 import type { Gpt2Weights } from "../engine/model/gpt2Weights.ts";
 import { probeLoss } from "../engine/model/probeLoss.ts";
@@ -207,13 +209,16 @@ async function train(runId: string, config: StreamRunConfig, resume: boolean): P
 async function exportRun(runId: string, fileName: string): Promise<void> {
   const weights = await runDb.weights(runId);
   if (!weights) throw new Error("this run has no saved weights yet (they are saved when it ends)");
+  // Curves, evaluations, name and seeds come from the page's record of the run.
+  const run = await runDb.run(runId);
   // A TopK transcoder is written as topk_transcoder (runSaelensCfg), which SAELens cannot load.
   const zip = saelensZip(
     weights.dictionaries.map((d) => ({
-      folder: d.id,
+      folder: run ? runFolderName(run, d.id) : d.id,
       spec: d.spec,
       params: d.params,
       sparsity: d.sparsity,
+      ...(run ? runFiles(run, d.id) : {}),
     })),
   );
   const bytes = zip.buffer.slice(zip.byteOffset, zip.byteOffset + zip.byteLength) as ArrayBuffer;
@@ -290,7 +295,7 @@ const inspectorDeps: FeatureInspectorDeps = {
         mlpInputLayer(d.spec) === undefined
           ? d
           : bindToModel(d, await inspectorDeps.model().then((m) => m.gpu));
-      return { ...bound, label: loadedWeights.name(ref.loadId) ?? ref.loadId };
+      return { ...bound, label: loadedTitle(loadedWeights.name(ref.loadId) ?? ref.loadId, d.spec) };
     }
     const stored = await runDb.weights(ref.runId);
     const d = stored?.dictionaries.find((x) => x.id === ref.dictionaryId);
@@ -298,7 +303,9 @@ const inspectorDeps: FeatureInspectorDeps = {
       throw new Error(
         "this run has no saved weights for that dictionary (they are saved when it ends)",
       );
-    return { spec: d.spec, params: d.params, label: `${ref.runId}/${d.id}` };
+    const run = await runDb.run(ref.runId);
+    const label = run ? dictionaryTitle(run, d.id) : `${ref.runId}/${d.id}`;
+    return { spec: d.spec, params: d.params, label };
   },
   busy: () =>
     current ? "a training run is using the model; stop it or wait for it to finish" : undefined,

@@ -10,6 +10,7 @@ import {
   type SessionCheckpoint,
 } from "../engine/stream/streamSession.ts";
 import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
+import { dictionarySeed } from "../engine/stream/dictionarySeed.ts";
 import {
   architectureOptions,
   thresholdStorage,
@@ -89,7 +90,7 @@ export function plansOf(c: StreamRunConfig): DictionaryPlan[] {
     layer: c.layer,
     hook: d.kind === "sae" ? hookName(c.layer, d.site ?? "hook_resid_pre") : undefined,
     dSae: d.dSae,
-    seed: c.seed,
+    seed: dictionarySeed(c.seed, d.kind),
     normalize: c.normalize,
     applyBDecToInput: true,
     schedule: {

@@ -37,7 +37,23 @@ export interface MatchColumn {
   threshold: number;
   /** Share of A's features whose value exceeds the threshold. */
   matched: number;
+  /**
+   * Share of A's features whose best B feature has the same index. Chance is 1 / d_sae of B;
+   * far above it, the two were likely initialised alike (sameIndexSuspicious).
+   */
+  sameIndex: number;
 }
+
+/**
+ * Whether the same-index share is far above chance: at least SAME_INDEX_FACTOR times 1 / nB and
+ * at least 3 features. Two dictionaries started from one seed keep many latents at their
+ * initial pairing, so matches then measure the shared start as much as what was learned.
+ */
+export function sameIndexSuspicious(column: MatchColumn, nB: number): boolean {
+  const n = column.index.length;
+  return column.sameIndex * n >= 3 && column.sameIndex >= SAME_INDEX_FACTOR / nB;
+}
+export const SAME_INDEX_FACTOR = 10;
 
 export interface FeatureMatches {
   dSaeA: number;
@@ -101,7 +117,17 @@ export function matchColumn(
   const threshold = quantile(baseline, CHANCE_QUANTILE);
   let above = 0;
   for (const v of value) if (v > threshold) above++;
-  return { index, value, baseline, threshold, matched: value.length ? above / value.length : 0 };
+  let same = 0;
+  for (let i = 0; i < index.length; i++) if (index[i] === i) same++;
+  const n = value.length;
+  return {
+    index,
+    value,
+    baseline,
+    threshold,
+    matched: n ? above / n : 0,
+    sameIndex: n ? same / n : 0,
+  };
 }
 
 /**

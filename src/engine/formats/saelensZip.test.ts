@@ -53,4 +53,42 @@ describe("saelensZip", () => {
       expect(b.params).toEqual(d.params);
     }
   });
+
+  it("writes each dictionary's metrics.jsonl, eval.json and seed as `npm run train` does", () => {
+    const logged = [
+      { step: 5, mse_loss: 0.5, l1_loss: 0.1, loss: 0.6, l0: 12.5, explained_variance: 0.25 },
+      { step: 10, mse_loss: 0.25, l1_loss: 0.1, loss: 0.35, l0: 9, explained_variance: 0.5 },
+    ].map((m) => ({
+      ...m,
+      fvu: 1 - m.explained_variance,
+      dead_features: 0,
+      grad_norm: 1,
+      lr: 0.003,
+      l1_coefficient: 0.3,
+      feature_density_log10: [-1, -2],
+    }));
+    const zip = saelensZip([
+      {
+        folder: "run-3_transcoder_blocks.1.mlp_12",
+        spec: transcoder,
+        params: initDictionary(transcoder, 2),
+        metadata: { seed: 3024271455 },
+        metrics: logged,
+        evaluation: { ce_loss_score: 0.75 },
+      },
+    ]);
+    const files = unzipSync(zip);
+    const text = (name: string) =>
+      new TextDecoder().decode(files[`run-3_transcoder_blocks.1.mlp_12/${name}`]);
+    const lines = text("metrics.jsonl")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    // The fields startMetricsLog writes: every logged scalar, not the density histogram.
+    const { feature_density_log10: _density, ...scalars } = logged[1]!;
+    expect(lines[1]).toEqual(scalars);
+    expect(JSON.parse(text("eval.json"))).toEqual({ ce_loss_score: 0.75 });
+    expect(JSON.parse(text("cfg.json")).metadata.seed).toBe(3024271455);
+  });
 });

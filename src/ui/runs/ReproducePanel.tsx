@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { useEngineStore } from "../state/engineStore.ts";
 import { useCurrentRun, useRunsStore } from "../state/runsStore.ts";
+import { runTitle } from "../../storage/runNames.ts";
 import { saelensScript, sparsifyCommand } from "./reproduce.ts";
 
 /** The folder the scripts name: the built-in model's files, saved side by side. */
@@ -57,7 +58,7 @@ export function ReproducePanel() {
         >
           {[...runs].reverse().map((r) => (
             <option key={r.id} value={r.id}>
-              {r.label}
+              {runTitle(r)} · {r.label}
             </option>
           ))}
         </select>

@@ -1,5 +1,5 @@
 import { ARCHITECTURE_DEFAULTS as SL } from "../../engine/reference/architectureSpec.ts";
-import { last, type RunRecord } from "../../storage/runRecord.ts";
+import { last, seedOf, type RunRecord } from "../../storage/runRecord.ts";
 import type { StreamDictionaryConfig } from "../../worker/protocol.ts";
 import { DEFAULT_K, DEFAULT_L0_COEFFICIENT } from "../state/defaults.ts";
 
@@ -169,7 +169,7 @@ ${fields.map((f) => `        ${f},`).join("\n")}
     adam_beta1=0.9,
     adam_beta2=0.999,
     dead_feature_window=${SL.deadFeatureWindow},
-    seed=${c.seed},
+    seed=${seedOf(run, "sae")},  # the SAE's seed in the playground (torch draws other weights from it)
     device=DEVICE,
 )
 sae = LanguageModelSAETrainingRunner(cfg, override_model=model).run()

@@ -1,6 +1,7 @@
 import { create } from "zustand";
 import { runDb } from "../../storage/runDb.ts";
-import type { RunRecord } from "../../storage/runRecord.ts";
+import { nextRunName } from "../../storage/runNames.ts";
+import { seedsOf, type RunRecord } from "../../storage/runRecord.ts";
 import type { FromWorker, RunPhase, StreamRunConfig } from "../../worker/protocol.ts";
 import { sendToEngine } from "../engine.ts";
 import { configDiffLabel } from "../runs/configDiff.ts";
@@ -53,6 +54,9 @@ interface RunsState {
   setHyperparameters: (dictionary: string, change: PausedChange) => void;
   resumeRun: (id: string) => void;
   toggleVisible: (id: string) => void;
+  /** A run's name (a blank one is ignored) and notes, kept with it. */
+  rename: (id: string, name: string) => void;
+  setNotes: (id: string, notes: string) => void;
   deleteRun: (id: string) => Promise<void>;
   receive: (m: FromWorker) => void;
   /** Applies one worker message now (receive queues the frequent ones). */
@@ -151,6 +155,8 @@ export const useRunsStore = create<RunsState>((set, get) => {
         id: `run-${Date.now().toString(36)}`,
         createdAt: Date.now(),
         config,
+        name: nextRunName(runs),
+        seeds: seedsOf(config),
         label: configDiffLabel(previous?.config, config),
         color: (previous?.color ?? -1) + 1,
         status: "running",
@@ -219,6 +225,10 @@ export const useRunsStore = create<RunsState>((set, get) => {
       attach(run, true);
     },
     toggleVisible: (id) => patchRun(id, (r) => ({ visible: !r.visible }), true),
+    rename: (id, name) => {
+      if (name.trim() !== "") patchRun(id, () => ({ name: name.trim() }), true);
+    },
+    setNotes: (id, notes) => patchRun(id, () => ({ notes }), true),
     async deleteRun(id) {
       if (get().live?.runId === id && get().live?.attached) return;
       await runDb.deleteRun(id);

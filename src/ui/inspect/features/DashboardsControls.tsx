@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { fileSafe } from "../../../storage/runNames.ts";
 import { NumberField } from "../../NumberField.tsx";
 import { useEngineStore } from "../../state/engineStore.ts";
 import { useFeaturesStore } from "../../state/featuresStore.ts";
@@ -18,7 +19,8 @@ export function DashboardsControls() {
   const software = useEngineStore((s) => s.adapter?.software);
   const phase = useFeaturesStore((s) => s.phase);
   const error = useFeaturesStore((s) => s.error);
-  const ready = useFeaturesStore((s) => s.dashboards !== undefined);
+  const shownLabel = useFeaturesStore((s) => s.dashboards?.label);
+  const ready = shownLabel !== undefined;
   const exporting = useFeaturesStore((s) => s.exporting);
   const exportError = useFeaturesStore((s) => s.exportError);
   const chosenRef = useFeaturesStore((s) => s.chosenRef);
@@ -81,7 +83,7 @@ export function DashboardsControls() {
         <button
           type="button"
           disabled={!ready || exporting}
-          onClick={() => store.exportJson("features.json")}
+          onClick={() => store.exportJson(`${fileSafe(shownLabel ?? "dictionary")}-features.json`)}
         >
           Export JSON
         </button>

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { sameIndexSuspicious } from "../../../engine/features/featureMatching.ts";
 import type { FeatureMatchResult } from "../../../worker/protocol.ts";
 import { metric, si } from "../../format.ts";
 import { NumberField } from "../../NumberField.tsx";
@@ -40,8 +41,38 @@ function DictionarySelect(props: {
   );
 }
 
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
+function pct(x: number, digits = 1): string {
+  return `${(x * 100).toFixed(digits)}%`;
+}
+
+/**
+ * The share of best matches at A's own index, by the statistic where it is highest, and a
+ * warning when it is far above chance (1 / B's d_sae): a shared initialisation, not learning.
+ */
+function SameIndex(props: { r: FeatureMatchResult }) {
+  const { r } = props;
+  const columns = [
+    { name: "decoder cosine", c: r.cosine },
+    { name: "correlation", c: r.correlation },
+  ].filter((x): x is { name: string; c: NonNullable<typeof x.c> } => x.c !== undefined);
+  if (columns.length === 0) return null;
+  const worst = columns.reduce((a, b) => (b.c.sameIndex > a.c.sameIndex ? b : a));
+  const chance = pct(1 / r.dSaeB, 2);
+  const shares = columns.map((x) => `${pct(x.c.sameIndex)} by ${x.name}`).join(", ");
+  if (!sameIndexSuspicious(worst.c, r.dSaeB)) {
+    return (
+      <p className="muted small" data-testid="match-same-index">
+        Same index as A: {shares} (chance {chance}).
+      </p>
+    );
+  }
+  return (
+    <p className="notice small" role="status" data-testid="match-same-index">
+      ⚠ {shares} of A&apos;s best matches are B&apos;s feature of the same index, against {chance}{" "}
+      by chance: the two dictionaries may share an initialisation, so the matches above can count
+      their common start rather than what they learned.
+    </p>
+  );
 }
 
 /** What each statistic found against its chance baseline. */
@@ -175,6 +206,7 @@ export function MatchPanel() {
             {result.dSaeB.toLocaleString()}) · {result.seconds.toFixed(1)} s
           </p>
           <MatchSummary r={result} />
+          <SameIndex r={result} />
           <MatchTable r={result} onOpen={open} />
         </>
       )}

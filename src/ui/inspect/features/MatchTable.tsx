@@ -27,10 +27,11 @@ export function MatchTable(props: {
     const j = column.index[f]!;
     const v = column.value[f]!;
     const above = v > column.threshold;
+    const same = j === f;
     return (
       <span
-        className={`mt-cell${above ? " above" : ""}`}
-        title={`chance max ${metric(column.baseline[f])}`}
+        className={`mt-cell${above ? " above" : ""}${same ? " same-index" : ""}`}
+        title={`chance max ${metric(column.baseline[f])}${same ? "; the same index as A's feature" : ""}`}
       >
         <button
           type="button"
@@ -41,6 +42,7 @@ export function MatchTable(props: {
           #{j}
         </button>
         <span className="mono">{metric(v)}</span>
+        {same && <span className="mt-same small muted">same #</span>}
       </span>
     );
   };

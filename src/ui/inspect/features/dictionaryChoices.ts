@@ -1,4 +1,5 @@
 import { useMemo } from "react";
+import { dictionaryTitle } from "../../../storage/runNames.ts";
 import type { FeatureDictionaryRef } from "../../../worker/protocol.ts";
 import { useLoadStore } from "../../state/loadStore.ts";
 import { useRunsStore } from "../../state/runsStore.ts";
@@ -11,8 +12,6 @@ export interface DictionaryChoice {
 
 /** Tokens the dashboards read by default (the worker's DEFAULT_FEATURE_TOKENS). */
 export const DEFAULT_DASHBOARD_TOKENS = { software: 4096, gpu: 65536 } as const;
-
-const KIND = { sae: "SAE", transcoder: "transcoder" } as const;
 
 /** A choice's key for a dictionary reference. */
 export function choiceKey(ref: FeatureDictionaryRef): string {
@@ -33,7 +32,7 @@ export function useDictionaryChoices(): DictionaryChoice[] {
       for (const d of run.config.dictionaries) {
         out.push({
           key: choiceKey({ kind: "run", runId: run.id, dictionaryId: d.kind }),
-          label: `${KIND[d.kind]} ${d.dSae} · layer ${run.config.layer} · ${run.label || run.id}`,
+          label: dictionaryTitle(run, d.kind),
           ref: { kind: "run", runId: run.id, dictionaryId: d.kind },
         });
       }
