@@ -18,6 +18,8 @@ import { encodeText, GPT2_EOT } from "../src/engine/text/tokenizer.ts";
 import { loadModelFolder } from "../src/node/modelFolder.ts";
 import { loadNodeShaders } from "../src/node/nodeShaders.ts";
 import { saveSaelensFolder } from "../src/node/saelensFolder.ts";
+import { loadBuiltinCorpus } from "../src/node/builtinCorpus.ts";
+import { corpusWindows } from "../src/engine/features/featureWindows.ts";
 import { testDevice } from "../src/node/testDevice.ts";
 
 const root = join(import.meta.dirname, "..");
@@ -143,6 +145,67 @@ describe("npm run features", () => {
         }
       }
       expect(fired).toBeGreaterThan(8);
+    },
+  );
+
+  it(
+    "--tokens N reads the held-out slice, as the page's dashboards do",
+    { timeout: 600_000 },
+    async () => {
+      const spec: DictionarySpec = {
+        kind: "sae",
+        dIn: 128,
+        dSae: 8,
+        dOut: 128,
+        applyBDecToInput: true,
+        hookName: "blocks.0.hook_resid_post",
+        hookNameOut: "blocks.0.hook_resid_post",
+        modelName: "gpt2-brown",
+        normalizeActivations: "none",
+        contextSize: 128,
+        prependBos: false,
+      };
+      const params = initDictionary(spec, 4);
+      params.wEnc.forEach((v, i) => (params.wEnc[i] = v * 20));
+      await saveSaelensFolder(join(dir, "sae"), spec, params);
+      const out = join(dir, "held-out.json");
+      const r = spawnSync(
+        "npx",
+        [
+          "tsx",
+          join(root, "src", "cli", "features.ts"),
+          "--model",
+          "builtin",
+          "--dict",
+          join(dir, "sae"),
+          "--tokens",
+          "256",
+          "--out",
+          out,
+        ],
+        { cwd: root, encoding: "utf8" },
+      );
+      expect(r.stderr).toMatch(/wrote .*held-out\.json: 8 features over/);
+      expect(r.status).toBe(0);
+      const json = JSON.parse(readFileSync(out, "utf8")) as {
+        metadata: Record<string, unknown>;
+        features: JsonFeature[];
+      };
+      const corpus = await loadBuiltinCorpus();
+      expect(json.metadata).toMatchObject({
+        source: `${corpus.name} held-out slice`,
+        windows: 2,
+        tokens_read: 256,
+      });
+      const all = corpusWindows(corpus, corpus.heldOut, 128, false, 2).read(0, 2);
+      let examples = 0;
+      for (const f of json.features) {
+        for (const e of f.top_examples) {
+          expect(e.tokens[e.token_index]).toBe(all[e.sequence * 128 + e.position]);
+          examples++;
+        }
+      }
+      expect(examples).toBeGreaterThan(8);
     },
   );
 });

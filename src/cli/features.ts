@@ -45,7 +45,8 @@ import {
 
 const USAGE =
   "usage: npm run features -- --model builtin|DIR --dict PATH (--text-file FILE | --tokens N) " +
-  "[--top K] [--context C] [--include-special] [--seed S] [--match PATH] --out features.json";
+  "[--train-slice] [--top K] [--context C] [--include-special] [--seed S] [--match PATH] " +
+  "--out features.json";
 
 const HELP = `${USAGE}
 
@@ -63,7 +64,9 @@ ${MODEL_HELP}
                          size, each starting with BOS when the dictionary's prepend_bos says
                          so (or --prepend-bos / --no-prepend-bos); a remainder shorter than a
                          window is left out
-  --tokens N             the first N tokens of the built-in corpus, in whole windows
+  --tokens N             the first N tokens of the built-in corpus's held-out slice (as the
+                         page's dashboards read it), in whole windows
+  --train-slice          with --tokens: read the training slice instead
   --top K                top examples written per feature (default and at most ${TOP_EXAMPLES})
   --context C            tokens of context either side of an example (default 5)
   --include-special      count <|endoftext|> positions too (default: left out)
@@ -89,6 +92,7 @@ runCli("features", async () => {
       match: str,
       out: str,
       "include-special": { type: "boolean" },
+      "train-slice": { type: "boolean" },
       ...DICT_CLASS_OPTION,
     },
     USAGE,
@@ -103,6 +107,9 @@ runCli("features", async () => {
   const seed = intFlag(v, "seed", 0, 0);
   if ((v["text-file"] === undefined) === (v.tokens === undefined)) {
     throw new CliError(`give --text-file FILE or --tokens N (${USAGE})`);
+  }
+  if (v["train-slice"] === true && v.tokens === undefined) {
+    throw new CliError("--train-slice goes with --tokens N (it picks the corpus slice read)");
   }
   const options = recognizeOptionsFrom(v);
   let dict = await loadDictionary("dict", dictPath, options);
@@ -138,7 +145,9 @@ runCli("features", async () => {
   } else {
     const corpus = await loadBuiltinCorpus();
     const n = intFlag(v, "tokens", undefined);
-    const range = { start: 0, end: corpus.tokens.length };
+    // The held-out slice, as the page's dashboards read it; --train-slice for the other.
+    const train = v["train-slice"] === true;
+    const range = train ? corpus.train : corpus.heldOut;
     windows = corpusWindows(
       corpus,
       range,
@@ -146,7 +155,7 @@ runCli("features", async () => {
       prependBos,
       Math.max(1, Math.floor(n / contextSize)),
     );
-    source = corpus.name;
+    source = `${corpus.name} ${train ? "training" : "held-out"} slice`;
   }
   const excluded = v["include-special"] === true ? [] : [...GPT2_SPECIAL_TOKENS];
   const { device, adapterName } = await acquireNodeDevice();

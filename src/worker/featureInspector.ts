@@ -12,7 +12,13 @@ import { FeatureStatsPass } from "../engine/features/featureStatsPass.ts";
 import { featuresJson } from "../engine/features/featuresJson.ts";
 import { corpusWindows, type FeatureWindows } from "../engine/features/featureWindows.ts";
 import type { RowExtremes } from "../engine/features/gpuTopkProduct.ts";
-import { weightViews, type WeightViews } from "../engine/features/weightViews.ts";
+import { corpusVocabulary } from "../engine/features/corpusVocabulary.ts";
+import {
+  tokenViews,
+  weightViews,
+  type TokenViews,
+  type WeightViews,
+} from "../engine/features/weightViews.ts";
 import { dictionaryMismatch } from "../engine/model/compatibility.ts";
 import type { Gpt2Weights } from "../engine/model/gpt2Weights.ts";
 import type { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
@@ -85,9 +91,22 @@ export function heldOutWindows(
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** The token views over the corpus's tokens only, with how many were left out. */
+type InCorpusViews = TokenViews & { absent: number; hideByDefault: boolean };
+
 export class FeatureInspector {
   private running: { requestId: string; controller: AbortController } | undefined;
   private last: LastResult | undefined;
+  private vocab:
+    { corpus: TokenCorpus; size: number; v: ReturnType<typeof corpusVocabulary> } | undefined;
+
+  /** The tokens the corpus holds (counted once per corpus and vocabulary size). */
+  private vocabulary(corpus: TokenCorpus, size: number) {
+    if (this.vocab?.corpus !== corpus || this.vocab.size !== size) {
+      this.vocab = { corpus, size, v: corpusVocabulary(corpus, size) };
+    }
+    return this.vocab.v;
+  }
 
   constructor(private readonly deps: FeatureInspectorDeps) {}
 
@@ -164,14 +183,26 @@ export class FeatureInspector {
       signal.throwIfAborted();
       const host = withViews ? await this.deps.hostWeights() : undefined;
       let views: WeightViews | undefined;
+      let inCorpus: InCorpusViews | undefined;
       let viewsNote: string | undefined;
       if (host) {
-        const steps = dict.spec.kind === "transcoder" ? 4 : 3;
+        const vocab = this.vocabulary(corpus, host.config.vocabSize);
+        const perVocab = dict.spec.kind === "transcoder" ? 3 : 2;
+        const steps = perVocab + 1 + (vocab.absent > 0 ? perVocab : 0);
         let step = 0;
+        const onProgress = (view: string) => progress(step++, steps, `Weight views: ${view}`);
         views = await weightViews(device, this.deps.shaders, host, dict.spec, dict.params, {
           signal,
-          onProgress: (view) => progress(step++, steps, `Weight views: ${view}`),
+          onProgress,
         });
+        if (vocab.absent > 0) {
+          const only = await tokenViews(device, this.deps.shaders, host, dict.spec, dict.params, {
+            signal,
+            tokens: vocab.present,
+            onProgress: (view) => onProgress(`${view}, corpus tokens only`),
+          });
+          inCorpus = { ...only, absent: vocab.absent, hideByDefault: model.builtin };
+        }
       } else if (!withViews) {
         viewsNote = "Logits, de-embeddings and neighbours were not asked for (Weight views).";
       } else {
@@ -196,6 +227,7 @@ export class FeatureInspector {
         windows,
         stats,
         views,
+        inCorpus,
         viewsNote,
         (performance.now() - started) / 1000,
       );
@@ -286,6 +318,7 @@ function compact(
   windows: FeatureWindows,
   stats: FeatureStats,
   views: WeightViews | undefined,
+  inCorpusViews: InCorpusViews | undefined,
   viewsNote: string | undefined,
   seconds: number,
 ): FeatureDashboards {
@@ -320,8 +353,16 @@ function compact(
   const logitsLn = extremes(views?.logitsLn, k);
   const deembedding = extremes(views?.deembedding, k);
   const neighbors = extremes(views?.neighbors, views?.neighbors[0]?.top.length ?? 0);
+  const inCorpus = inCorpusViews && {
+    absent: inCorpusViews.absent,
+    hideByDefault: inCorpusViews.hideByDefault,
+    logitsRaw: extremes(inCorpusViews.logitsRaw, k)!,
+    logitsLn: extremes(inCorpusViews.logitsLn, k)!,
+    deembedding: extremes(inCorpusViews.deembedding, k),
+  };
   const distinct = new Set<number>(windowTokens);
-  for (const e of [logitsRaw, logitsLn, deembedding]) {
+  const corpusOnly = inCorpus ? [inCorpus.logitsRaw, inCorpus.logitsLn, inCorpus.deembedding] : [];
+  for (const e of [logitsRaw, logitsLn, deembedding, ...corpusOnly]) {
     if (!e) continue;
     for (const t of e.topIndex) distinct.add(t);
     for (const t of e.bottomIndex) distinct.add(t);
@@ -362,6 +403,7 @@ function compact(
     logitsLn,
     deembedding,
     neighbors,
+    inCorpus,
     viewsNote,
     seconds,
   };
@@ -381,7 +423,16 @@ function transferables(d: FeatureDashboards): Transferable[] {
   for (const a of [d.density, d.max, d.min, d.mean, d.windowTokens]) add(a);
   for (const a of [d.orderByDensity, d.orderByMax]) add(a);
   for (const l of [d.top, d.intervals]) [l.offsets, l.token, l.activation].forEach(add);
-  for (const e of [d.logitsRaw, d.logitsLn, d.deembedding, d.neighbors]) {
+  const c = d.inCorpus;
+  for (const e of [
+    d.logitsRaw,
+    d.logitsLn,
+    d.deembedding,
+    d.neighbors,
+    c?.logitsRaw,
+    c?.logitsLn,
+    c?.deembedding,
+  ]) {
     if (e) [e.topIndex, e.topValue, e.bottomIndex, e.bottomValue].forEach(add);
   }
   return [...out];

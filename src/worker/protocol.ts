@@ -454,6 +454,18 @@ export interface FeatureDashboards {
   deembedding?: FeatureExtremes;
   /** top: nearest by decoder cosine (index = feature). */
   neighbors?: FeatureExtremes;
+  /**
+   * The logits and de-embedding over only the tokens the corpus holds, when some of the
+   * vocabulary's are absent (`absent` of them); hidden by default on the built-in model, which
+   * never saw them in training (their unembeddings are all alike and fill the bottom lists).
+   */
+  inCorpus?: {
+    absent: number;
+    hideByDefault: boolean;
+    logitsRaw: FeatureExtremes;
+    logitsLn: FeatureExtremes;
+    deembedding?: FeatureExtremes;
+  };
   /** Why the weight views are missing, when they are. */
   viewsNote?: string;
   /** Seconds the pass and the views took. */

@@ -5,9 +5,12 @@ import { seededRandom } from "../dictionary/init.ts";
 import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
 import { randomGpt2Weights, tinyConfig } from "../model/randomGpt2.ts";
 import type { RowExtremes } from "./gpuTopkProduct.ts";
+import { corpusVocabulary } from "./corpusVocabulary.ts";
 import {
+  gatherColumns,
   lnUnembedding,
   normalizedEmbeddingT,
+  tokenViews,
   transposeRows,
   unitRows,
   weightViews,
@@ -123,5 +126,34 @@ describe("weightViews", () => {
     expectSame(b.logitsRaw, a.logitsRaw, ["top", "bottom"]);
     expectSame(b.logitsLn, a.logitsLn, ["top", "bottom"]);
     expectSame(b.deembedding!, a.deembedding!, ["top", "bottom"]);
+  });
+
+  it("ranks only the tokens the corpus holds when asked, with the vocabulary's ids", async () => {
+    // A corpus of every third token: the others never occur.
+    const corpus = { tokens: Uint16Array.from({ length: 500 }, (_, i) => (i % 101) * 3) };
+    const { present, absent } = corpusVocabulary(corpus, cfg.vocabSize);
+    expect(present.length).toBe(101);
+    expect(absent).toBe(cfg.vocabSize - 101);
+    const { device } = await testDevice();
+    const views = await tokenViews(device, shaders, model, spec, params, { tokens: present });
+    const { dModel: d } = cfg;
+    const shape = { rows: spec.dSae, d, n: present.length };
+    const f = folded(params);
+    const ids = (rows: ReturnType<typeof topkProductReference>) =>
+      rows.map((r) => ({
+        top: r.top.map((e) => ({ index: present[e.index]!, value: e.value })),
+        bottom: r.bottom.map((e) => ({ index: present[e.index]!, value: e.value })),
+      }));
+    const both = ["top", "bottom"] as ("top" | "bottom")[];
+    const wU = gatherColumns(model.wU, d, cfg.vocabSize, present);
+    expectSame(views.logitsRaw, ids(topkProductReference(f.wDec, wU, shape)), both);
+    const ln = gatherColumns(lnUnembedding(model), d, cfg.vocabSize, present);
+    expectSame(views.logitsLn, ids(topkProductReference(f.wDec, ln, shape)), both);
+    const emb = gatherColumns(normalizedEmbeddingT(model), d, cfg.vocabSize, present);
+    const wEncT = transpose64(f.wEnc, d, spec.dSae);
+    expectSame(views.deembedding!, ids(topkProductReference(wEncT, emb, shape)), both);
+    for (const r of views.logitsRaw) {
+      for (const e of [...r.top, ...r.bottom]) expect(e.index % 3).toBe(0);
+    }
   });
 });

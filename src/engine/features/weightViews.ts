@@ -86,6 +86,73 @@ export function transposeRows(m: Float32Array, rows: number, cols: number): Floa
   return out;
 }
 
+export type TokenViews = Omit<WeightViews, "neighbors">;
+
+/** m [rows, n] with only the columns `keep` (sorted ids into n), as [rows, keep.length]. */
+export function gatherColumns(
+  m: Float32Array,
+  rows: number,
+  n: number,
+  keep: Uint32Array,
+): Float32Array {
+  const out = new Float32Array(rows * keep.length);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < keep.length; j++) out[r * keep.length + j] = m[r * n + keep[j]!]!;
+  }
+  return out;
+}
+
+/**
+ * The views over the vocabulary (logits, de-embeddings). With `tokens` (sorted token ids), only
+ * those tokens are ranked: e.g. the ones the corpus holds, so that tokens a model never saw in
+ * training (whose unembeddings are all alike) do not fill the bottom lists.
+ */
+export async function tokenViews(
+  device: GPUDevice,
+  shaders: ShaderLibrary,
+  model: Gpt2Weights,
+  spec: DictionarySpec,
+  unfolded: DictionaryParams,
+  options: {
+    signal?: AbortSignal;
+    onProgress?: (view: string) => void;
+    tokens?: Uint32Array;
+  } = {},
+): Promise<TokenViews> {
+  const params = foldForDashboards(spec, unfolded).viewParams;
+  const { dModel: d, vocabSize: V } = model.config;
+  const { dSae, dIn } = spec;
+  const keep = options.tokens;
+  const run = async (view: string, a: Float32Array, b: Float32Array) => {
+    options.onProgress?.(view);
+    const cols = keep ? gatherColumns(b, d, V, keep) : b;
+    const n = keep ? keep.length : V;
+    const rows = await topkProduct(
+      device,
+      shaders,
+      a,
+      cols,
+      { rows: dSae, d, n },
+      {
+        signal: options.signal,
+      },
+    );
+    if (!keep) return rows;
+    const back = (e: { index: number; value: number }) => ({
+      index: keep[e.index]!,
+      value: e.value,
+    });
+    return rows.map((r) => ({ top: r.top.map(back), bottom: r.bottom.map(back) }));
+  };
+  const logitsRaw = await run("logits_raw", params.wDec, model.wU);
+  const logitsLn = await run("logits_ln", params.wDec, lnUnembedding(model));
+  const deembedding =
+    spec.kind === "transcoder"
+      ? await run("deembedding", transposeRows(params.wEnc, dIn, dSae), normalizedEmbeddingT(model))
+      : undefined;
+  return { logitsRaw, logitsLn, deembedding };
+}
+
 export async function weightViews(
   device: GPUDevice,
   shaders: ShaderLibrary,
@@ -94,40 +161,25 @@ export async function weightViews(
   unfolded: DictionaryParams,
   options: { signal?: AbortSignal; onProgress?: (view: string) => void } = {},
 ): Promise<WeightViews> {
+  const { logitsRaw, logitsLn, deembedding } = await tokenViews(
+    device,
+    shaders,
+    model,
+    spec,
+    unfolded,
+    options,
+  );
   const params = foldForDashboards(spec, unfolded).viewParams;
-  const { dModel: d, vocabSize: V } = model.config;
-  const { dSae, dIn, dOut } = spec;
-  const run = (
-    view: string,
-    a: Float32Array,
-    b: Float32Array,
-    k: number,
-    n: number,
-    skipSelf = false,
-  ) => {
-    options.onProgress?.(view);
-    return topkProduct(
-      device,
-      shaders,
-      a,
-      b,
-      { rows: dSae, d: k, n },
-      { skipSelf, signal: options.signal },
-    );
-  };
-  const logitsRaw = await run("logits_raw", params.wDec, model.wU, d, V);
-  const logitsLn = await run("logits_ln", params.wDec, lnUnembedding(model), d, V);
-  const deembedding =
-    spec.kind === "transcoder"
-      ? await run(
-          "deembedding",
-          transposeRows(params.wEnc, dIn, dSae),
-          normalizedEmbeddingT(model),
-          d,
-          V,
-        )
-      : undefined;
+  const { dSae, dOut } = spec;
+  options.onProgress?.("neighbors");
   const unit = unitRows(params.wDec, dSae, dOut);
-  const neighbors = await run("neighbors", unit, transposeRows(unit, dSae, dOut), dOut, dSae, true);
+  const neighbors = await topkProduct(
+    device,
+    shaders,
+    unit,
+    transposeRows(unit, dSae, dOut),
+    { rows: dSae, d: dOut, n: dSae },
+    { skipSelf: true, signal: options.signal },
+  );
   return { logitsRaw, logitsLn, deembedding, neighbors };
 }

@@ -1,5 +1,6 @@
 import { useMemo } from "react";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { DictionaryKind } from "../../../engine/dictionary/spec.ts";
 import type { DensityHistogramBins } from "../../../worker/protocol.ts";
 import { si } from "../../format.ts";
 
@@ -8,9 +9,14 @@ import { si } from "../../format.ts";
  * (pass `d`), or a training window's (the Train view's live histogram).
  */
 export function DensityHistogram(props: {
-  d: { densityHistogram: DensityHistogramBins; dSae: number; denseThreshold: number };
+  d: {
+    densityHistogram: DensityHistogramBins;
+    dSae: number;
+    denseThreshold: number;
+    kind?: DictionaryKind;
+  };
   title?: string;
-  /** The bars' colour (a CSS value); the transcoder's by default. */
+  /** The bars' colour (a CSS value); by default the colour of d's kind (SAE or transcoder). */
   color?: string;
   testId?: string;
   /** What "dead" means here. */
@@ -26,6 +32,7 @@ export function DensityHistogram(props: {
 }) {
   const { densityHistogram: h, dSae, denseThreshold } = props.d;
   const testId = props.testId ?? "density-histogram";
+  const color = props.color ?? `var(--${props.d.kind ?? "transcoder"})`;
   const data = useMemo(() => {
     const width = (h.hi - h.lo) / h.counts.length;
     return h.counts.map((count, i) => ({ x: h.lo + (i + 0.5) * width, count }));
@@ -36,7 +43,7 @@ export function DensityHistogram(props: {
     `${si(dSae)} features: ${si(live)} alive, ${si(h.dead)} ${deadLabel} (${props.deadMeaning ?? "never fired"}), ` +
     `${si(h.dense)} dense (density > ${denseThreshold})`;
   return (
-    <figure className="chart dash-density" data-testid={testId}>
+    <figure className="chart dash-density" data-testid={testId} data-color={color}>
       <figcaption>
         <span className="chart-title">{props.title ?? "Feature density (log10)"}</span>
         <span
@@ -52,7 +59,7 @@ export function DensityHistogram(props: {
       </figcaption>
       <div className="dash-density-body" role="img" aria-label={summary}>
         {props.plain ? (
-          <PlainBars h={h} color={props.color ?? "var(--transcoder)"} />
+          <PlainBars h={h} color={color} />
         ) : (
           <ResponsiveContainer width="100%" height="100%">
             <BarChart
@@ -74,11 +81,7 @@ export function DensityHistogram(props: {
                 formatter={(v) => [String(v), "features"]}
                 labelFormatter={(x) => `log10 density ≈ ${Number(x).toFixed(2)}`}
               />
-              <Bar
-                dataKey="count"
-                fill={props.color ?? "var(--transcoder)"}
-                isAnimationActive={false}
-              />
+              <Bar dataKey="count" fill={color} isAnimationActive={false} />
             </BarChart>
           </ResponsiveContainer>
         )}

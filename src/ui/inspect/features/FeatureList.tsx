@@ -1,4 +1,4 @@
-import { memo, useMemo, useState } from "react";
+import { memo, useEffect, useMemo, useRef, useState } from "react";
 import type { FeatureDashboards } from "../../../worker/protocol.ts";
 import { metric } from "../../format.ts";
 import { useFeaturesStore, type FeatureSort } from "../../state/featuresStore.ts";
@@ -24,6 +24,21 @@ export function FeatureList(props: { d: FeatureDashboards }) {
   // The first row in view: scrolling within a row renders nothing.
   const [topRow, setTopRow] = useState(0);
   const order = useMemo(() => featureOrder(d, strings, sort, filter), [d, strings, sort, filter]);
+  const scroller = useRef<HTMLDivElement>(null);
+  // A feature opened from elsewhere (a neighbour, Try a prompt): bring its row into view (the
+  // scroll event then renders the rows there).
+  const lastSelected = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    const el = scroller.current;
+    if (selected === lastSelected.current || !el) return;
+    lastSelected.current = selected;
+    const at = selected === undefined ? -1 : order.indexOf(selected);
+    if (at < 0) return;
+    const y = at * ROW_HEIGHT;
+    if (y < el.scrollTop || y + ROW_HEIGHT > el.scrollTop + LIST_HEIGHT) {
+      el.scrollTop = Math.max(0, y - (LIST_HEIGHT - ROW_HEIGHT) / 2);
+    }
+  }, [selected, order]);
   const first = Math.max(0, topRow - OVERSCAN);
   const last = Math.min(order.length, topRow + Math.ceil(LIST_HEIGHT / ROW_HEIGHT) + 1 + OVERSCAN);
   const k = d.logitsRaw?.k ?? 0;
@@ -77,6 +92,7 @@ export function FeatureList(props: { d: FeatureDashboards }) {
       </div>
       <div
         className="feature-list-scroll"
+        ref={scroller}
         style={{ height: LIST_HEIGHT }}
         data-testid="feature-list"
         data-count={order.length}

@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { FeatureDashboards } from "../../../worker/protocol.ts";
 import { metric } from "../../format.ts";
 import { ActivationHistogram } from "./ActivationHistogram.tsx";
@@ -6,6 +6,7 @@ import { ExampleList } from "./ExampleList.tsx";
 import { featureMark } from "./featureOrder.ts";
 import { IntervalSamples } from "./IntervalSamples.tsx";
 import { NeighborList } from "./NeighborList.tsx";
+import { takeReveal } from "./revealFeature.ts";
 import { TokenValueTable } from "./TokenValueTable.tsx";
 
 /** Every activation of this feature the pass recorded (top and interval examples), by token. */
@@ -24,11 +25,26 @@ function knownActivations(d: FeatureDashboards, f: number): Map<number, number> 
 export function FeaturePage(props: { d: FeatureDashboards; feature: number }) {
   const { d, feature: f } = props;
   const [lnFolded, setLnFolded] = useState(false);
+  // Unset: the dashboards' default (on for the built-in model).
+  const [hideAbsent, setHideAbsent] = useState<boolean | undefined>(undefined);
   const known = useMemo(() => knownActivations(d, f), [d, f]);
   const mark = featureMark(d, f);
-  const logits = lnFolded ? d.logitsLn : d.logitsRaw;
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (takeReveal(f)) ref.current?.scrollIntoView({ behavior: "smooth", block: "start" });
+  }, [d, f]);
+  const inCorpus = d.inCorpus;
+  const hiding = inCorpus !== undefined && (hideAbsent ?? inCorpus.hideByDefault);
+  const source = hiding ? inCorpus : d;
+  const logits = lnFolded ? source.logitsLn : source.logitsRaw;
+  const deembedding = hiding ? inCorpus.deembedding : d.deembedding;
   return (
-    <article className="feature-page" data-testid="feature-page" aria-label={`Feature ${f}`}>
+    <article
+      className="feature-page"
+      data-testid="feature-page"
+      aria-label={`Feature ${f}`}
+      ref={ref}
+    >
       <header className="feature-head">
         <h3 className="mono">Feature #{f}</h3>
         {mark && <span className={`mark mark-${mark}`}>{mark}</span>}
@@ -71,6 +87,20 @@ export function FeaturePage(props: { d: FeatureDashboards; feature: number }) {
                   ln_final-folded
                 </button>
               </div>
+              {inCorpus && (
+                <label
+                  className="absent-toggle"
+                  title="Tokens that never occur in the corpus: a model trained on it never saw them, so their logits say little (on the built-in model they are all alike and fill the bottom lists)"
+                >
+                  <input
+                    type="checkbox"
+                    data-testid="hide-absent-tokens"
+                    checked={hiding}
+                    onChange={(e) => setHideAbsent(e.target.checked)}
+                  />
+                  hide tokens absent from the corpus ({inCorpus.absent.toLocaleString()} tokens)
+                </label>
+              )}
               <TokenValueTable
                 title={
                   lnFolded ? "Logits through ln_final (bottom | top)" : "Logits (bottom | top)"
@@ -83,15 +113,17 @@ export function FeaturePage(props: { d: FeatureDashboards; feature: number }) {
           ) : (
             <p className="muted small">{d.viewsNote}</p>
           )}
-          {d.deembedding && (
+          {deembedding && (
             <TokenValueTable
               title="De-embedding (bottom | top)"
-              views={d.deembedding}
+              views={deembedding}
               feature={f}
               testId="deembedding"
             />
           )}
-          {d.neighbors && <NeighborList neighbors={d.neighbors} feature={f} />}
+          {d.neighbors && (
+            <NeighborList d={d} neighbors={d.neighbors} logits={source.logitsRaw} feature={f} />
+          )}
         </aside>
       </div>
     </article>

@@ -4,6 +4,7 @@ import { useEngineStore } from "../../state/engineStore.ts";
 import { sameRef, useFeaturesStore } from "../../state/featuresStore.ts";
 import { usePromptStore } from "../../state/promptStore.ts";
 import { DEFAULT_DASHBOARD_TOKENS } from "../features/dictionaryChoices.ts";
+import { revealFeatureWhenShown, takeReveal } from "../features/revealFeature.ts";
 import { TokenText } from "../features/TokenText.tsx";
 import { visibleToken } from "../features/tokenText.ts";
 
@@ -27,12 +28,21 @@ export function PromptFeatures(props: { result: PromptResult }) {
   const open = (i: number, feature: number) => {
     const ref = refs[i];
     if (!ref) return;
+    revealFeatureWhenShown(feature);
     useFeaturesStore.getState().openFeature(ref, feature, tokens);
-    requestAnimationFrame(() =>
-      document
-        .querySelector('[aria-label="Feature dashboards"]')
-        ?.scrollIntoView({ behavior: "smooth", block: "start" }),
-    );
+    // Shown at once: scroll to its page. Being computed: to the dashboards' progress, and the
+    // page scrolls itself into view when it shows.
+    requestAnimationFrame(() => {
+      const page = document.querySelector(
+        `[data-testid="feature-page"][aria-label="Feature ${feature}"]`,
+      );
+      const shownNow = page && useFeaturesStore.getState().phase !== "running";
+      if (shownNow) takeReveal(feature);
+      (shownNow
+        ? page
+        : document.querySelector('[aria-label="Feature dashboards"]')
+      )?.scrollIntoView({ behavior: "smooth", block: "start" });
+    });
   };
   return (
     <div className="prompt-features" data-testid="prompt-features">
