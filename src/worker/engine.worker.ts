@@ -149,7 +149,10 @@ async function switchModel(loadId: string | null): Promise<void> {
 /** Where the switch in flight goes (to cancel it by its item). */
 let switchTarget: ModelSource | undefined;
 
-async function train(runId: string, config: StreamRunConfig, resume: boolean): Promise<void> {
+/** Start a run, resume it from its checkpoint, or score a stopped run's saved weights. */
+type RunMode = "start" | "resume" | "evaluate";
+
+async function train(runId: string, config: StreamRunConfig, mode: RunMode): Promise<void> {
   if (current) throw new Error("a run is already in progress; stop it first");
   if (inspector.busy || matcher.busy) {
     throw new Error("feature dashboards are being computed; wait for them or cancel them first");
@@ -173,7 +176,7 @@ async function train(runId: string, config: StreamRunConfig, resume: boolean): P
   );
   current = run;
   try {
-    await run.run(resume);
+    await (mode === "evaluate" ? run.evaluateStored() : run.run(mode === "resume"));
   } catch (err) {
     if (err instanceof RunFault) {
       post({
@@ -400,7 +403,12 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       );
       break;
     case "train":
-      train(msg.runId, msg.config, msg.resume === true).catch((err: unknown) =>
+      train(msg.runId, msg.config, msg.resume === true ? "resume" : "start").catch((err: unknown) =>
+        post({ type: "error", runId: msg.runId, message: messageOf(err) }),
+      );
+      break;
+    case "evaluate":
+      train(msg.runId, msg.config, "evaluate").catch((err: unknown) =>
         post({ type: "error", runId: msg.runId, message: messageOf(err) }),
       );
       break;

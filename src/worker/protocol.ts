@@ -47,6 +47,9 @@ export interface StreamRunConfig {
   liveEvalEvery: number;
 }
 
+/** Held-out windows the ce_loss_score measured while training reads (the final eval reads more). */
+export const LIVE_EVAL_WINDOWS = 2;
+
 /** Which model the engine runs: the built-in one, or a recognised checkpoint the user loaded. */
 export type ModelSource = { kind: "builtin" } | { kind: "loaded"; loadId: string };
 
@@ -193,6 +196,11 @@ export type ToWorker =
   /** One training step while paused. */
   | { type: "step"; runId: string }
   | { type: "stop"; runId: string }
+  /**
+   * Score a stopped run's saved weights spliced into the model (run-state evaluating,
+   * progress*, eval per dictionary, then evaluated); pause and stop act on it as on a run.
+   */
+  | { type: "evaluate"; runId: string; config: StreamRunConfig }
   | {
       type: "set-hyperparameters";
       runId: string;
@@ -242,6 +250,24 @@ export type FromWorker =
       ce_loss_score: number;
       /** Steps between live evaluations, as chosen. */
       every: number;
+      /** Held-out windows it read (LIVE_EVAL_WINDOWS). */
+      windows: number;
+    }
+  /**
+   * Where the run is, at most PROGRESS_PER_SECOND times a second: every step while training,
+   * every window while evaluating at the end. `etaMs` counts active time only (absent while
+   * it is not known yet).
+   */
+  | {
+      type: "progress";
+      runId: string;
+      stage: "training" | "evaluating";
+      step: number;
+      tokens: number;
+      /** Evaluating: windows read of all (over every dictionary). */
+      windowsDone?: number;
+      windowsTotal?: number;
+      etaMs?: number;
     }
   /**
    * Every dictionary's feature density over the steps since the last one, read on logging
@@ -263,6 +289,8 @@ export type FromWorker =
   | { type: "done"; runId: string; steps: number }
   /** Stopped by the user: the checkpoint and weights so far are saved. */
   | { type: "stopped"; runId: string; steps: number }
+  /** An evaluate request finished (or was stopped: then some dictionaries have no eval). */
+  | { type: "evaluated"; runId: string }
   /**
    * Something went wrong that the user can act on; the run (if any) keeps what was trained
    * up to its last checkpoint. `resumable`: Resume continues it from there.

@@ -5,6 +5,8 @@ import type { ShaderLibrary } from "../engine/gpu/shaderLibrary.ts";
 import type { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
 import { hookName } from "../engine/model/hooks.ts";
 import {
+  DEFAULT_EVAL_SEQUENCES,
+  evaluateDictionary,
   StreamSession,
   type DictionaryPlan,
   type SessionCheckpoint,
@@ -17,15 +19,18 @@ import {
   type ArchitectureOptions,
 } from "../engine/train/architecture.ts";
 import { checkFits } from "../engine/train/dictionaryBuffers.ts";
+import type { EvalControl } from "../engine/eval/splicedEval.ts";
 import { runDb } from "../storage/runDb.ts";
 import { LIVE_DENSE_THRESHOLD, LiveDensity } from "./liveDensity.ts";
-import type {
-  FromWorker,
-  HyperparameterChange,
-  RunPhase,
-  StreamDictionaryConfig,
-  StreamRunConfig,
+import {
+  LIVE_EVAL_WINDOWS,
+  type FromWorker,
+  type HyperparameterChange,
+  type RunPhase,
+  type StreamDictionaryConfig,
+  type StreamRunConfig,
 } from "./protocol.ts";
+import { autoLiveEvalEvery, MIN_LIVE_POINTS, ProgressThrottle, RunEta } from "./runProgress.ts";
 
 /** Tokens per forward pass of the model while streaming (whole sequences): a store batch. */
 export const STREAM_ROWS_PER_FORWARD = 1024;
@@ -42,10 +47,6 @@ export function runContextSize(config: { nCtx: number }): number {
 
 /** Save a checkpoint when this long has passed since the last one (and on pause and stop). */
 const CHECKPOINT_EVERY_MS = 10_000;
-/** Held-out windows for the ce_loss_score measured while training. */
-const LIVE_EVAL_SEQUENCES = 2;
-/** The share of training time the live evaluation may take when its period is automatic. */
-const LIVE_EVAL_SHARE = 0.1;
 
 export interface RunContext {
   device: GPUDevice;
@@ -54,6 +55,13 @@ export interface RunContext {
   corpus: TokenCorpus;
   modelName: string;
   post: (m: FromWorker, transfer?: Transferable[]) => void;
+}
+
+/** Thrown inside an evaluation when the user stops the run: the evaluation ends there. */
+class EvalStopped extends Error {
+  constructor() {
+    super("stopped by the user");
+  }
 }
 
 /** A fault that ends the live run but leaves it resumable from its last checkpoint. */
@@ -151,6 +159,14 @@ export class StreamRun {
   private checkpointStep = -1;
   /** The feature density windows read while training (undefined before it starts). */
   private density: LiveDensity | undefined;
+  private weightsStep = -1;
+  private lastCheckpoint = 0;
+  private activeBefore = 0;
+  private activeFrom: number | undefined;
+  /** activeMs() when the training loop began (after a resume's replay). */
+  private trainStartedAt = 0;
+  private readonly throttle = new ProgressThrottle();
+  private eta: RunEta | undefined;
 
   constructor(
     private readonly ctx: RunContext,
@@ -209,6 +225,7 @@ export class StreamRun {
     const c = this.config;
     if (c.dictionaries.length === 0) throw new Error("choose at least one dictionary to train");
     checkRunFits(device, model, c);
+    this.startClock();
     const contextSize = runContextSize(model.config);
     const seqsPerForward = Math.max(1, Math.floor(STREAM_ROWS_PER_FORWARD / contextSize));
     this.state(0, "filling the activation store…");
@@ -228,17 +245,54 @@ export class StreamRun {
     try {
       if (resume) await this.restore(session);
       await this.train(session);
+      if (!this.stopRequested) await this.finish(session);
       if (this.stopRequested) {
-        await this.saveCheckpoint(session);
-        await this.saveWeights(session);
-        post({ type: "stopped", runId: this.runId, steps: session.batchesServed });
+        const step = session.batchesServed;
+        if (this.checkpointStep !== step) await this.saveCheckpoint(session);
+        if (this.weightsStep !== step) await this.saveWeights(session);
+        post({ type: "stopped", runId: this.runId, steps: step });
         return;
       }
-      await this.finish(session);
       post({ type: "done", runId: this.runId, steps: session.batchesServed });
     } finally {
       session.destroy();
     }
+  }
+
+  /**
+   * Scores the saved weights of a stopped run, each dictionary spliced into the model on the
+   * run's held-out windows (as the end of a run does; the default count when it had none).
+   */
+  async evaluateStored(): Promise<void> {
+    const { device, shaders, model, corpus, post } = this.ctx;
+    const stored = await runDb.weights(this.runId);
+    if (!stored) throw new Error("this run has no saved weights to evaluate");
+    const step = (await runDb.checkpoint(this.runId))?.step ?? 0;
+    const sequences =
+      this.config.evalSequences > 0 ? this.config.evalSequences : DEFAULT_EVAL_SEQUENCES;
+    const total = sequences * stored.dictionaries.length;
+    this.startClock();
+    this.eta = new RunEta(this.config.steps, step, total);
+    this.phase = "evaluating";
+    const message = `evaluating the weights of step ${step} spliced in…`;
+    this.state(step, message);
+    const control = this.evalControl(undefined, step, total, message);
+    try {
+      for (const [i, d] of stored.dictionaries.entries()) {
+        const metrics = await evaluateDictionary(device, shaders, model, corpus, d.spec, d.params, {
+          sequences,
+          contextSize: d.spec.contextSize ?? runContextSize(model.config),
+          prependBos: d.spec.prependBos ?? false,
+          // The run's own spec says true (GPT-2's <|endoftext|>), as its session evaluates.
+          excludeSpecialTokens: d.spec.excludeSpecialTokens !== false,
+          control: { ...control, between: (done) => control.between(i * sequences + done) },
+        });
+        post({ type: "eval", runId: this.runId, dictionary: d.id, metrics });
+      }
+    } catch (err) {
+      if (!(err instanceof EvalStopped)) throw err;
+    }
+    post({ type: "evaluated", runId: this.runId });
   }
 
   private async restore(session: StreamSession): Promise<void> {
@@ -261,6 +315,102 @@ export class StreamRun {
     }
   }
 
+  /** Time the run has been worked on in this session: wall time less the time paused. */
+  private activeMs(): number {
+    return (
+      this.activeBefore + (this.activeFrom !== undefined ? performance.now() - this.activeFrom : 0)
+    );
+  }
+
+  private startClock(): void {
+    this.activeFrom ??= performance.now();
+  }
+
+  private stopClock(): void {
+    this.activeBefore = this.activeMs();
+    this.activeFrom = undefined;
+  }
+
+  /**
+   * While a pause is asked for (and no Step), says so at once, saves a checkpoint and waits;
+   * the phase and message before it come back on Resume. False when it did not wait.
+   */
+  private async holdWhilePaused(
+    session: StreamSession | undefined,
+    step: number,
+    message?: string,
+  ): Promise<boolean> {
+    if (!this.pauseRequested || this.stepsRequested > 0 || this.stopRequested) return false;
+    if (this.deviceLost) return false;
+    const before = this.phase;
+    if (this.phase !== "paused") {
+      this.phase = "paused";
+      this.state(step);
+    }
+    if (session && this.checkpointStep !== session.batchesServed) {
+      await this.saveCheckpoint(session);
+      this.lastCheckpoint = performance.now();
+    }
+    if (!this.pauseRequested || this.stepsRequested > 0 || this.stopRequested) return true;
+    this.stopClock();
+    await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = undefined;
+    this.startClock();
+    if (!this.pauseRequested && before !== "paused") {
+      this.phase = before;
+      this.state(step, message);
+    }
+    return true;
+  }
+
+  /**
+   * What an evaluation hears between forward passes: a stop ends it (EvalStopped), a pause
+   * holds it, a lost device fails it; with `total` windows it reports its progress.
+   */
+  private evalControl(
+    session: StreamSession | undefined,
+    step: number,
+    total: number,
+    message: string,
+  ): EvalControl & { between: (done: number) => Promise<void> } {
+    const startedAt = this.activeMs();
+    return {
+      perPass: true,
+      between: async (done) => {
+        for (;;) {
+          if (this.stopRequested) throw new EvalStopped();
+          if (this.deviceLost) throw new Error("the GPU device was lost");
+          if (!(await this.holdWhilePaused(session, step, message))) break;
+        }
+        if (total === 0) return;
+        if (!this.throttle.due(performance.now(), done === 0 || done >= total)) return;
+        this.ctx.post({
+          type: "progress",
+          runId: this.runId,
+          stage: "evaluating",
+          step,
+          tokens: step * this.config.batchSize,
+          windowsDone: done,
+          windowsTotal: total,
+          etaMs: this.eta?.evaluating(done, this.activeMs() - startedAt),
+        });
+      },
+    };
+  }
+
+  /** The step and the ETA, at most PROGRESS_PER_SECOND times a second unless forced. */
+  private progress(step: number, force = false): void {
+    if (!this.throttle.due(performance.now(), force)) return;
+    this.ctx.post({
+      type: "progress",
+      runId: this.runId,
+      stage: "training",
+      step,
+      tokens: step * this.config.batchSize,
+      etaMs: this.eta?.training(step, this.activeMs() - this.trainStartedAt),
+    });
+  }
+
   private async train(session: StreamSession): Promise<void> {
     const { post } = this.ctx;
     const c = this.config;
@@ -268,11 +418,20 @@ export class StreamRun {
     let since = started;
     let stepsSince = 0;
     let trainingMs = 0;
-    let lastCheckpoint = performance.now();
-    let liveEvery = c.liveEvalEvery;
-    let nextLiveEval = liveEvery > 0 ? liveEvery : c.logEvery;
+    this.lastCheckpoint = performance.now();
     const generatedAtStart = session.store.tokensGenerated;
     const resumedAt = session.batchesServed;
+    const windows = LIVE_EVAL_WINDOWS * c.dictionaries.length;
+    this.eta = new RunEta(c.steps, resumedAt, c.evalSequences * c.dictionaries.length);
+    this.trainStartedAt = this.activeMs();
+    // A fixed period keeps its multiples; the automatic one measures early, then spreads the
+    // points so that they cost about a tenth of the time and number at least MIN_LIVE_POINTS.
+    const fixed = c.liveEvalEvery > 0 ? c.liveEvalEvery : undefined;
+    let liveEvery = fixed ?? 0;
+    let evalMs: number | undefined;
+    let nextLiveEval = fixed
+      ? (Math.floor(resumedAt / fixed) + 1) * fixed
+      : resumedAt + Math.min(c.logEvery, Math.max(1, Math.floor(c.steps / (MIN_LIVE_POINTS + 1))));
     this.density = new LiveDensity(c.batchSize, c.logEvery, resumedAt);
     this.phase = "running";
     this.state(session.batchesServed);
@@ -280,17 +439,7 @@ export class StreamRun {
     await this.saveCheckpoint(session);
     while (!session.finished && !this.stopRequested) {
       if (this.deviceLost) throw new Error("the GPU device was lost");
-      if (this.pauseRequested && this.stepsRequested === 0) {
-        if (this.phase !== "paused") {
-          this.phase = "paused";
-          this.state(session.batchesServed);
-        }
-        if (this.checkpointStep !== session.batchesServed) {
-          await this.saveCheckpoint(session);
-          lastCheckpoint = performance.now();
-        }
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
+      if (await this.holdWhilePaused(session, session.batchesServed)) {
         since = performance.now();
         stepsSince = 0;
         continue;
@@ -358,12 +507,17 @@ export class StreamRun {
       } else {
         trainingMs += performance.now() - t0;
       }
+      this.progress(step, session.finished);
       if (step >= nextLiveEval && !session.finished) {
-        const results = await this.liveEval(session);
-        if (c.liveEvalEvery <= 0) {
-          // Chosen so that evaluating costs about a tenth of the training time.
+        const results = await this.liveEval(session, step);
+        if (!results) break; // stopped during it
+        if (evalMs === undefined) {
+          evalMs = results.ms;
+          this.eta.evalCost(windows, results.ms);
+        }
+        if (!fixed) {
           const stepMs = trainingMs / Math.max(1, step - resumedAt);
-          liveEvery = Math.max(c.logEvery, Math.ceil(results.ms / (LIVE_EVAL_SHARE * stepMs)));
+          liveEvery = autoLiveEvalEvery({ evalMs, stepMs, totalSteps: c.steps });
         }
         for (const [dictionary, ce] of results.scores) {
           post({
@@ -374,14 +528,16 @@ export class StreamRun {
             tokens,
             ce_loss_score: ce,
             every: liveEvery,
+            windows: LIVE_EVAL_WINDOWS,
           });
         }
         nextLiveEval = step + liveEvery;
       }
-      if (this.phase === "paused") this.state(step);
-      if (performance.now() - lastCheckpoint > CHECKPOINT_EVERY_MS) {
+      // Stepping while paused: the page hears the new step (the phase may change in an await).
+      if ((this.phase as RunPhase) === "paused") this.state(step);
+      if (performance.now() - this.lastCheckpoint > CHECKPOINT_EVERY_MS) {
         await this.saveCheckpoint(session);
-        lastCheckpoint = performance.now();
+        this.lastCheckpoint = performance.now();
       }
     }
   }
@@ -422,22 +578,39 @@ export class StreamRun {
     gpu.setParams(p);
   }
 
-  /** ce_loss_score of every dictionary on a few held-out windows, and what it cost. */
+  /**
+   * ce_loss_score of every dictionary on a few held-out windows, and what it cost in active
+   * time; undefined when the run was stopped during it. A pause holds it between passes.
+   */
   private async liveEval(
     session: StreamSession,
-  ): Promise<{ scores: [string, number][]; ms: number }> {
-    const t0 = performance.now();
-    const evaluated = await session.evaluateTraining(
-      this.ctx.device,
-      this.ctx.shaders,
-      this.ctx.corpus,
-      { sequences: LIVE_EVAL_SEQUENCES, excludeSpecialTokens: true },
-    );
-    const scores = evaluated.map(({ id, metrics }): [string, number] => [
-      id,
-      metrics.ce_loss_score,
-    ]);
-    return { scores, ms: performance.now() - t0 };
+    step: number,
+  ): Promise<{ scores: [string, number][]; ms: number } | undefined> {
+    const t0 = this.activeMs();
+    const message = `measuring ce_loss_score on ${LIVE_EVAL_WINDOWS} held-out windows…`;
+    if (this.phase === "running") this.state(step, message);
+    try {
+      const evaluated = await session.evaluateTraining(
+        this.ctx.device,
+        this.ctx.shaders,
+        this.ctx.corpus,
+        {
+          sequences: LIVE_EVAL_WINDOWS,
+          excludeSpecialTokens: true,
+          control: this.evalControl(session, step, 0, message),
+        },
+      );
+      const scores = evaluated.map(({ id, metrics }): [string, number] => [
+        id,
+        metrics.ce_loss_score,
+      ]);
+      return { scores, ms: this.activeMs() - t0 };
+    } catch (err) {
+      if (err instanceof EvalStopped) return undefined;
+      throw err;
+    } finally {
+      if (this.phase === "running") this.state(step);
+    }
   }
 
   private async saveCheckpoint(session: StreamSession): Promise<void> {
@@ -464,22 +637,34 @@ export class StreamRun {
         this.density?.merged(d.id, last, session.batchesServed) ?? Float32Array.from(last);
       dictionaries.push({ ...d, sparsity });
     }
-    await runDb.putWeights({ runId: this.runId, dictionaries });
+    await runDb.putWeights({ runId: this.runId, step: session.batchesServed, dictionaries });
+    this.weightsStep = session.batchesServed;
   }
 
   private async finish(session: StreamSession): Promise<void> {
     const c = this.config;
+    const step = session.batchesServed;
     this.phase = "evaluating";
-    this.state(session.batchesServed, "evaluating with the dictionaries spliced in…");
+    const message = "evaluating with the dictionaries spliced in…";
+    this.state(step, message);
     await this.saveCheckpoint(session);
     await this.saveWeights(session);
     if (c.evalSequences <= 0) return;
-    for (const { id, metrics } of await session.evaluate(
-      this.ctx.device,
-      this.ctx.shaders,
-      this.ctx.corpus,
-      c.evalSequences,
-    )) {
+    const total = c.evalSequences * session.dictionaries.length;
+    let evaluated;
+    try {
+      evaluated = await session.evaluate(
+        this.ctx.device,
+        this.ctx.shaders,
+        this.ctx.corpus,
+        c.evalSequences,
+        this.evalControl(session, step, total, message),
+      );
+    } catch (err) {
+      if (err instanceof EvalStopped) return;
+      throw err;
+    }
+    for (const { id, metrics } of evaluated) {
       this.ctx.post({ type: "eval", runId: this.runId, dictionary: id, metrics });
     }
   }

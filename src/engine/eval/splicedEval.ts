@@ -48,6 +48,17 @@ export interface SpliceSpec {
   activeCounts?: GPUBuffer;
 }
 
+/**
+ * Lets a caller follow and interrupt a long evaluation: `between` runs while the GPU is idle,
+ * before each chunk of windows and after each forward pass (`perPass`) or chunk, with the
+ * windows finished so far. It may wait (a pause) or throw (a stop); the buffers are freed then.
+ */
+export interface EvalControl {
+  between(windowsDone: number): Promise<void> | void;
+  /** Wait for each of the three forward passes on its own: finer stops, a few more round trips. */
+  perPass?: boolean;
+}
+
 /** Logits buffers of about this many bytes each, three at a time. */
 const LOGITS_CHUNK_BYTES = 64 * 2 ** 20;
 
@@ -97,6 +108,7 @@ export async function evaluateSpliced(
   sequences: number,
   splice: SpliceSpec,
   excludeTokens: readonly number[] = [],
+  control?: EvalControl,
 ): Promise<SplicedMetrics> {
   const T = source.seqLen;
   const VP = model.vocabPadded;
@@ -145,6 +157,7 @@ export async function evaluateSpliced(
     positions: 0,
   };
   try {
+    await control?.between(0);
     for (let done = 0; done < sequences; done += chunk) {
       const n = Math.min(chunk, sequences - done);
       const tokens = source.next(n);
@@ -153,14 +166,25 @@ export async function evaluateSpliced(
       model.setTokens(tokens);
       device.queue.writeBuffer(targets, 0, t);
       device.queue.writeBuffer(run, 0, new Uint32Array([n * T, T, n, 0]));
-      const encoder = device.createCommandEncoder({ label: "spliced eval" });
+      let encoder = device.createCommandEncoder({ label: "spliced eval" });
       const forward = { nSeq: n, seqLen: T };
+      // With perPass, each forward pass is submitted and waited for alone, so that a pause or
+      // a stop is heard after one pass rather than three.
+      const passDone = async () => {
+        if (!control?.perPass) return;
+        device.queue.submit([encoder.finish()]);
+        await device.queue.onSubmittedWorkDone();
+        await control.between(done);
+        encoder = device.createCommandEncoder({ label: "spliced eval" });
+      };
       model.encodeForward(encoder, { ...forward, logits: clean });
+      await passDone();
       model.encodeForward(encoder, {
         ...forward,
         logits: spliced,
         handlers: splice.handlers(replacedRows(tokens, exclude)),
       });
+      await passDone();
       model.encodeForward(encoder, {
         ...forward,
         logits: zero,
@@ -197,6 +221,7 @@ export async function evaluateSpliced(
         sums.zero += b[r * 5 + 3] as number;
         sums.targets++;
       }
+      await control?.between(done + n);
     }
   } finally {
     for (const b of [...logits, run, targets, outSpliced, outZero, staging]) b.destroy();

@@ -5,7 +5,12 @@ import type {
   NormalizeActivations,
 } from "../dictionary/spec.ts";
 import { GpuDictionaryApply } from "../eval/gpuDictionaryApply.ts";
-import { evaluateSpliced, type EvalWindows, type SplicedMetrics } from "../eval/splicedEval.ts";
+import {
+  evaluateSpliced,
+  type EvalControl,
+  type EvalWindows,
+  type SplicedMetrics,
+} from "../eval/splicedEval.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { GpuGpt2 } from "../model/gpuGpt2.ts";
 import { parseHookName, transcoderSites } from "../model/hooks.ts";
@@ -283,15 +288,20 @@ export class StreamSession {
     return out;
   }
 
-  /** Spliced-in metrics of every saved dictionary on held-out windows spread over the slice. */
+  /**
+   * Spliced-in metrics of every saved dictionary on held-out windows spread over the slice;
+   * `control` hears the windows done over all dictionaries (sequences · dictionaries).
+   */
   async evaluate(
     device: GPUDevice,
     shaders: ShaderLibrary,
     corpus: TokenCorpus,
     sequences: number,
+    control?: EvalControl,
   ): Promise<{ id: string; metrics: DictionaryEvaluation }[]> {
     const excludeSpecialTokens = this.options.excludeSpecialTokens;
-    return this.evaluateEach(device, shaders, corpus, { sequences, excludeSpecialTokens }, false);
+    const options = { sequences, excludeSpecialTokens, ...(control ? { control } : {}) };
+    return this.evaluateEach(device, shaders, corpus, options, false);
   }
 
   /**
@@ -304,7 +314,7 @@ export class StreamSession {
     device: GPUDevice,
     shaders: ShaderLibrary,
     corpus: TokenCorpus,
-    options: Pick<EvaluationOptions, "sequences" | "excludeSpecialTokens" | "l0">,
+    options: Pick<EvaluationOptions, "sequences" | "excludeSpecialTokens" | "l0" | "control">,
   ): Promise<{ id: string; metrics: DictionaryEvaluation }[]> {
     return this.evaluateEach(device, shaders, corpus, options, true);
   }
@@ -313,7 +323,7 @@ export class StreamSession {
     device: GPUDevice,
     shaders: ShaderLibrary,
     corpus: TokenCorpus,
-    options: Pick<EvaluationOptions, "sequences" | "excludeSpecialTokens" | "l0">,
+    options: Pick<EvaluationOptions, "sequences" | "excludeSpecialTokens" | "l0" | "control">,
     training: boolean,
   ): Promise<{ id: string; metrics: DictionaryEvaluation }[]> {
     const out = [];
@@ -321,6 +331,8 @@ export class StreamSession {
     for (const [i, d] of exported.entries()) {
       const a = this.dictionaries[i]!.trainer.gpu.architecture;
       const batchTopK = training && a.architecture === "batchtopk" ? a.k : undefined;
+      const control = options.control;
+      const offset = i * options.sequences;
       const metrics = await evaluateDictionary(
         device,
         shaders,
@@ -333,6 +345,10 @@ export class StreamSession {
           contextSize: this.options.contextSize,
           prependBos: this.options.prependBos,
           batchTopK,
+          control: control && {
+            ...control,
+            between: (done: number) => control.between(offset + done),
+          },
         },
       );
       out.push({ id: d.id, metrics });
@@ -360,6 +376,8 @@ export interface EvaluationOptions {
   batchTopK?: number;
   /** Also report l0, the mean non-zero latents per replaced position. */
   l0?: boolean;
+  /** Hears the windows done, and may pause or stop the evaluation between forward passes. */
+  control?: EvalControl;
 }
 
 /**
@@ -417,6 +435,7 @@ export async function evaluateDictionary(
         activeCounts: apply.activeCounts,
       },
       excludeTokens,
+      options.control,
     );
     return {
       ...metrics,

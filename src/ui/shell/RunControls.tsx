@@ -2,7 +2,11 @@ import { useEngineStore } from "../state/engineStore.ts";
 import { useConfigStore } from "../state/configStore.ts";
 import { useCurrentRun, useRunsStore } from "../state/runsStore.ts";
 
-/** Train, Pause/Resume, Step, Stop and Reset, as TensorFlow Playground has them. */
+/**
+ * Train, Pause/Resume, Step, Stop and Reset, as TensorFlow Playground has them. A click says
+ * so at once ("Pausing…", "Stopping…") until the worker has done it. A stopped run can be
+ * resumed from its checkpoint, or evaluated as it is.
+ */
 export function RunControls() {
   const live = useRunsStore((s) => s.live);
   const run = useCurrentRun();
@@ -11,14 +15,26 @@ export function RunControls() {
   const actions = useRunsStore.getState();
 
   const attached = live?.attached === true;
-  const running = attached && (live.phase === "running" || live.phase === "preparing");
+  const pending = attached ? live.pending : undefined;
+  const working =
+    attached &&
+    (live.phase === "running" || live.phase === "preparing" || live.phase === "evaluating");
   const paused = attached && live.phase === "paused";
+  const stopped = !attached && run?.status === "stopped";
   const resumable =
-    !attached && run?.status === "interrupted" && run.checkpointStep !== undefined && modelReady;
+    !attached &&
+    (run?.status === "interrupted" || stopped) &&
+    run?.checkpointStep !== undefined &&
+    modelReady;
   const canTrain = modelReady && !attached && config.dictionaries.length > 0;
 
   return (
-    <div className="controls" data-testid="run-controls" data-phase={live?.phase ?? "idle"}>
+    <div
+      className="controls"
+      data-testid="run-controls"
+      data-phase={live?.phase ?? "idle"}
+      data-pending={pending ?? ""}
+    >
       <button
         type="button"
         className="primary"
@@ -27,24 +43,49 @@ export function RunControls() {
       >
         Train
       </button>
-      {paused || resumable ? (
+      {(paused && pending !== "stop") || resumable ? (
         <button
           type="button"
+          title={resumable ? `Continue from step ${run?.checkpointStep}` : undefined}
           onClick={() => (live && attached ? actions.resume() : run && actions.resumeRun(run.id))}
         >
           Resume
         </button>
       ) : (
-        <button type="button" disabled={!running} onClick={() => actions.pause()}>
-          Pause
+        <button
+          type="button"
+          disabled={!working || pending !== undefined}
+          aria-busy={pending === "pause"}
+          onClick={() => actions.pause()}
+        >
+          {pending === "pause" ? "Pausing…" : "Pause"}
         </button>
       )}
-      <button type="button" disabled={!paused} onClick={() => actions.step()}>
+      <button
+        type="button"
+        disabled={!paused || pending !== undefined}
+        onClick={() => actions.step()}
+      >
         Step
       </button>
-      <button type="button" disabled={!attached} onClick={() => actions.stop()}>
-        Stop
+      <button
+        type="button"
+        disabled={!attached || pending === "stop"}
+        aria-busy={pending === "stop"}
+        onClick={() => actions.stop()}
+      >
+        {pending === "stop" ? "Stopping…" : "Stop"}
       </button>
+      {stopped && run && (
+        <button
+          type="button"
+          disabled={!modelReady}
+          title={`Score the weights of step ${run.step} spliced into the model`}
+          onClick={() => actions.evaluate(run.id)}
+        >
+          Evaluate
+        </button>
+      )}
       <button type="button" disabled={!run} onClick={() => actions.reset()}>
         Reset
       </button>

@@ -5,6 +5,7 @@ import { seedsOf, type RunRecord } from "../../storage/runRecord.ts";
 import type { FromWorker, RunPhase, StreamRunConfig } from "../../worker/protocol.ts";
 import { sendToEngine } from "../engine.ts";
 import { configDiffLabel } from "../runs/configDiff.ts";
+import { elapsedMs, setActive, startClock, withEta, type RunClock } from "../shell/runClock.ts";
 
 export interface RunFaultInfo {
   kind: string;
@@ -20,9 +21,17 @@ interface LiveRun {
   attached: boolean;
   phase: RunPhase | "idle";
   message?: string;
-  startedAt: number;
-  /** Elapsed training time before this session of the run. */
-  elapsedBefore: number;
+  /** Active time over every session of the run, and the worker's last ETA (runClock.ts). */
+  clock: RunClock;
+  /** Asked of the worker and not done yet: the controls say so at once ("Pausing…"). */
+  pending?: "pause" | "stop";
+  /** Scoring a stopped run's saved weights (Evaluate), not training it. */
+  evaluateOnly?: boolean;
+  /** The step and tokens of the worker's last progress report. */
+  step?: number;
+  tokens?: number;
+  /** The evaluation at the end: windows read of all. */
+  windows?: { done: number; total: number };
   tokensPerSecond?: number;
   streamTokensPerSecond?: number;
   /** Steps between live ce_loss_score measurements. */
@@ -52,7 +61,10 @@ interface RunsState {
   reset: () => void;
   /** While paused (or interrupted): lr, L1, and JumpReLU's L0 coefficient. */
   setHyperparameters: (dictionary: string, change: PausedChange) => void;
+  /** Continues an interrupted or stopped run from its checkpoint. */
   resumeRun: (id: string) => void;
+  /** Scores a stopped run's saved weights spliced into the model (its Results). */
+  evaluate: (id: string) => void;
   toggleVisible: (id: string) => void;
   /** A run's name (a blank one is ignored) and notes, kept with it. */
   rename: (id: string, name: string) => void;
@@ -68,6 +80,11 @@ interface RunsState {
 const SAVE_EVERY_MS = 2000;
 const pendingSave = new Map<string, ReturnType<typeof setTimeout>>();
 const CHART_UPDATE_MS = 500;
+/** Progress reports come up to 4 a second; the run record (and the charts) take one every 2 s. */
+let progressPatchedAt = -Infinity;
+/** Phases in which the run's clock runs. */
+const activePhase = (phase: LiveRun["phase"]) =>
+  phase === "running" || phase === "preparing" || phase === "evaluating";
 const queued: FromWorker[] = [];
 let flushTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -102,8 +119,7 @@ export const useRunsStore = create<RunsState>((set, get) => {
     const live = get().live;
     return live ? get().runs.find((r) => r.id === live.runId) : undefined;
   };
-  const elapsed = (live: LiveRun) =>
-    live.elapsedBefore + (live.phase === "running" ? performance.now() - live.startedAt : 0);
+  const elapsed = (live: LiveRun) => elapsedMs(live.clock, performance.now());
   const send = (type: "pause" | "resume" | "step" | "stop") => {
     const live = get().live;
     if (live?.attached) sendToEngine({ type, runId: live.runId });
@@ -115,8 +131,7 @@ export const useRunsStore = create<RunsState>((set, get) => {
         runId: run.id,
         attached: true,
         phase: "preparing",
-        startedAt: performance.now(),
-        elapsedBefore: run.elapsedMs,
+        clock: startClock(run.elapsedMs, performance.now(), true),
       },
     });
     patchRun(run.id, () => ({ status: "running", message: undefined }), true);
@@ -127,7 +142,8 @@ export const useRunsStore = create<RunsState>((set, get) => {
     if (!live) return;
     const ms = elapsed(live);
     patchRun(live.runId, () => ({ status, message, elapsedMs: ms }), true);
-    set({ live: { ...live, attached: false, phase: "idle", elapsedBefore: ms } });
+    const clock = { before: ms };
+    set({ live: { ...live, attached: false, phase: "idle", clock, pending: undefined } });
   };
 
   return {
@@ -172,19 +188,28 @@ export const useRunsStore = create<RunsState>((set, get) => {
       set({ runs: [...runs, run] });
       attach(run, false);
     },
-    pause: () => send("pause"),
+    pause() {
+      const live = get().live;
+      if (!live?.attached || !activePhase(live.phase) || live.pending) return;
+      set({ live: { ...live, pending: "pause" } });
+      send("pause");
+    },
     resume() {
       const live = get().live;
       const run = current();
       if (!live || !run) return;
-      if (live.attached) send("resume");
-      else attach(run, true);
+      if (live.attached) {
+        if (live.pending === "pause") set({ live: { ...live, pending: undefined } });
+        send("resume");
+      } else attach(run, true);
     },
     step: () => send("step"),
     stop() {
       const live = get().live;
-      if (live?.attached) send("stop");
-      else if (live) {
+      if (live?.attached) {
+        set({ live: { ...live, pending: "stop" } });
+        send("stop");
+      } else if (live) {
         patchRun(live.runId, () => ({ status: "stopped" }), true);
         set({ live: undefined });
       }
@@ -224,6 +249,21 @@ export const useRunsStore = create<RunsState>((set, get) => {
       if (run.checkpointStep === undefined) return;
       attach(run, true);
     },
+    evaluate(id) {
+      const run = get().runs.find((r) => r.id === id);
+      if (!run || get().live?.attached || run.status !== "stopped") return;
+      set({
+        fault: undefined,
+        live: {
+          runId: id,
+          attached: true,
+          phase: "preparing",
+          clock: startClock(run.elapsedMs, performance.now(), true),
+          evaluateOnly: true,
+        },
+      });
+      sendToEngine({ type: "evaluate", runId: id, config: run.config });
+    },
     toggleVisible: (id) => patchRun(id, (r) => ({ visible: !r.visible }), true),
     rename: (id, name) => {
       if (name.trim() !== "") patchRun(id, () => ({ name: name.trim() }), true);
@@ -241,6 +281,11 @@ export const useRunsStore = create<RunsState>((set, get) => {
       if (get().live?.attached) detach("interrupted", `The engine stopped: ${message}`);
     },
     receive(m) {
+      // Progress moves the bar only; it neither waits for nor flushes the curves.
+      if (m.type === "progress") {
+        get().apply(m);
+        return;
+      }
       // Curves arrive many times a second; the page redraws them at most twice a second.
       if (m.type === "metrics" || m.type === "live-eval") {
         queued.push(m);
@@ -267,16 +312,50 @@ export const useRunsStore = create<RunsState>((set, get) => {
       const id = live.runId;
       switch (m.type) {
         case "run-state": {
-          const wasRunning = live.phase === "running";
           const now = performance.now();
-          const elapsedBefore = wasRunning
-            ? live.elapsedBefore + now - live.startedAt
-            : live.elapsedBefore;
+          const clock = setActive(live.clock, activePhase(m.phase), now);
+          const pending =
+            m.phase === "paused" && live.pending === "pause" ? undefined : live.pending;
+          const windows = m.phase === "evaluating" ? live.windows : undefined;
           set({
-            live: { ...live, phase: m.phase, message: m.message, startedAt: now, elapsedBefore },
+            live: {
+              ...live,
+              phase: m.phase,
+              message: m.message,
+              clock,
+              pending,
+              step: m.step,
+              windows,
+            },
           });
+          // Evaluating a stopped run leaves it stopped.
           const status = m.phase === "paused" ? "paused" : "running";
-          patchRun(id, () => ({ status, step: m.step, elapsedMs: elapsedBefore }), true);
+          const elapsed = elapsedMs(clock, now);
+          patchRun(
+            id,
+            (r) => ({
+              status: live.evaluateOnly ? r.status : status,
+              step: m.step,
+              elapsedMs: elapsed,
+            }),
+            true,
+          );
+          break;
+        }
+        case "progress": {
+          const now = performance.now();
+          const clock = withEta(live.clock, m.etaMs, now);
+          const windows =
+            m.windowsTotal !== undefined
+              ? { done: m.windowsDone ?? 0, total: m.windowsTotal }
+              : undefined;
+          set({ live: { ...live, clock, step: m.step, tokens: m.tokens, windows } });
+          // The record keeps the step and the elapsed time (a reload resumes with them).
+          if (now - progressPatchedAt > SAVE_EVERY_MS) {
+            progressPatchedAt = now;
+            const elapsed = elapsedMs(clock, now);
+            patchRun(id, () => ({ step: m.step, tokens: m.tokens, elapsedMs: elapsed }));
+          }
           break;
         }
         case "metrics": {
@@ -323,15 +402,27 @@ export const useRunsStore = create<RunsState>((set, get) => {
           set({ live: undefined });
           break;
         case "stopped":
+          patchRun(id, () => ({ step: m.steps }));
           detach("stopped");
           set({ live: undefined });
           break;
+        case "evaluated": {
+          const run = current();
+          detach(run?.status ?? "stopped", run?.message);
+          set({ live: undefined });
+          break;
+        }
         case "fault":
           set({ fault: m });
           detach("interrupted", m.message);
           break;
         case "error":
-          detach("failed", m.message);
+          // A failed evaluation of a stopped run leaves it stopped, saying why.
+          if (live.evaluateOnly) {
+            set({ fault: { kind: "evaluate", message: `Evaluation failed: ${m.message}` } });
+            detach("stopped");
+            set({ live: undefined });
+          } else detach("failed", m.message);
           break;
       }
     },

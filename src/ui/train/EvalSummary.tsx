@@ -1,5 +1,6 @@
 import { ARCHITECTURE_DEFAULTS } from "../../engine/reference/architectureSpec.ts";
 import { last } from "../../storage/runRecord.ts";
+import { LIVE_EVAL_WINDOWS } from "../../worker/protocol.ts";
 import { metric } from "../format.ts";
 import { useCurrentRun, useRunsStore } from "../state/runsStore.ts";
 import { KIND_COLORS, KIND_LABELS } from "./seriesColors.ts";
@@ -14,7 +15,10 @@ export function EvalSummary() {
       <div className="chart-title">
         {run ? `Run: ${run.label}` : "Results"}
         {live?.runId === run?.id && live?.liveEvery !== undefined && (
-          <span className="muted"> · CE score every {live.liveEvery} steps</span>
+          <span className="muted">
+            {" "}
+            · CE score every {live.liveEvery} steps on {LIVE_EVAL_WINDOWS} windows
+          </span>
         )}
       </div>
       {run ? (

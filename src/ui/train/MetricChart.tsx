@@ -14,6 +14,18 @@ export interface Series {
   term?: string;
   line?: LineStyle;
   points: { tokens: number; value: number }[];
+  /**
+   * The run's final measurement (the evaluation at the end, on more windows than the live
+   * points): the last point, in the series' colour with its own marker (a diamond).
+   */
+  final?: { tokens: number; value: number };
+}
+
+type ChartPoint = { tokens: number; value: number; final?: boolean };
+
+/** A series' points, its final one last and flagged. */
+function pointsOf(s: Series): ChartPoint[] {
+  return s.final ? [...s.points, { ...s.final, final: true }] : s.points;
 }
 
 const DASHES: Record<LineStyle, number[]> = { solid: [], dashed: [5, 3], dotted: [1.5, 2.5] };
@@ -58,24 +70,24 @@ export const MetricChart = memo(function MetricChart(props: {
   }, []);
 
   const y = yScale(
-    series.flatMap((s) => s.points.map((p) => p.value)),
+    series.flatMap((s) => pointsOf(s).map((p) => p.value)),
     log,
   );
 
   const terms = series.some((s) => s.term !== undefined);
-  const latestParts = latestText(series.filter((s) => s.age === 0 && s.points.length > 0));
+  const latestParts = latestText(series.filter((s) => s.age === 0 && pointsOf(s).length > 0));
   const latest = latestParts.join(terms ? " · " : ", ");
   const hovered =
     hover === undefined
       ? []
       : series
           .filter((s) => s.age === 0)
-          .map((s) => ({ s, p: nearest(s.points, hover) }))
+          .map((s) => ({ s, p: nearest(pointsOf(s), hover) }))
           .filter((x) => x.p !== undefined);
   // The line marks the point the tooltip reads (a sparse curve, like the CE evaluations, snaps to
   // its nearest point rather than showing a line where it has no value).
   const marked = hovered.length > 0 ? hovered[0]!.p!.tokens : hover;
-  const empty = !series.some((s) => s.points.length > 0);
+  const empty = !series.some((s) => pointsOf(s).length > 0);
   useEffect(() => {
     const c = canvas.current;
     if (!c || size.w === 0) return;
@@ -114,6 +126,7 @@ export const MetricChart = memo(function MetricChart(props: {
             {hovered.map(({ s, p }) => (
               <div key={s.key} style={{ color: KIND_COLORS[s.kind] }}>
                 {seriesName(s)} {metric(p!.value)}
+                {p!.final ? " (final)" : ""}
               </div>
             ))}
           </div>
@@ -125,7 +138,8 @@ export const MetricChart = memo(function MetricChart(props: {
 
 /** ["SAE 0.37", "Transcoder 0.36"]; with terms, one part per kind: "SAE MSE 46.7 AuxK 0". */
 function latestText(newest: Series[]): string[] {
-  const value = (s: Series) => metric(s.points[s.points.length - 1]!.value);
+  const value = (s: Series) =>
+    s.final ? `${metric(s.final.value)} (final)` : metric(s.points[s.points.length - 1]!.value);
   if (!newest.some((s) => s.term)) return newest.map((s) => `${seriesName(s)} ${value(s)}`);
   const kinds = [...new Set(newest.map((s) => s.kind))];
   return kinds.map((kind) => {
@@ -134,8 +148,8 @@ function latestText(newest: Series[]): string[] {
   });
 }
 
-function nearest(points: Series["points"], tokens: number) {
-  let best: Series["points"][number] | undefined;
+function nearest(points: ChartPoint[], tokens: number) {
+  let best: ChartPoint | undefined;
   for (const p of points) {
     if (!best || Math.abs(p.tokens - tokens) < Math.abs(best.tokens - tokens)) best = p;
   }
@@ -204,7 +218,7 @@ function draw(
   // Older runs first, so the newest is drawn on top.
   for (const s of [...series].sort((a, b) => b.age - a.age)) {
     const pts = s.points.filter((p) => Number.isFinite(p.value) && (!y.log || p.value > 0));
-    if (pts.length === 0) continue;
+    if (pts.length === 0 && !s.final) continue;
     g.strokeStyle = KIND_COLORS[s.kind] ?? "#888";
     g.fillStyle = g.strokeStyle;
     g.globalAlpha = runOpacity(s.age);
@@ -218,6 +232,28 @@ function draw(
     if (pts.length === 1) {
       g.beginPath();
       g.arc(px(pts[0]!.tokens), py(pts[0]!.value), 3, 0, 2 * Math.PI);
+      g.fill();
+    }
+    const f = s.final;
+    if (f && Number.isFinite(f.value) && (!y.log || f.value > 0)) {
+      const [fx, fy] = [px(f.tokens), py(f.value)];
+      const lastLive = pts[pts.length - 1];
+      if (lastLive && lastLive.tokens <= f.tokens) {
+        g.setLineDash([2, 3]);
+        g.lineWidth = 1;
+        g.beginPath();
+        g.moveTo(px(lastLive.tokens), py(lastLive.value));
+        g.lineTo(fx, fy);
+        g.stroke();
+        g.setLineDash([]);
+      }
+      // A diamond: the final evaluation, not one more live point.
+      g.beginPath();
+      g.moveTo(fx, fy - 5);
+      g.lineTo(fx + 5, fy);
+      g.lineTo(fx, fy + 5);
+      g.lineTo(fx - 5, fy);
+      g.closePath();
       g.fill();
     }
   }

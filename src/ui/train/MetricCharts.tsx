@@ -3,6 +3,7 @@ import type { MetricPoint, RunRecord } from "../../storage/runRecord.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { describeArchitecture } from "../state/defaults.ts";
 import { ARCHITECTURE_DEFAULTS } from "../../engine/reference/architectureSpec.ts";
+import { LIVE_EVAL_WINDOWS } from "../../worker/protocol.ts";
 import { tokensAxisEnd } from "./chartScales.ts";
 import { lossTermsOf } from "./lossTerms.ts";
 import { MetricChart, type Series } from "./MetricChart.tsx";
@@ -48,6 +49,41 @@ function lossSeries(runs: RunRecord[]): Series[] {
   );
 }
 
+/**
+ * Each dictionary's ce_loss_score: the live points on a few windows, and the evaluation at the
+ * end (or of a stopped run) as the final point, at the step its weights are of.
+ */
+function ceSeries(run: RunRecord, age: number): Series[] {
+  const kinds = new Set([...Object.keys(run.liveEvals), ...Object.keys(run.evals)]);
+  return [...kinds].map((kind) => {
+    const final = run.evals[kind];
+    return {
+      key: `${run.id}-${kind}-ce`,
+      kind,
+      runLabel: run.label,
+      age,
+      points: (run.liveEvals[kind] ?? []).map((p) => ({
+        tokens: p.tokens,
+        value: p.ce_loss_score,
+      })),
+      ...(final
+        ? { final: { tokens: run.step * run.config.batchSize, value: final.ce_loss_score } }
+        : {}),
+    };
+  });
+}
+
+/** "ce_loss_score (held-out): live 2 windows · ◆ final 64": how many windows each point read. */
+function ceTitle(newest: RunRecord | undefined): string {
+  const finalWindows = newest ? Object.values(newest.evals)[0]?.sequences : undefined;
+  return [
+    `ce_loss_score (held-out): live ${LIVE_EVAL_WINDOWS} windows`,
+    finalWindows !== undefined ? `◆ final ${finalWindows} windows` : "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
+}
+
 /** "Loss (log): MSE solid · AuxK, L0 dashed": the terms shown and their line styles. */
 function lossTitle(series: Series[]): string {
   const names = (line: string) => [
@@ -73,15 +109,7 @@ export function MetricCharts(props: { children?: ReactNode }) {
       l0: metricSeries(runs, (p) => p.l0),
       dead: metricSeries(runs, (p) => p.dead_features),
       loss: lossSeries(runs),
-      ce: runs.flatMap((run, age) =>
-        Object.entries(run.liveEvals).map(([kind, points]) => ({
-          key: `${run.id}-${kind}-ce`,
-          kind,
-          runLabel: run.label,
-          age,
-          points: points.map((p) => ({ tokens: p.tokens, value: p.ce_loss_score })),
-        })),
-      ),
+      ce: runs.flatMap((run, age) => ceSeries(run, age)),
     }),
     [runs],
   );
@@ -121,12 +149,7 @@ export function MetricCharts(props: { children?: ReactNode }) {
           series={charts.loss}
           log
         />
-        <MetricChart
-          xMax={xMax}
-          title="ce_loss_score (held-out)"
-          testId="chart-ce"
-          series={charts.ce}
-        />
+        <MetricChart xMax={xMax} title={ceTitle(runs[0])} testId="chart-ce" series={charts.ce} />
         {props.children}
       </div>
     </section>
