@@ -111,8 +111,13 @@ test("a TopK SAE and a JumpReLU skip transcoder: L0 = k, their loss terms, L0 co
   const download = page.waitForEvent("download");
   await page.getByRole("button", { name: "Download" }).first().click();
   const files = unzipSync(new Uint8Array(readFileSync(await (await download).path())));
-  const cfg = (name: string) =>
-    JSON.parse(new TextDecoder().decode(files[`${name}/cfg.json`])) as Record<string, unknown>;
+  // Folders are named run_kind_site_width ("run-1_SAE_blocks.1.hook_mlp_out_64").
+  const cfg = (name: string) => {
+    const key = Object.keys(files).find(
+      (f) => f.toLowerCase().includes(`_${name}_`) && f.endsWith("/cfg.json"),
+    );
+    return JSON.parse(new TextDecoder().decode(files[key!])) as Record<string, unknown>;
+  };
   expect(cfg("sae").architecture).toBe("topk");
   expect(cfg("sae").k).toBe(4);
   expect(cfg("transcoder").architecture).toBe("jumprelu_skip_transcoder");

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DictionaryParams } from "../src/engine/dictionary/spec.ts";
 import { saveSaelensFolder } from "../src/node/saelensFolder.ts";
-import { expect, openApp, test } from "./fixtures.ts";
+import { expect, figure, openApp, small, test, waitForStatus } from "./fixtures.ts";
 import { saeSpec, writeSaelens } from "./weightFiles.ts";
 
 const SHOTS = process.env.SHOTS_DIR;
@@ -135,4 +135,42 @@ test("feature matching recovers a permuted copy; features open with whole-window
     `matching: loaded + matched ${((matched - started) / 1000).toFixed(1)} s, ` +
       `pages ${((Date.now() - matched) / 1000).toFixed(1)} s`,
   );
+});
+
+test("a run's SAE and transcoder start from their own seeds: Match finds few same-index matches, and names them by run, kind, site and width", async ({
+  page,
+}) => {
+  await openApp(page, small({ steps: 8, eval: 0 }));
+  await page.getByRole("button", { name: "Train", exact: true }).click();
+  await waitForStatus(page, "done");
+  await page.getByRole("tab", { name: "Inspect" }).click();
+
+  const panel = page.getByTestId("match-panel");
+  const sae = "run 1 · SAE · blocks.1.hook_mlp_out · 64";
+  const transcoder = "run 1 · transcoder · blocks.1.mlp · 64";
+  await expect(panel.getByTestId("match-a").locator("option")).toHaveText([sae, transcoder]);
+  await panel.getByTestId("match-a").selectOption({ label: sae });
+  await panel.getByTestId("match-b").selectOption({ label: transcoder });
+  await panel.getByTestId("match-tokens").fill("256");
+  const started = Date.now();
+  await panel.getByRole("button", { name: "Match", exact: true }).click();
+  const same = panel.getByTestId("match-same-index");
+  await expect(same).toBeVisible({ timeout: 120_000 });
+  figure(
+    "Match features, run 1's SAE → transcoder (64 × 64, 256 tokens)",
+    Date.now() - started,
+    "ms",
+    "under 10 s on SwiftShader",
+  );
+  // Both write hook_mlp_out, so their decoders compare. With one seed for both (before), 8
+  // steps left nearly every best match at A's own index; chance is 1/64.
+  const text = (await same.textContent()) ?? "";
+  const share = Number(/([\d.]+)% by decoder cosine/.exec(text)?.[1]);
+  expect(share, text).toBeLessThan(100 * (10 / 64));
+  expect(text).not.toContain("may share an initialisation");
+  await expect(panel.getByText(`A ${sae} (64) → B ${transcoder} (64)`)).toBeVisible();
+  if (SHOTS) {
+    await panel.evaluate((el) => el.scrollIntoView());
+    await page.screenshot({ path: join(SHOTS, "match-run.png") });
+  }
 });

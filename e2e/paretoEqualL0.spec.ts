@@ -41,14 +41,42 @@ test("two runs with the same SAE L0: one tick per value on the Pareto chart; Rep
     expect(ticks.length).toBeGreaterThanOrEqual(2);
     expect(new Set(ticks).size, `${panel} ticks ${ticks.join(" ")}`).toBe(ticks.length);
     for (const t of ticks) expect(t).toMatch(/^(0\.0*)?[125]0*k?$/);
+    // No two tick labels overlap on either axis (they once read "190200").
+    for (const axis of ["xAxis", "yAxis"] as const) {
+      const boxes = await page
+        .getByTestId(panel)
+        .locator(`.recharts-${axis}-tick-labels .recharts-cartesian-axis-tick-value`)
+        .evaluateAll((els) =>
+          els.map((e) => {
+            const r = e.getBoundingClientRect();
+            return { lo: r.left, hi: r.right, top: r.top, bottom: r.bottom };
+          }),
+        );
+      const spans = boxes
+        .map((b) => (axis === "xAxis" ? [b.lo, b.hi] : [b.top, b.bottom]))
+        .sort((a, b) => a[0]! - b[0]!);
+      for (let i = 1; i < spans.length; i++) {
+        expect(
+          spans[i]![0],
+          `${panel} ${axis} labels ${i - 1} and ${i} overlap`,
+        ).toBeGreaterThanOrEqual(spans[i - 1]![1]!);
+      }
+    }
   }
+  // ce_loss_score's axis ends at 1 (the clean model), not at a rounded 1.4.
+  const ceTicks = await page
+    .getByTestId("pareto-ce")
+    .locator(".recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value")
+    .allTextContents();
+  expect(ceTicks).toContain("0");
+  expect(ceTicks[ceTicks.length - 1]).toBe("1");
   await page.screenshot({ path: testInfo.outputPath("runs-view.png"), fullPage: true });
 
   // Reproduce: the newest run first; the first run's script and command on request.
   const picker = page.getByTestId("reproduce-run");
   await expect(picker.locator("option")).toHaveText([
-    "transcoder l1 0.3 → 1",
-    "layer 1, batch 64, SAE 64 l1 0.3, transcoder 64 l1 0.3",
+    "run 2 · transcoder l1 0.3 → 1",
+    "run 1 · layer 1, batch 64, SAE 64 l1 0.3, transcoder 64 l1 0.3",
   ]);
   await expect(page.getByText("sparsify starts W_dec at 0")).toBeVisible();
   await picker.selectOption({ index: 1 });

@@ -9,6 +9,7 @@ import {
   YAxis,
   type SymbolType,
 } from "recharts";
+import { runTitle } from "../../storage/runNames.ts";
 import type { RunRecord } from "../../storage/runRecord.ts";
 import { metric, si } from "../format.ts";
 import type { StreamArchitecture } from "../../worker/protocol.ts";
@@ -19,6 +20,7 @@ import {
 } from "../state/defaults.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { KIND_COLORS, KIND_LABELS } from "../train/seriesColors.ts";
+import { linearAxisTicks } from "./linearTicks.ts";
 import { logAxisTicks } from "./logTicks.ts";
 
 /** One marker per architecture (colour says SAE or transcoder). */
@@ -51,7 +53,8 @@ export function paretoPoints(runs: RunRecord[]): ParetoPoint[] {
       const d = run.config.dictionaries.find((x) => x.kind === kind);
       const architecture = d ? describeArchitecture(d) : "";
       const arch = d?.architecture ?? "standard";
-      return [{ run: run.label, kind, arch, architecture, l0: last.l0, ce, fvu: last.fvu }];
+      const name = `${runTitle(run)} · ${run.label}`;
+      return [{ run: name, kind, arch, architecture, l0: last.l0, ce, fvu: last.fvu }];
     }),
   );
 }
@@ -61,6 +64,20 @@ export function ParetoChart() {
   const runs = useRunsStore((s) => s.runs);
   const points = useMemo(() => paretoPoints(runs), [runs]);
   const l0Axis = useMemo(() => logAxisTicks(points.map((p) => p.l0)), [points]);
+  // ce_loss_score is 0 at zero ablation and 1 at the clean model: the axis shows both.
+  const yAxes = useMemo(
+    () => ({
+      ce: linearAxisTicks(
+        points.map((p) => p.ce),
+        [0, 1],
+      ),
+      fvu: linearAxisTicks(
+        points.map((p) => p.fvu),
+        [0],
+      ),
+    }),
+    [points],
+  );
   const kinds = ["sae", "transcoder"];
   const archs = STREAM_ARCHITECTURES.filter((a) => points.some((p) => p.arch === a));
   const panel = (title: string, y: "ce" | "fvu", testId: string) => (
@@ -90,7 +107,10 @@ export function ParetoChart() {
               type="number"
               dataKey={y}
               name={y === "ce" ? "ce_loss_score" : "FVU"}
-              tickFormatter={(v: number) => si(v, 2)}
+              domain={yAxes[y].domain}
+              ticks={yAxes[y].ticks}
+              allowDataOverflow
+              tickFormatter={(v: number) => si(v, 3)}
               tick={{ fontSize: 10 }}
               width={42}
             />

@@ -233,15 +233,30 @@ function RunActions(props: { run: RunRecord; attached: boolean; onError: (e: str
   const title = runTitle(run);
   const resumable = run.status === "interrupted" || run.status === "stopped";
   const canResume = !attached && resumable && run.checkpointStep !== undefined;
+  // Scoring a stopped run's saved weights, where the store offers it.
+  const evaluate = (actions as { evaluate?: (id: string) => void }).evaluate;
+  const busy = useRunsStore((s) => s.live?.attached === true);
   return (
     <span className="run-actions">
       {canResume && (
         <button
           type="button"
+          disabled={busy}
           aria-label={`Resume ${title} from step ${run.checkpointStep}`}
           onClick={() => actions.resumeRun(run.id)}
         >
           Resume
+        </button>
+      )}{" "}
+      {evaluate && run.status === "stopped" && (
+        <button
+          type="button"
+          disabled={busy}
+          aria-label={`Evaluate ${title} at step ${run.step}`}
+          title="ce_loss_score and the other spliced-in metrics of the weights saved when it stopped"
+          onClick={() => evaluate(run.id)}
+        >
+          Evaluate
         </button>
       )}{" "}
       <button
