@@ -20,6 +20,8 @@ import { openFileByteSource } from "../src/node/fileByteSource.ts";
 import { BUILTIN_MODEL_DIR } from "../src/node/modelFolder.ts";
 import { loadNodeShaders } from "../src/node/nodeShaders.ts";
 import { testDevice } from "../src/node/testDevice.ts";
+import { GPU_DEFAULTS } from "../src/ui/state/defaults.ts";
+import { plansOf } from "../src/worker/streamRun.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "model-cli-"));
 const corpusIndex = JSON.parse(
@@ -281,6 +283,12 @@ describe("npm run train --model and npm run eval", () => {
     expect(result.spec).toMatchObject({ kind: "sae", hookName: "blocks.0.hook_resid_post" });
     expect(result.metrics).toHaveLength(2);
     expect(result.eval).toBeUndefined();
+    // --seed 0 initialises the SAE as the page does a run's SAE of seed 0 (its own seed).
+    const cfg = JSON.parse(readFileSync(join(out, "cfg.json"), "utf8")) as {
+      metadata: { seed: number };
+    };
+    expect(cfg.metadata.seed).toBe(plansOf({ ...GPU_DEFAULTS, seed: 0 })[0]!.seed);
+    expect(cfg.metadata.seed).not.toBe(0);
   }, 60_000);
 
   it("refuses inconsistent flags", async () => {
