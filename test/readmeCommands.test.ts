@@ -1,0 +1,260 @@
+/**
+ * Every command in README.md's shell blocks runs as written, at small sizes.
+ *
+ * The commands are read from the README's ```sh (also bash, shell and untagged) blocks, `\`
+ * continuations joined and comments dropped; ```text blocks hold usage synopses and are not
+ * commands. Each command is either run here, in README order of its inputs, in a temporary
+ * folder that links to the project (so relative paths such as out/tc3 land there), or listed in
+ * SKIPPED_BY_DESIGN with the reason. A README command that is neither fails the first test, and so
+ * does a listed one the README no longer has.
+ *
+ * Sizes are made small by replacing the values of these flags wherever a command has them (the
+ * rest of the command is run as written):
+ *
+ * | flag                            | becomes | why                                          |
+ * | ------------------------------- | ------- | -------------------------------------------- |
+ * | --steps                         | 2       | two training steps                           |
+ * | --d-sae                         | 16      | 16 latents                                   |
+ * | --batch                         | 64      | 64 rows per step                             |
+ * | --eval-sequences, --sequences   | 1       | one held-out window of 128 tokens            |
+ * | --tokens N (a number)           | 256     | two windows; splice_check's --tokens is a file |
+ *
+ * and `npm run train -- --model` gets `--buffer-batches 2` (2048 tokens): its default buffer of 20
+ * store batches runs the model over 10,240 tokens before the first of the two steps, most of this
+ * test's time on SwiftShader.
+ *
+ * Inputs made first: notes.txt (a few hundred words of English). acts.safetensors, out/tc3 and
+ * ids.json are what earlier README commands write.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { bytesByteSource } from "../src/engine/formats/byteSource.ts";
+import { openSafetensors } from "../src/engine/formats/safetensors.ts";
+import { encodeText } from "../src/engine/text/tokenizer.ts";
+import { readmeCommands } from "./readmeCommandsParse.ts";
+
+const root = join(import.meta.dirname, "..");
+
+/** Commands that cannot run in a unit test, with the reason. */
+const SKIPPED_BY_DESIGN: Record<string, string> = {
+  "npm install && npm run dev":
+    "installs from the registry and starts a dev server that runs until stopped; the e2e tests serve the same app",
+  "npm test": "runs the whole suite, this test among it",
+  "npm run bench:device:prepare":
+    "downloads a Node binary and the Vulkan loader (npm, apt); its bundle is used by the next command",
+  "bash bench/device/run.sh":
+    "runs on a lent GPU machine with the prepared bundle and OUT set; test/benchDevice.test.ts runs its --dry-run",
+};
+
+const SMALL: Record<string, string> = {
+  "--steps": "2",
+  "--d-sae": "16",
+  "--batch": "64",
+  "--eval-sequences": "1",
+  "--sequences": "1",
+  "--tokens": "256",
+};
+
+/** The command with the sizes above in place of the README's (numeric values only). */
+function smallSizes(command: string): string {
+  const words = command.split(" ");
+  const small = words
+    .map((w, i) => {
+      const flag = words[i - 1];
+      return flag !== undefined && flag in SMALL && /^[\d.e+-]+$/.test(w) ? SMALL[flag]! : w;
+    })
+    .join(" ");
+  const stream = command.startsWith("npm run train -- --model ");
+  return stream && !words.includes("--buffer-batches") ? `${small} --buffer-batches 2` : small;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "readme-commands-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// The project's files, linked: npm run and relative paths work from the temporary folder.
+for (const entry of ["package.json", "node_modules", "src", "shaders", "public", "tools", "test"]) {
+  symlinkSync(join(root, entry), join(dir, entry));
+}
+symlinkSync(join(root, "tsconfig.json"), join(dir, "tsconfig.json"));
+
+const NOTES = Array.from(
+  { length: 12 },
+  (_, i) =>
+    `Note ${i + 1}. The committee met on Tuesday to discuss the new budget, and the chairman said ` +
+    `that the city would have to raise taxes or cut services before the end of the year. Several ` +
+    `members asked whether the schools had been consulted; they had not, and the vote was delayed.`,
+).join("\n\n");
+writeFileSync(join(dir, "notes.txt"), NOTES);
+
+function run(command: string): { stdout: string; stderr: string } {
+  const r = spawnSync("bash", ["-c", command], {
+    cwd: dir,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  expect(r.status, `${command}\n${r.stderr.slice(-2000)}`).toBe(0);
+  return { stdout: r.stdout, stderr: r.stderr };
+}
+
+const json = (path: string) =>
+  JSON.parse(readFileSync(join(dir, path), "utf8")) as Record<string, unknown>;
+
+async function tensorShapes(path: string): Promise<Record<string, number[]>> {
+  const bytes = readFileSync(join(dir, path));
+  const file = await openSafetensors(bytesByteSource(new Uint8Array(bytes), path));
+  return Object.fromEntries([...file.tensors].map(([name, info]) => [name, [...info.shape]]));
+}
+
+/** A SAELens folder as `npm run train` writes it. */
+async function expectSaelensFolder(folder: string, architecture: string) {
+  const cfg = json(`${folder}/cfg.json`);
+  expect(cfg.architecture).toBe(architecture);
+  expect(cfg.d_sae).toBe(16);
+  const shapes = await tensorShapes(`${folder}/sae_weights.safetensors`);
+  expect(shapes.W_enc).toEqual([128, 16]);
+  expect(shapes.W_dec).toEqual([16, 128]);
+  expect(existsSync(join(dir, folder, "sparsity.safetensors"))).toBe(true);
+  const metrics = readFileSync(join(dir, folder, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n");
+  const last = JSON.parse(metrics[metrics.length - 1]!) as Record<string, number>;
+  expect(last.step).toBe(2);
+  for (const key of ["mse_loss", "l1_loss", "loss", "l0", "explained_variance", "fvu"]) {
+    expect(Number.isFinite(last[key]), `${folder} metrics.jsonl ${key}`).toBe(true);
+  }
+  return cfg;
+}
+
+/** The spliced-in metrics sae_lens.evals reports. */
+function expectEvalMetrics(m: Record<string, unknown>) {
+  for (const key of ["ce_loss_without_sae", "ce_loss_with_sae", "ce_loss_with_ablation"]) {
+    expect(Number.isFinite(m[key]), key).toBe(true);
+  }
+  // Printed rounded (splice_check.py: 4 decimals), so the ratio is checked to 2.
+  expect(m.ce_loss_score).toBeCloseTo(
+    ((m.ce_loss_with_ablation as number) - (m.ce_loss_with_sae as number)) /
+      ((m.ce_loss_with_ablation as number) - (m.ce_loss_without_sae as number)),
+    2,
+  );
+}
+
+/** The README's commands this test runs, in the order their inputs need, each with its checks. */
+const RUN: {
+  command: string;
+  check: (out: { stdout: string; stderr: string }) => Promise<void> | void;
+}[] = [
+  {
+    command:
+      "npm run acts -- --model builtin --layer 3 --text-file notes.txt --out acts.safetensors",
+    async check() {
+      const shapes = await tensorShapes("acts.safetensors");
+      const rows = shapes.x![0]!;
+      expect(rows).toBeGreaterThanOrEqual(128);
+      expect(rows).toBeLessThanOrEqual(encodeText(NOTES).length);
+      // x and y per token, with the token ids they came from.
+      expect(shapes).toEqual({ x: [rows, 128], y: [rows, 128], tokens: [rows] });
+    },
+  },
+  {
+    command:
+      "npm run train -- --data acts.safetensors --kind transcoder --d-sae 4096 --l1 1 --lr 3e-4 --batch 4096 --steps 10000 --seed 0 --out out/tc",
+    async check() {
+      await expectSaelensFolder("out/tc", "transcoder");
+    },
+  },
+  {
+    command:
+      "npm run train -- --model builtin --layer 3 --kind transcoder --d-sae 512 --l1 0.1 --lr 0.003 --batch 256 --steps 300 --normalize expected_average_only_in --eval-sequences 16 --out out/tc3",
+    async check({ stdout }) {
+      const cfg = await expectSaelensFolder("out/tc3", "transcoder");
+      expect(cfg.metadata).toMatchObject({
+        hook_name: "blocks.3.ln2.hook_normalized",
+        hook_name_out: "blocks.3.hook_mlp_out",
+      });
+      const evaluation = json("out/tc3/eval.json");
+      expectEvalMetrics(evaluation);
+      expect(stdout).toContain(String(evaluation.ce_loss_score));
+    },
+  },
+  {
+    command:
+      "npm run train -- --model builtin --kind sae --hook blocks.3.hook_mlp_out --d-sae 512 --l1 0.1 --lr 0.003 --batch 256 --steps 300 --normalize expected_average_only_in --eval-sequences 16 --out out/sae",
+    async check() {
+      const cfg = await expectSaelensFolder("out/sae", "standard");
+      expect((cfg.metadata as { hook_name: string }).hook_name).toBe("blocks.3.hook_mlp_out");
+      expectEvalMetrics(json("out/sae/eval.json"));
+    },
+  },
+  {
+    command: "npm run eval -- --model builtin --dict out/tc3 --sequences 16",
+    check({ stdout }) {
+      const m = JSON.parse(stdout.slice(stdout.indexOf("{"))) as Record<string, unknown>;
+      expectEvalMetrics(m);
+      // The same windows as the evaluation at the end of training: the same figures.
+      expect(m.ce_loss_score).toBeCloseTo(json("out/tc3/eval.json").ce_loss_score as number, 4);
+    },
+  },
+  {
+    command: "npx tsx tools/token_ids.ts notes.txt > ids.json",
+    check() {
+      expect(json("ids.json")).toEqual(encodeText(NOTES));
+    },
+  },
+  {
+    command:
+      "/usr/bin/python3 tools/splice_check.py --model public/builtin/gpt2-brown --dict out/tc3 --tokens ids.json",
+    check({ stdout }) {
+      expectEvalMetrics(JSON.parse(stdout.slice(stdout.indexOf("{"))) as Record<string, unknown>);
+    },
+  },
+  {
+    command:
+      "npm run convert -- test/fixtures/formats/transcoder_circuits/final_sparse_autoencoder_gpt2-small_blocks.3.ln2.hook_normalized_12.pt --out out/tc-circuits",
+    check() {
+      const cfg = json("out/tc-circuits/cfg.json");
+      expect(cfg.architecture).toBe("transcoder");
+      expect(existsSync(join(dir, "out/tc-circuits/sae_weights.safetensors"))).toBe(true);
+    },
+  },
+  {
+    command:
+      "npm run features -- --model builtin --dict out/tc3 --tokens 16384 --out features.json",
+    check() {
+      const out = json("features.json") as {
+        metadata: Record<string, unknown>;
+        features: unknown[];
+      };
+      expect(out.features).toHaveLength(16);
+      expect(out.metadata.tokens_read).toBe(256);
+    },
+  },
+];
+
+describe("README commands", () => {
+  const commands = readmeCommands(readFileSync(join(root, "README.md"), "utf8"));
+
+  it("each command in the README is run here or skipped by design with a reason", () => {
+    const known = new Set([...RUN.map((r) => r.command), ...Object.keys(SKIPPED_BY_DESIGN)]);
+    expect(
+      commands.filter((c) => !known.has(c)),
+      "README commands neither run nor listed",
+    ).toEqual([]);
+    expect(
+      [...known].filter((c) => !commands.includes(c)),
+      "listed but not in the README",
+    ).toEqual([]);
+  });
+
+  // A hang detector: about 2 minutes on a 2-core machine, 5 when other work shares its cores.
+  it("each runs as written at small sizes and writes what the README says", async () => {
+    for (const { command, check } of RUN) {
+      if (!commands.includes(command)) continue; // the test above names it
+      const t = performance.now();
+      const out = run(smallSizes(command));
+      console.log(`${((performance.now() - t) / 1000).toFixed(1)} s: ${smallSizes(command)}`);
+      await check(out);
+    }
+  }, 600_000);
+});
