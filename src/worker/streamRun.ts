@@ -167,6 +167,10 @@ export class StreamRun {
   private trainStartedAt = 0;
   private readonly throttle = new ProgressThrottle();
   private eta: RunEta | undefined;
+  /** The phase a pause interrupted (restored by Resume). */
+  private phaseBeforePause: RunPhase = "running";
+  /** Set while an evaluation runs: the step it is of and what the page says meanwhile. */
+  private evaluatingAt: { step: number; message: string } | undefined;
 
   constructor(
     private readonly ctx: RunContext,
@@ -174,13 +178,28 @@ export class StreamRun {
     readonly config: StreamRunConfig,
   ) {}
 
+  /**
+   * During an evaluation the run is paused at once: it issues no more work, and the forward
+   * pass already on the GPU (seconds on a software adapter) ends in the background before the
+   * evaluation holds. Between training steps it pauses after the step in flight.
+   */
   pause(): void {
     this.pauseRequested = true;
+    if (this.evaluatingAt && this.phase !== "paused") {
+      this.phaseBeforePause = this.phase;
+      this.phase = "paused";
+      this.state(this.evaluatingAt.step);
+    }
   }
 
   resume(): void {
     this.pauseRequested = false;
-    this.wake?.();
+    if (this.wake) this.wake();
+    else if (this.evaluatingAt && this.phase === "paused") {
+      // Resumed before the evaluation got to hold: it goes on as it was.
+      this.phase = this.phaseBeforePause;
+      this.state(this.evaluatingAt.step, this.evaluatingAt.message);
+    }
   }
 
   step(): void {
@@ -278,17 +297,27 @@ export class StreamRun {
     this.state(step, message);
     const control = this.evalControl(undefined, step, total, message);
     try {
-      for (const [i, d] of stored.dictionaries.entries()) {
-        const metrics = await evaluateDictionary(device, shaders, model, corpus, d.spec, d.params, {
-          sequences,
-          contextSize: d.spec.contextSize ?? runContextSize(model.config),
-          prependBos: d.spec.prependBos ?? false,
-          // The run's own spec says true (GPT-2's <|endoftext|>), as its session evaluates.
-          excludeSpecialTokens: d.spec.excludeSpecialTokens !== false,
-          control: { ...control, between: (done) => control.between(i * sequences + done) },
-        });
-        post({ type: "eval", runId: this.runId, dictionary: d.id, metrics });
-      }
+      await this.evaluating(step, message, async () => {
+        for (const [i, d] of stored.dictionaries.entries()) {
+          const metrics = await evaluateDictionary(
+            device,
+            shaders,
+            model,
+            corpus,
+            d.spec,
+            d.params,
+            {
+              sequences,
+              contextSize: d.spec.contextSize ?? runContextSize(model.config),
+              prependBos: d.spec.prependBos ?? false,
+              // The run's own spec says true (GPT-2's <|endoftext|>), as its session evaluates.
+              excludeSpecialTokens: d.spec.excludeSpecialTokens !== false,
+              control: { ...control, between: (done) => control.between(i * sequences + done) },
+            },
+          );
+          post({ type: "eval", runId: this.runId, dictionary: d.id, metrics });
+        }
+      });
     } catch (err) {
       if (!(err instanceof EvalStopped)) throw err;
     }
@@ -342,8 +371,8 @@ export class StreamRun {
   ): Promise<boolean> {
     if (!this.pauseRequested || this.stepsRequested > 0 || this.stopRequested) return false;
     if (this.deviceLost) return false;
-    const before = this.phase;
     if (this.phase !== "paused") {
+      this.phaseBeforePause = this.phase;
       this.phase = "paused";
       this.state(step);
     }
@@ -356,8 +385,8 @@ export class StreamRun {
     await new Promise<void>((resolve) => (this.wake = resolve));
     this.wake = undefined;
     this.startClock();
-    if (!this.pauseRequested && before !== "paused") {
-      this.phase = before;
+    if (!this.pauseRequested && this.phaseBeforePause !== "paused") {
+      this.phase = this.phaseBeforePause;
       this.state(step, message);
     }
     return true;
@@ -396,6 +425,16 @@ export class StreamRun {
         });
       },
     };
+  }
+
+  /** Runs an evaluation of `step`'s weights, during which a pause answers at once. */
+  private async evaluating<T>(step: number, message: string, f: () => Promise<T>): Promise<T> {
+    this.evaluatingAt = { step, message };
+    try {
+      return await f();
+    } finally {
+      this.evaluatingAt = undefined;
+    }
   }
 
   /** The step and the ETA, at most PROGRESS_PER_SECOND times a second unless forced. */
@@ -590,15 +629,12 @@ export class StreamRun {
     const message = `measuring ce_loss_score on ${LIVE_EVAL_WINDOWS} held-out windows…`;
     if (this.phase === "running") this.state(step, message);
     try {
-      const evaluated = await session.evaluateTraining(
-        this.ctx.device,
-        this.ctx.shaders,
-        this.ctx.corpus,
-        {
+      const evaluated = await this.evaluating(step, message, () =>
+        session.evaluateTraining(this.ctx.device, this.ctx.shaders, this.ctx.corpus, {
           sequences: LIVE_EVAL_WINDOWS,
           excludeSpecialTokens: true,
           control: this.evalControl(session, step, 0, message),
-        },
+        }),
       );
       const scores = evaluated.map(({ id, metrics }): [string, number] => [
         id,
@@ -653,12 +689,14 @@ export class StreamRun {
     const total = c.evalSequences * session.dictionaries.length;
     let evaluated;
     try {
-      evaluated = await session.evaluate(
-        this.ctx.device,
-        this.ctx.shaders,
-        this.ctx.corpus,
-        c.evalSequences,
-        this.evalControl(session, step, total, message),
+      evaluated = await this.evaluating(step, message, () =>
+        session.evaluate(
+          this.ctx.device,
+          this.ctx.shaders,
+          this.ctx.corpus,
+          c.evalSequences,
+          this.evalControl(session, step, total, message),
+        ),
       );
     } catch (err) {
       if (err instanceof EvalStopped) return;

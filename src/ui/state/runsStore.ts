@@ -316,17 +316,14 @@ export const useRunsStore = create<RunsState>((set, get) => {
           const clock = setActive(live.clock, activePhase(m.phase), now);
           const pending =
             m.phase === "paused" && live.pending === "pause" ? undefined : live.pending;
-          const windows = m.phase === "evaluating" ? live.windows : undefined;
+          const windows =
+            m.phase === "evaluating" || m.phase === "paused" ? live.windows : undefined;
+          // While preparing (filling the store, replaying to the checkpoint) the step shown
+          // stays the run's own, not the replay's count.
+          const preparing = m.phase === "preparing";
+          const step = preparing ? live.step : m.step;
           set({
-            live: {
-              ...live,
-              phase: m.phase,
-              message: m.message,
-              clock,
-              pending,
-              step: m.step,
-              windows,
-            },
+            live: { ...live, phase: m.phase, message: m.message, clock, pending, step, windows },
           });
           // Evaluating a stopped run leaves it stopped.
           const status = m.phase === "paused" ? "paused" : "running";
@@ -335,7 +332,7 @@ export const useRunsStore = create<RunsState>((set, get) => {
             id,
             (r) => ({
               status: live.evaluateOnly ? r.status : status,
-              step: m.step,
+              step: preparing ? r.step : m.step,
               elapsedMs: elapsed,
             }),
             true,
