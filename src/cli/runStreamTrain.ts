@@ -3,42 +3,38 @@ import { join } from "node:path";
 import type { ShaderLibrary } from "../engine/gpu/shaderLibrary.ts";
 import { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
 import { dictionarySeed } from "../engine/stream/dictionarySeed.ts";
-import { StreamSession, type DictionaryPlan } from "../engine/stream/streamSession.ts";
+import {
+  StreamSession,
+  type DictionaryPlan,
+  type StreamOptions,
+} from "../engine/stream/streamSession.ts";
+import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
+import type { Gpt2Weights } from "../engine/model/gpt2Weights.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
 import { loadBuiltinCorpus } from "../node/builtinCorpus.ts";
 import { loadModelFolder } from "../node/modelFolder.ts";
-import { loadSaelensFolder } from "../node/saelensFolder.ts";
+import { loadSaelensFolder, type SaelensDictionary } from "../node/saelensFolder.ts";
 import { CliError } from "./cliError.ts";
 import { modelName, sequenceSettings } from "./modelFlags.ts";
 import { progressLine, saveDictionaryRun, startMetricsLog } from "./runOutputs.ts";
 import type { TrainResult } from "./runTrain.ts";
 import { scheduleOf, type StreamFlags, type TrainCommand } from "./trainCommand.ts";
 import { resolveArchitecture } from "./trainArchitecture.ts";
+import { runSweepTrain } from "./sweepTrain.ts";
 
 /** Tokens per forward pass of the model while streaming (whole sequences): a store batch. */
 const ROWS_PER_FORWARD = 1024;
 
-/** `npm run train -- --model ...`: trains on the model's own activation stream, then evaluates. */
-export async function runStreamTrain(
+/** The model, corpus and stream options of a `--model` run (one dictionary or several). */
+export async function openStream(
   cmd: TrainCommand,
   flags: StreamFlags,
+  weights: Gpt2Weights,
   device: GPUDevice,
   shaders: ShaderLibrary,
-  report: (line: string) => void,
-): Promise<TrainResult> {
-  const weights = await loadModelFolder(flags.model, { processing: flags.processing });
+  init?: SaelensDictionary,
+): Promise<{ model: GpuGpt2; corpus: TokenCorpus; options: StreamOptions }> {
   const cfg = weights.config;
-  if (flags.layer !== undefined && flags.layer >= cfg.nLayer) {
-    throw new CliError(`--layer ${flags.layer}: the model has layers 0..${cfg.nLayer - 1}`);
-  }
-  const init = cmd.init === undefined ? undefined : await loadSaelensFolder(cmd.init);
-  const kind = cmd.kind ?? init!.spec.kind;
-  const run = resolveArchitecture(cmd.arch, kind, init, cmd.init);
-  if (init && (init.spec.dIn !== cfg.dModel || init.spec.dOut !== cfg.dModel)) {
-    throw new CliError(
-      `--init ${cmd.init}: cfg.json has d_in ${init.spec.dIn}, d_out ${init.spec.dOut} but the model's d_model is ${cfg.dModel}`,
-    );
-  }
   // BOS, context size and special tokens as the --init folder was trained with, unless the
   // flags say otherwise (SAELens's ActivationsStore.from_sae).
   const { prependBos, contextSize } = sequenceSettings(flags, cfg, init?.spec);
@@ -53,6 +49,44 @@ export async function runStreamTrain(
   const corpus = await loadBuiltinCorpus();
   const seqsPerForward = Math.max(1, Math.floor(ROWS_PER_FORWARD / contextSize));
   const model = new GpuGpt2(device, shaders, weights, seqsPerForward * contextSize, contextSize);
+  const options: StreamOptions = {
+    batchSize: cmd.batch,
+    bufferBatches: flags.bufferBatches,
+    seqsPerForward,
+    contextSize,
+    prependBos,
+    excludeSpecialTokens,
+    storeSeed: cmd.seed,
+    logEvery: cmd.logEvery,
+    modelName: cmd.modelName ?? modelName(flags.model),
+    datasetPath: "builtin:brown (train slice)",
+  };
+  return { model, corpus, options };
+}
+
+/** `npm run train -- --model ...`: trains on the model's own activation stream, then evaluates. */
+export async function runStreamTrain(
+  cmd: TrainCommand,
+  flags: StreamFlags,
+  device: GPUDevice,
+  shaders: ShaderLibrary,
+  report: (line: string) => void,
+): Promise<TrainResult> {
+  if (cmd.multi) return runSweepTrain(cmd, cmd.multi, flags, device, shaders, report);
+  const weights = await loadModelFolder(flags.model, { processing: flags.processing });
+  const cfg = weights.config;
+  if (flags.layer !== undefined && flags.layer >= cfg.nLayer) {
+    throw new CliError(`--layer ${flags.layer}: the model has layers 0..${cfg.nLayer - 1}`);
+  }
+  const init = cmd.init === undefined ? undefined : await loadSaelensFolder(cmd.init);
+  const kind = cmd.kind ?? init!.spec.kind;
+  const run = resolveArchitecture(cmd.arch, kind, init, cmd.init);
+  if (init && (init.spec.dIn !== cfg.dModel || init.spec.dOut !== cfg.dModel)) {
+    throw new CliError(
+      `--init ${cmd.init}: cfg.json has d_in ${init.spec.dIn}, d_out ${init.spec.dOut} but the model's d_model is ${cfg.dModel}`,
+    );
+  }
+  const { model, corpus, options } = await openStream(cmd, flags, weights, device, shaders, init);
   const plan: DictionaryPlan = {
     id: kind,
     kind,
@@ -70,18 +104,7 @@ export async function runStreamTrain(
     architecture: run.architecture,
     skip: run.skip,
   };
-  const session = await StreamSession.create(device, shaders, model, corpus, [plan], {
-    batchSize: cmd.batch,
-    bufferBatches: flags.bufferBatches,
-    seqsPerForward,
-    contextSize,
-    prependBos,
-    excludeSpecialTokens,
-    storeSeed: cmd.seed,
-    logEvery: cmd.logEvery,
-    modelName: cmd.modelName ?? modelName(flags.model),
-    datasetPath: "builtin:brown (train slice)",
-  });
+  const session = await StreamSession.create(device, shaders, model, corpus, [plan], options);
   try {
     const [dict] = session.dictionaries;
     const spec = dict!.spec;

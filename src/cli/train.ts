@@ -2,6 +2,7 @@ import { loadNodeShaders } from "../node/nodeShaders.ts";
 import { acquireNodeDevice } from "../node/nodeGpu.ts";
 import { runCli } from "./cliError.ts";
 import { runTrain } from "./runTrain.ts";
+import type { SweepResult } from "./sweepTrain.ts";
 import { parseTrainCommand, TRAIN_HELP } from "./trainCommand.ts";
 
 runCli("train", async () => {
@@ -14,6 +15,15 @@ runCli("train", async () => {
   const result = await runTrain(cmd, device, loadNodeShaders(), (line) =>
     process.stderr.write(line + "\n"),
   );
+  if ("rows" in result) {
+    const ids = (result as SweepResult).rows.map((r) => r.id);
+    process.stderr.write(
+      `wrote ${cmd.out}: ${ids.length} dictionaries (${ids.join(", ")}), sweep.json, sweep.csv, ` +
+        `frontier.svg (adapter: ${adapterName})\n`,
+    );
+    process.stdout.write(JSON.stringify((result as SweepResult).rows, null, 2) + "\n");
+    return;
+  }
   process.stderr.write(
     `wrote ${cmd.out} (${result.spec.kind}, d_sae ${result.spec.dSae}; adapter: ${adapterName})\n`,
   );

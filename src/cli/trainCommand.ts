@@ -10,10 +10,11 @@ import {
   type ArchitectureFlags,
 } from "./architectureFlags.ts";
 import { DEFAULT_EVAL_SEQUENCES } from "../engine/stream/streamSession.ts";
+import { isHookSite, parseSweep, type Sweep } from "../engine/stream/sweep.ts";
 
 export const TRAIN_USAGE =
   "usage: npm run train -- (--data acts.safetensors | --model builtin|DIR --layer L [--hook H]) " +
-  "--kind transcoder|sae --d-sae N [--architecture standard|topk|batchtopk|jumprelu] [--k K] " +
+  "--kind transcoder|sae|sae,transcoder [--sweep SETTING=V1,V2,...] [--layers all|L1,L2,...] --d-sae N [--architecture standard|topk|batchtopk|jumprelu] [--k K] " +
   "[--skip] --l1 C --lr LR --batch B --steps S --seed K [--init DIR] " +
   "[--normalize none|expected_average_only_in] [--log-every N] [--shuffle] --out DIR";
 
@@ -39,7 +40,19 @@ ${MODEL_HELP}
                          train and evaluate on <|endoftext|> positions too (default: left out,
                          SAELens exclude_special_tokens; an --init folder's setting wins)
   --eval-sequences N     held-out windows for the spliced-in metrics (default 64; 0 = none)
-  --kind sae|transcoder  (default: the --init folder's kind)
+  --kind sae|transcoder  (default: the --init folder's kind); with --model also a list,
+                         sae,transcoder: one dictionary of each kind on the one stream (an
+                         SAE then reads blocks.L.hook_mlp_out, the transcoder's target, unless
+                         --hook names another site)
+  --sweep SETTING=V1,V2,...
+                         --model: one dictionary per value for each kind, SETTING one of k,
+                         l1_coefficient, l0_coefficient, d_sae, lr, architecture (e.g. k=8,16,32)
+  --layers all|L1,L2,... --model: a dictionary of each kind at each of these layers (instead of
+                         --layer; --hook is then a site without its layer, e.g. hook_resid_pre)
+                         A kind list, --sweep or --layers writes DIR/<id>/ (a SAELens folder
+                         each, with metrics.jsonl and eval.json), DIR/sweep.json, DIR/sweep.csv
+                         and DIR/frontier.svg; a transcoder at every layer 0..N also
+                         DIR/circuit-tracer/ (config.yaml and layer_L.safetensors)
   --d-sae N              dictionary width (default: the --init folder's)
 ${ARCHITECTURE_HELP}
   --l1 C                 standard: L1 coefficient (default 1)
@@ -70,6 +83,8 @@ export interface StreamFlags extends ModelFlags {
   evalSequences: number;
   /** undefined: the --init folder's exclude_special_tokens, else true. */
   excludeSpecialTokens?: boolean;
+  /** --layers as given ("all" or a list), checked against the model's layers once loaded. */
+  layers?: string;
 }
 
 export interface TrainCommand {
@@ -77,6 +92,8 @@ export interface TrainCommand {
   data?: string;
   stream?: StreamFlags;
   kind?: DictionaryKind;
+  /** A kind list, a sweep or --layers: several dictionaries on one stream (sweepTrain.ts). */
+  multi?: { kinds: DictionaryKind[]; sweep?: Sweep };
   dSae?: number;
   /** The architecture flags as given (undefined where absent: an --init folder's, or SAELens's). */
   arch: ArchitectureFlags;
@@ -111,6 +128,8 @@ const OPTIONS = {
   "include-special-tokens": { type: "boolean" },
   "eval-sequences": str,
   kind: str,
+  sweep: str,
+  layers: str,
   "d-sae": str,
   ...ARCHITECTURE_OPTIONS,
   l1: str,
@@ -140,18 +159,24 @@ export function parseTrainCommand(argv: string[]): TrainCommand | "help" {
   const v = parseFlags(argv, OPTIONS, TRAIN_USAGE) as Record<string, unknown>;
   if (v.help === true) return "help";
   const init = v.init as string | undefined;
-  const kind =
-    v.kind === undefined && init !== undefined
+  const multi = parseMulti(v);
+  const kind = multi
+    ? undefined
+    : v.kind === undefined && init !== undefined
       ? undefined
       : choiceFlag(v, "kind", ["sae", "transcoder"] as const, undefined);
+  const sweepsDSae = multi?.sweep?.setting === "d_sae";
   const dSae =
-    v["d-sae"] === undefined && init !== undefined ? undefined : intFlag(v, "d-sae", undefined);
+    (v["d-sae"] === undefined && init !== undefined) || sweepsDSae
+      ? undefined
+      : intFlag(v, "d-sae", undefined);
   const steps = intFlag(v, "steps", undefined);
   return {
-    ...dataOrStream(v, kind),
+    ...(multi ? multiStream(v, multi.kinds) : dataOrStream(v, kind)),
     kind,
+    ...(multi ? { multi } : {}),
     dSae,
-    arch: parseArchitectureFlags(v, kind),
+    arch: parseArchitectureFlags(v, multi && !multi.kinds.includes("transcoder") ? "sae" : kind),
     l1: numberFlag(v, "l1", 1, { min: 0 }),
     lr: numberFlag(v, "lr", 3e-4, { positive: true }),
     batch: intFlag(v, "batch", 4096),
@@ -172,6 +197,90 @@ export function parseTrainCommand(argv: string[]): TrainCommand | "help" {
     hookNameOut: v["hook-name-out"] as string | undefined,
     out: stringFlag(v, "out"),
   };
+}
+
+const KINDS = ["sae", "transcoder"] as const;
+
+/** The flags that set what a sweep can sweep (a sweep of one conflicts with its flag). */
+const SWEPT_FLAG: Record<string, string> = {
+  k: "k",
+  l1_coefficient: "l1",
+  l0_coefficient: "l0-coefficient",
+  d_sae: "d-sae",
+  lr: "lr",
+  architecture: "architecture",
+};
+
+/** A kind list, --sweep or --layers: several dictionaries; undefined for one. */
+function parseMulti(
+  v: Record<string, unknown>,
+): { kinds: DictionaryKind[]; sweep?: Sweep } | undefined {
+  const kindText = typeof v.kind === "string" ? v.kind : undefined;
+  const list = kindText?.includes(",") ?? false;
+  if (!list && v.sweep === undefined && v.layers === undefined) return undefined;
+  const what = list ? "a kind list" : v.sweep !== undefined ? "--sweep" : "--layers";
+  if (v.model === undefined) throw new CliError(`${what} trains on a model's stream: give --model`);
+  if (v.init !== undefined) throw new CliError(`--init starts one dictionary, not ${what}`);
+  if (kindText === undefined)
+    throw new CliError(`missing --kind (sae, transcoder or sae,transcoder)`);
+  const kinds = kindText.split(",").map((k) => k.trim());
+  for (const k of kinds) {
+    if (!KINDS.includes(k as DictionaryKind)) {
+      throw new CliError(`--kind expects sae, transcoder or a list of them, got "${k}"`);
+    }
+  }
+  if (new Set(kinds).size !== kinds.length) throw new CliError(`--kind lists a kind twice`);
+  let sweep: Sweep | undefined;
+  if (v.sweep !== undefined) {
+    try {
+      sweep = parseSweep(stringFlag(v, "sweep"));
+    } catch (err) {
+      throw new CliError(`--sweep: ${(err as Error).message}`);
+    }
+    const flag = SWEPT_FLAG[sweep.setting]!;
+    if (v[flag] !== undefined) {
+      throw new CliError(`--sweep ${sweep.setting}=... and --${flag} both set ${sweep.setting}`);
+    }
+  }
+  return { kinds: kinds as DictionaryKind[], ...(sweep ? { sweep } : {}) };
+}
+
+/** The stream flags of a run of several dictionaries: --layer or --layers, an SAE's --hook. */
+function multiStream(v: Record<string, unknown>, kinds: DictionaryKind[]): { stream: StreamFlags } {
+  const stream: StreamFlags = {
+    ...parseModelFlags(v, stringFlag(v, "model")),
+    bufferBatches: intFlag(v, "buffer-batches", 20, 2),
+    evalSequences: intFlag(v, "eval-sequences", DEFAULT_EVAL_SEQUENCES, 0),
+    excludeSpecialTokens: v["include-special-tokens"] === true ? false : undefined,
+  };
+  const hook = v.hook as string | undefined;
+  if (hook !== undefined && !kinds.includes("sae")) {
+    throw new CliError("--hook is for an SAE; a transcoder takes --layer");
+  }
+  if (v.layers !== undefined) {
+    if (v.layer !== undefined) throw new CliError("give --layer or --layers, not both");
+    if (hook !== undefined && !isHookSite(hook)) {
+      throw new CliError(
+        `with --layers, --hook is a site without its layer (e.g. hook_resid_pre), got "${hook}"`,
+      );
+    }
+    return { stream: { ...stream, layers: stringFlag(v, "layers"), hook } };
+  }
+  const fullHook = hook === undefined ? undefined : /^blocks\.(\d+)\.(.+)$/.exec(hook);
+  if (v.layer === undefined && fullHook) {
+    if (kinds.includes("transcoder")) {
+      throw new CliError("a transcoder takes --layer (the SAE's --hook names its own layer)");
+    }
+    return { stream: { ...stream, layer: Number(fullHook[1]), hook } };
+  }
+  const layer = intFlag(v, "layer", undefined, 0);
+  if (fullHook && Number(fullHook[1]) !== layer) {
+    throw new CliError(
+      `--hook ${hook} is at layer ${fullHook[1]} but --layer is ${layer}: give the SAE's site ` +
+        `without its layer (e.g. ${fullHook[2]}) or the same layer`,
+    );
+  }
+  return { stream: { ...stream, layer, hook } };
 }
 
 function dataOrStream(

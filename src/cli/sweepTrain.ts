@@ -1,0 +1,218 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { DictionaryKind } from "../engine/dictionary/spec.ts";
+import type { ShaderLibrary } from "../engine/gpu/shaderLibrary.ts";
+import { parseHookName, type HookSite } from "../engine/model/hooks.ts";
+import { StreamSession } from "../engine/stream/streamSession.ts";
+import { expandSweep, parseLayers, type Sweep, type SweepMember } from "../engine/stream/sweep.ts";
+import {
+  architectureOptions,
+  type ArchitectureName,
+  type ArchitectureOptions,
+} from "../engine/train/architecture.ts";
+import type { TrainingMetrics } from "../engine/train/metrics.ts";
+import { loadModelFolder } from "../node/modelFolder.ts";
+import { checkFlagsFor } from "./architectureFlags.ts";
+import { CliError } from "./cliError.ts";
+import { modelName } from "./modelFlags.ts";
+import { progressLine, saveDictionaryRun, startMetricsLog } from "./runOutputs.ts";
+import type { TrainResult } from "./runTrain.ts";
+import { openStream } from "./runStreamTrain.ts";
+import { writeCircuitTracerSet } from "./sweepCircuitTracer.ts";
+import { frontierSvg } from "./sweepFrontier.ts";
+import { sweepCsv, sweepRow, type SweepRow } from "./sweepSummary.ts";
+import { buildSweepPlans, type SweepPlan } from "./sweepPlans.ts";
+import { scheduleOf, type StreamFlags, type TrainCommand } from "./trainCommand.ts";
+
+export type SweepResult = TrainResult & { rows: SweepRow[] };
+
+/** The layers and SAE site of a run of several dictionaries, checked against the model. */
+function sitesOf(flags: StreamFlags, nLayer: number): { layers: number[]; saeSite?: HookSite } {
+  try {
+    if (flags.layers !== undefined) {
+      const layers = parseLayers(flags.layers, nLayer);
+      const saeSite = flags.hook === undefined ? undefined : (flags.hook as HookSite);
+      return { layers, ...(saeSite ? { saeSite } : {}) };
+    }
+    const layer = flags.layer!;
+    if (layer >= nLayer) throw new Error(`--layer ${layer}: the model has layers 0..${nLayer - 1}`);
+    if (flags.hook === undefined) return { layers: [layer] };
+    const hook = /^blocks\./.test(flags.hook)
+      ? parseHookName(flags.hook, nLayer)
+      : parseHookName(`blocks.${layer}.${flags.hook}`, nLayer);
+    return { layers: [layer], saeSite: hook.site };
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
+/** The run's base architecture, with the flags checked against what reads them. */
+function baseArchitecture(cmd: TrainCommand, sweep: Sweep | undefined): ArchitectureName {
+  if (sweep?.setting !== "architecture") {
+    const name = cmd.arch.architecture ?? "standard";
+    checkFlagsFor(cmd.arch, name);
+    return name;
+  }
+  // Each flag must be read by at least one swept architecture; each dictionary reads its own.
+  const swept = sweep.values as ArchitectureName[];
+  for (const flag of cmd.arch.given) {
+    if (!swept.some((a) => readsFlag(cmd, flag, a))) checkFlagsFor(cmd.arch, swept[0]!);
+  }
+  return swept[0]!;
+}
+
+function readsFlag(cmd: TrainCommand, flag: string, a: ArchitectureName): boolean {
+  try {
+    checkFlagsFor({ ...cmd.arch, given: [flag] }, a);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Each dictionary's architecture options: the flags', then its swept value. */
+function architectureOf(cmd: TrainCommand, m: SweepMember): ArchitectureOptions {
+  const { k, l0Coefficient } = m.overrides;
+  return architectureOptions({
+    ...cmd.arch.options,
+    architecture: m.architecture,
+    ...(k !== undefined ? { k } : {}),
+    ...(l0Coefficient !== undefined ? { l0Coefficient } : {}),
+  });
+}
+
+/**
+ * `npm run train -- --model ... --kind sae,transcoder | --sweep S=... | --layers ...`: every
+ * dictionary on one activation stream (one StreamSession), each written to DIR/<id>/, with
+ * DIR/sweep.json, DIR/sweep.csv and DIR/frontier.svg.
+ */
+export async function runSweepTrain(
+  cmd: TrainCommand,
+  multi: { kinds: DictionaryKind[]; sweep?: Sweep },
+  flags: StreamFlags,
+  device: GPUDevice,
+  shaders: ShaderLibrary,
+  report: (line: string) => void,
+): Promise<SweepResult> {
+  const weights = await loadModelFolder(flags.model, { processing: flags.processing });
+  const nLayer = weights.config.nLayer;
+  const { layers, saeSite } = sitesOf(flags, nLayer);
+  const architecture = baseArchitecture(cmd, multi.sweep);
+  if (cmd.arch.skip && !multi.kinds.includes("transcoder")) {
+    throw new CliError("--skip is for a transcoder");
+  }
+  let members: SweepMember[];
+  try {
+    members = expandSweep({
+      kinds: multi.kinds,
+      layers,
+      layerList: flags.layers !== undefined,
+      ...(saeSite ? { saeSite } : {}),
+      architecture,
+      ...(multi.sweep ? { sweep: multi.sweep } : {}),
+      runSeed: cmd.seed,
+    });
+  } catch (err) {
+    throw new CliError(`--sweep: ${(err as Error).message}`);
+  }
+  const plans: SweepPlan[] = buildSweepPlans(members, {
+    dSae: cmd.dSae,
+    schedule: scheduleOf(cmd),
+    normalize: cmd.normalize,
+    applyBDecToInput: cmd.applyBDecToInput,
+    deadFeatureWindow: cmd.deadFeatureWindow,
+    featureSamplingWindow: cmd.featureSamplingWindow,
+    skip: cmd.arch.skip,
+    architectureOf: (m) => architectureOf(cmd, m),
+  });
+  const { model, corpus, options } = await openStream(cmd, flags, weights, device, shaders);
+  let session: StreamSession;
+  try {
+    session = await StreamSession.create(
+      device,
+      shaders,
+      model,
+      corpus,
+      plans.map((p) => p.plan),
+      options,
+    );
+  } catch (err) {
+    model.destroy();
+    throw new CliError((err as Error).message);
+  }
+  try {
+    report(
+      `training ${plans.length} dictionaries on one stream of ${modelName(flags.model)} ` +
+        `(store of ${session.store.capacity} tokens): ${plans.map((p) => p.member.id).join(", ")}`,
+    );
+    const logs = new Map<string, (m: TrainingMetrics) => Promise<void>>();
+    for (const p of plans) logs.set(p.member.id, await startMetricsLog(join(cmd.out, p.member.id)));
+    const last = new Map<string, TrainingMetrics>();
+    const started = performance.now();
+    while (!session.finished) {
+      for (const { id, metrics } of await session.step()) {
+        last.set(id, metrics);
+        await logs.get(id)!(metrics);
+        report(progressLine(metrics, cmd.steps, `[${id}] `));
+      }
+    }
+    await model.device.queue.onSubmittedWorkDone();
+    const seconds = (performance.now() - started) / 1000;
+    const tokens = cmd.steps * cmd.batch;
+    report(
+      `trained ${plans.length} dictionaries on ${tokens} tokens in ${seconds.toFixed(1)} s: ` +
+        `${(tokens / seconds).toFixed(0)} tokens/s (the model ran over ` +
+        `${session.store.tokensGenerated} tokens, once for all of them)`,
+    );
+    const exported = await session.export();
+    for (const [i, d] of session.dictionaries.entries()) {
+      const p = plans[i]!;
+      await saveDictionaryRun(
+        join(cmd.out, d.id),
+        d.spec,
+        exported[i]!.params,
+        await d.trainer.readFeatureDensity(),
+        { seed: p.plan.seed },
+      );
+    }
+    const evals =
+      flags.evalSequences === 0
+        ? []
+        : await session.evaluate(device, shaders, corpus, flags.evalSequences);
+    for (const e of evals) {
+      await writeFile(join(cmd.out, e.id, "eval.json"), JSON.stringify(e.metrics, null, 2) + "\n");
+    }
+    const rows = plans.map((p, i) =>
+      sweepRow(p, session.dictionaries[i]!.spec, cmd, last.get(p.member.id), evals[i]?.metrics),
+    );
+    await writeFile(
+      join(cmd.out, "sweep.json"),
+      JSON.stringify({ dictionaries: rows }, null, 2) + "\n",
+    );
+    await writeFile(join(cmd.out, "sweep.csv"), sweepCsv(rows));
+    await writeFile(join(cmd.out, "frontier.svg"), frontierSvg(rows));
+    const set = await writeCircuitTracerSet(
+      cmd.out,
+      plans.map((p, i) => ({
+        member: p.member,
+        spec: session.dictionaries[i]!.spec,
+        params: exported[i]!.params,
+      })),
+      multi.sweep !== undefined,
+      nLayer,
+    );
+    report(set);
+    const first = session.dictionaries[0]!;
+    return {
+      spec: first.spec,
+      params: exported[0]!.params,
+      metrics: [],
+      sIn: first.trainer.options.sIn,
+      sOut: first.trainer.options.sOut,
+      rows,
+    };
+  } finally {
+    session.destroy();
+    model.destroy();
+  }
+}
