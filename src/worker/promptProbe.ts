@@ -6,6 +6,7 @@
  */
 import type { DictionaryParams, DictionarySpec } from "../engine/dictionary/spec.ts";
 import { GpuDictionaryApply } from "../engine/eval/gpuDictionaryApply.ts";
+import { foldForDashboards } from "../engine/features/dashboardFold.ts";
 import type { ShaderLibrary } from "../engine/gpu/shaderLibrary.ts";
 import { dictionaryMismatch } from "../engine/model/compatibility.ts";
 import type { GpuGpt2, HookHandler } from "../engine/model/gpuGpt2.ts";
@@ -36,6 +37,22 @@ interface Built {
   spec: DictionarySpec;
   params: DictionaryParams;
   apply: GpuDictionaryApply;
+  /** TopK: each latent times its decoder norm after the selection (dashboardFold.ts). */
+  latentScale?: Float32Array;
+}
+
+/** The encoder of a dictionary as the dashboards read it: decoder norms folded in. */
+interface Encoder {
+  apply: GpuDictionaryApply;
+  latentScale?: Float32Array;
+}
+
+/** Latents [rows, dSae] as the dashboards define them: scaled after a TopK's selection. */
+async function readFolded(e: Encoder, rows: number): Promise<Float32Array> {
+  const latents = await e.apply.readLatents(rows);
+  const scale = e.latentScale;
+  if (scale) for (let i = 0; i < latents.length; i++) latents[i]! *= scale[i % scale.length]!;
+  return latents;
 }
 
 const refKey = (r: FeatureDictionaryRef) =>
@@ -130,7 +147,8 @@ export class PromptProbe {
     if (seqLen === 0 || seqLen > most) {
       throw new RangeError(`a window of ${seqLen} tokens; it must hold 1 to ${most}`);
     }
-    const apply = this.encoder(ref, device, d.spec, d.params);
+    const folded = this.encoder(ref, device, d.spec, d.params);
+    const apply = folded.apply;
     model.gpu.setTokens(tokens);
     const encoder = device.createCommandEncoder();
     model.gpu.encodeForward(encoder, {
@@ -145,7 +163,7 @@ export class PromptProbe {
       ],
     });
     device.queue.submit([encoder.finish()]);
-    const latents = await apply.readLatents(seqLen);
+    const latents = await readFolded(folded, seqLen);
     return Float32Array.from({ length: seqLen }, (_, r) => latents[r * d.spec.dSae + feature]!);
   }
 
@@ -179,8 +197,8 @@ export class PromptProbe {
     if (seqLen === 0) throw new Error("the prompt has no tokens; type some text");
     const tokens = ids.slice(0, seqLen);
 
-    const applies = dicts.map((d, i) => this.encoder(refs[i]!, device, d.spec, d.params));
-    const handlers: HookHandler[] = applies.map((apply) => ({
+    const encoders = dicts.map((d, i) => this.encoder(refs[i]!, device, d.spec, d.params));
+    const handlers: HookHandler[] = encoders.map(({ apply }) => ({
       hook: apply.spec.hookName,
       run: (encoder, site) => apply.encodeApply(encoder, site.buffer, site.rows),
     }));
@@ -191,7 +209,7 @@ export class PromptProbe {
     const encoder = device.createCommandEncoder();
     model.gpu.encodeForward(encoder, { nSeq: 1, seqLen, lastLayer, handlers });
     device.queue.submit([encoder.finish()]);
-    const latents = await Promise.all(applies.map((a) => a.readLatents(seqLen)));
+    const latents = await Promise.all(encoders.map((e) => readFolded(e, seqLen)));
 
     const perDictionary = dicts.map((d, i) => {
       const values = latents[i]!;
@@ -219,7 +237,7 @@ export class PromptProbe {
     device: GPUDevice,
     spec: DictionarySpec,
     params: DictionaryParams,
-  ): GpuDictionaryApply {
+  ): Encoder {
     const key = refKey(ref);
     const old = this.built.get(key);
     if (
@@ -231,7 +249,7 @@ export class PromptProbe {
       // Most recently used last.
       this.built.delete(key);
       this.built.set(key, old);
-      return old.apply;
+      return old;
     }
     if (old) {
       old.apply.destroy();
@@ -240,13 +258,16 @@ export class PromptProbe {
     if (this.linear?.device !== device) {
       this.linear = { device, kernels: new LinearKernels(device, this.deps.shaders) };
     }
-    const apply = new GpuDictionaryApply(device, this.linear.kernels, spec, params, 128);
-    this.built.set(key, { device, spec, params, apply });
+    // The same numbers as the feature pages and their windows: decoder norms folded first.
+    const folded = foldForDashboards(spec, params);
+    const apply = new GpuDictionaryApply(device, this.linear.kernels, spec, folded.params, 128);
+    const built = { device, spec, params, apply, latentScale: folded.latentScale };
+    this.built.set(key, built);
     while (this.built.size > PROMPT_MAX_DICTIONARIES * 2) {
       const [first, b] = this.built.entries().next().value!;
       b.apply.destroy();
       this.built.delete(first);
     }
-    return apply;
+    return built;
   }
 }
