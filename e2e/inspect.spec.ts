@@ -49,7 +49,7 @@ test("dashboards of a trained transcoder and a loaded SAE: density, list, featur
   await waitForStatus(page, "done");
   if (SHOTS) await page.screenshot({ path: join(SHOTS, "prompt-train-density.png") });
   await page.getByRole("tab", { name: "Inspect" }).click();
-  await runDashboards(page, /^transcoder 64/, 1024);
+  await runDashboards(page, /transcoder/, 1024);
   const trained = Date.now();
 
   await expect(page.getByTestId("dash-summary")).toContainText("d_sae 64");
@@ -77,6 +77,22 @@ test("dashboards of a trained transcoder and a loaded SAE: density, list, featur
   expect(await tinted.first().getAttribute("title")).toMatch(/activation [\d.e-]+/);
   await expect(feature.getByTestId("activation-histogram")).toBeVisible();
   await expect(feature.getByTestId("logits").locator(".tv-top li")).toHaveCount(10);
+  // The built-in model never saw the tokens absent from its corpus: hidden by default; the
+  // toggle shows them (weightViews.test.ts checks the lists themselves).
+  const hide = feature.getByTestId("hide-absent-tokens");
+  await expect(hide).toBeChecked();
+  await expect(feature.locator(".absent-toggle")).toHaveText(
+    /^hide tokens absent from the training corpus \([\d,]+ tokens\)$/,
+  );
+  const bottom = feature.getByTestId("logits").locator(".tv-bottom li");
+  await hide.uncheck();
+  await expect(bottom).toHaveCount(10);
+  await hide.check();
+  await expect(bottom).toHaveCount(10);
+  await expect(page.getByTestId("density-histogram")).toHaveAttribute(
+    "data-color",
+    "var(--transcoder)",
+  );
   await feature.getByRole("button", { name: "ln_final-folded" }).click();
   await expect(feature.getByTestId("logits")).toContainText("through ln_final");
   await expect(feature.getByTestId("deembedding").locator(".tv-top li")).toHaveCount(10);
@@ -88,11 +104,28 @@ test("dashboards of a trained transcoder and a loaded SAE: density, list, featur
     await page.getByTestId("dash-summary").evaluate((el) => el.scrollIntoView());
     await page.screenshot({ path: join(SHOTS, "inspect-feature.png") });
   }
-  // A neighbour opens its own page.
-  const neighbor = feature.getByTestId("neighbors").getByRole("button").first();
+  // A neighbour opens its own page, and the list moves to it (scrolled away from it first).
+  const neighbors = feature.getByTestId("neighbor");
+  await expect(neighbors.first()).toContainText("cos");
+  const neighbor = neighbors.first().getByRole("button");
   const target = (await neighbor.textContent())!;
+  const targetRow = page.locator(`[data-testid="feature-row"][data-feature="${target.slice(1)}"]`);
+  if ((await targetRow.count()) > 0) {
+    await page.getByTestId("feature-list").evaluate((el) => (el.scrollTop = el.scrollHeight));
+  }
+  if ((await targetRow.count()) > 0) {
+    await page.getByTestId("feature-list").evaluate((el) => (el.scrollTop = 0));
+  }
+  await expect(targetRow).toHaveCount(0);
   await neighbor.click();
   await expect(feature.locator("h3")).toHaveText(`Feature ${target}`);
+  await expect(targetRow).toHaveClass(/selected/);
+  const rowInBox = await targetRow.evaluate((row) => {
+    const box = row.closest('[data-testid="feature-list"]')!.getBoundingClientRect();
+    const r = row.getBoundingClientRect();
+    return r.top >= box.top && r.bottom <= box.bottom;
+  });
+  expect(rowInBox, "the opened neighbour's row is in the list's view").toBe(true);
 
   // The filter: by index, and by a token string.
   await page.getByTestId("feature-filter").fill(target.slice(1));
@@ -127,6 +160,13 @@ test("dashboards of a trained transcoder and a loaded SAE: density, list, featur
     ].sort(),
   );
   expect(json.metadata).toMatchObject({ kind: "transcoder", d_sae: 64, tokens_read: 1024 });
+  // Top examples stay inside SAEDashboard's (5, 5) edge buffer: no window starts among them.
+  const positions = json.features.flatMap((f) =>
+    (f.top_examples as { position: number }[]).map((e) => e.position),
+  );
+  expect(positions.length).toBeGreaterThan(0);
+  expect(Math.min(...positions)).toBeGreaterThanOrEqual(5);
+  expect(Math.max(...positions)).toBeLessThan(128 - 5);
   expect(json.features).toHaveLength(64);
   expect(Object.keys(json.features[0]!).sort()).toEqual(
     [
@@ -195,6 +235,11 @@ test("dashboards of a trained transcoder and a loaded SAE: density, list, featur
   }
   await pick.click();
   await expect(feature.locator("h3")).toHaveText(`Feature #${picked}`);
+  // ... and scrolls to it (its top just under the sticky top bar).
+  await expect
+    .poll(() => feature.evaluate((el) => Math.round(el.getBoundingClientRect().top)))
+    .toBeLessThan(130);
+  expect(await feature.evaluate((el) => el.getBoundingClientRect().top)).toBeGreaterThan(-5);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, "prompt-feature-page.png") });
   const prompted = Date.now();
 
@@ -206,6 +251,7 @@ test("dashboards of a trained transcoder and a loaded SAE: density, list, featur
   await expect(page.getByTestId("loaded-item")).toHaveAttribute("data-phase", "loaded");
   await runDashboards(page, /sae-128/, 512);
   await expect(page.getByTestId("feature-list-count")).toHaveText("128 of 128 features");
+  await expect(page.getByTestId("density-histogram")).toHaveAttribute("data-color", "var(--sae)");
   const list = page.getByTestId("feature-list");
   await recordLongTasks(page);
   for (let i = 1; i <= 12; i++) {

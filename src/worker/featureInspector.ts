@@ -13,12 +13,7 @@ import { featuresJson } from "../engine/features/featuresJson.ts";
 import { corpusWindows, type FeatureWindows } from "../engine/features/featureWindows.ts";
 import type { RowExtremes } from "../engine/features/gpuTopkProduct.ts";
 import { corpusVocabulary } from "../engine/features/corpusVocabulary.ts";
-import {
-  tokenViews,
-  weightViews,
-  type TokenViews,
-  type WeightViews,
-} from "../engine/features/weightViews.ts";
+import { weightViews, type TokenViews, type WeightViews } from "../engine/features/weightViews.ts";
 import { dictionaryMismatch } from "../engine/model/compatibility.ts";
 import type { Gpt2Weights } from "../engine/model/gpt2Weights.ts";
 import type { GpuGpt2 } from "../engine/model/gpuGpt2.ts";
@@ -92,20 +87,32 @@ export function heldOutWindows(
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** The token views over the corpus's tokens only, with how many were left out. */
-type InCorpusViews = TokenViews & { absent: number; hideByDefault: boolean };
+type InCorpusViews = TokenViews & {
+  absent: number;
+  hideByDefault: boolean;
+  trainingSlice: boolean;
+};
 
 export class FeatureInspector {
   private running: { requestId: string; controller: AbortController } | undefined;
   private last: LastResult | undefined;
   private vocab:
-    { corpus: TokenCorpus; size: number; v: ReturnType<typeof corpusVocabulary> } | undefined;
+    | { corpus: TokenCorpus; size: number; train: boolean; v: ReturnType<typeof corpusVocabulary> }
+    | undefined;
 
-  /** The tokens the corpus holds (counted once per corpus and vocabulary size). */
-  private vocabulary(corpus: TokenCorpus, size: number) {
-    if (this.vocab?.corpus !== corpus || this.vocab.size !== size) {
-      this.vocab = { corpus, size, v: corpusVocabulary(corpus, size) };
+  /**
+   * The tokens the corpus holds (counted once per corpus, vocabulary size and slice): its
+   * training slice for the built-in model (the tokens it saw in training), all of it otherwise.
+   */
+  private vocabulary(corpus: TokenCorpus, size: number, train: boolean) {
+    const v = this.vocab;
+    if (v?.corpus !== corpus || v.size !== size || v.train !== train) {
+      const tokens = train
+        ? corpus.tokens.subarray(corpus.train.start, corpus.train.end)
+        : corpus.tokens;
+      this.vocab = { corpus, size, train, v: corpusVocabulary({ tokens }, size) };
     }
-    return this.vocab.v;
+    return this.vocab!.v;
   }
 
   constructor(private readonly deps: FeatureInspectorDeps) {}
@@ -186,22 +193,23 @@ export class FeatureInspector {
       let inCorpus: InCorpusViews | undefined;
       let viewsNote: string | undefined;
       if (host) {
-        const vocab = this.vocabulary(corpus, host.config.vocabSize);
-        const perVocab = dict.spec.kind === "transcoder" ? 3 : 2;
-        const steps = perVocab + 1 + (vocab.absent > 0 ? perVocab : 0);
+        const vocab = this.vocabulary(corpus, host.config.vocabSize, model.builtin);
+        const steps = dict.spec.kind === "transcoder" ? 4 : 3;
         let step = 0;
-        const onProgress = (view: string) => progress(step++, steps, `Weight views: ${view}`);
-        views = await weightViews(device, this.deps.shaders, host, dict.spec, dict.params, {
+        const all = await weightViews(device, this.deps.shaders, host, dict.spec, dict.params, {
           signal,
-          onProgress,
+          keep: vocab.absent > 0 ? vocab.present : undefined,
+          onProgress: (view) => progress(step++, steps, `Weight views: ${view}`),
         });
-        if (vocab.absent > 0) {
-          const only = await tokenViews(device, this.deps.shaders, host, dict.spec, dict.params, {
-            signal,
-            tokens: vocab.present,
-            onProgress: (view) => onProgress(`${view}, corpus tokens only`),
-          });
-          inCorpus = { ...only, absent: vocab.absent, hideByDefault: model.builtin };
+        const { kept, ...rest } = all;
+        views = rest;
+        if (kept) {
+          inCorpus = {
+            ...kept,
+            absent: vocab.absent,
+            hideByDefault: model.builtin,
+            trainingSlice: model.builtin,
+          };
         }
       } else if (!withViews) {
         viewsNote = "Logits, de-embeddings and neighbours were not asked for (Weight views).";
@@ -356,6 +364,7 @@ function compact(
   const inCorpus = inCorpusViews && {
     absent: inCorpusViews.absent,
     hideByDefault: inCorpusViews.hideByDefault,
+    trainingSlice: inCorpusViews.trainingSlice,
     logitsRaw: extremes(inCorpusViews.logitsRaw, k)!,
     logitsLn: extremes(inCorpusViews.logitsLn, k)!,
     deembedding: extremes(inCorpusViews.deembedding, k),

@@ -484,12 +484,14 @@ export interface FeatureDashboards {
   neighbors?: FeatureExtremes;
   /**
    * The logits and de-embedding over only the tokens the corpus holds, when some of the
-   * vocabulary's are absent (`absent` of them); hidden by default on the built-in model, which
-   * never saw them in training (their unembeddings are all alike and fill the bottom lists).
+   * vocabulary's are absent (`absent` of them); for the built-in model its training slice (the
+   * tokens it saw: the others' unembeddings are all alike and fill the lists), hidden by default.
    */
   inCorpus?: {
     absent: number;
     hideByDefault: boolean;
+    /** Counted over the corpus's training slice (the built-in model), else all of it. */
+    trainingSlice: boolean;
     logitsRaw: FeatureExtremes;
     logitsLn: FeatureExtremes;
     deembedding?: FeatureExtremes;

@@ -128,14 +128,15 @@ describe("weightViews", () => {
     expectSame(b.deembedding!, a.deembedding!, ["top", "bottom"]);
   });
 
-  it("ranks only the tokens the corpus holds when asked, with the vocabulary's ids", async () => {
+  it("ranks the tokens the corpus holds apart, in the same pass over the vocabulary", async () => {
     // A corpus of every third token: the others never occur.
     const corpus = { tokens: Uint16Array.from({ length: 500 }, (_, i) => (i % 101) * 3) };
     const { present, absent } = corpusVocabulary(corpus, cfg.vocabSize);
     expect(present.length).toBe(101);
     expect(absent).toBe(cfg.vocabSize - 101);
     const { device } = await testDevice();
-    const views = await tokenViews(device, shaders, model, spec, params, { tokens: present });
+    const split = await tokenViews(device, shaders, model, spec, params, { keep: present });
+    const views = split.kept!;
     const { dModel: d } = cfg;
     const shape = { rows: spec.dSae, d, n: present.length };
     const f = folded(params);
@@ -155,5 +156,11 @@ describe("weightViews", () => {
     for (const r of views.logitsRaw) {
       for (const e of [...r.top, ...r.bottom]) expect(e.index % 3).toBe(0);
     }
+    // The lists over every token, merged from the two parts, are those of one pass over all.
+    const whole = await tokenViews(device, shaders, model, spec, params);
+    expectSame(split.logitsRaw, whole.logitsRaw, both);
+    expectSame(split.logitsLn, whole.logitsLn, both);
+    expectSame(split.deembedding!, whole.deembedding!, both);
+    expect(split.logitsRaw.some((r) => r.bottom.some((e) => e.index % 3 !== 0))).toBe(true);
   });
 });

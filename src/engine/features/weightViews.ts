@@ -20,7 +20,7 @@ import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { Gpt2Weights } from "../model/gpt2Weights.ts";
 import { foldForDashboards } from "./dashboardFold.ts";
-import { topkProduct, type RowExtremes } from "./gpuTopkProduct.ts";
+import { PRODUCT_TOP, topkProduct, type IndexValue, type RowExtremes } from "./gpuTopkProduct.ts";
 
 export interface WeightViews {
   logitsRaw: RowExtremes[];
@@ -103,9 +103,11 @@ export function gatherColumns(
 }
 
 /**
- * The views over the vocabulary (logits, de-embeddings). With `tokens` (sorted token ids), only
- * those tokens are ranked: e.g. the ones the corpus holds, so that tokens a model never saw in
- * training (whose unembeddings are all alike) do not fill the bottom lists.
+ * The views over the vocabulary (logits, de-embeddings). With `keep` (sorted token ids), each
+ * view is ranked over those tokens and over the others apart, and `kept` holds the lists of the
+ * kept tokens alone: e.g. the ones the corpus holds, so that tokens a model never saw in
+ * training (whose unembeddings are all alike) can be left out. Both cost one pass over the
+ * vocabulary: the lists over every token merge the two.
  */
 export async function tokenViews(
   device: GPUDevice,
@@ -116,18 +118,18 @@ export async function tokenViews(
   options: {
     signal?: AbortSignal;
     onProgress?: (view: string) => void;
-    tokens?: Uint32Array;
+    keep?: Uint32Array;
   } = {},
-): Promise<TokenViews> {
+): Promise<TokenViews & { kept?: TokenViews }> {
   const params = foldForDashboards(spec, unfolded).viewParams;
   const { dModel: d, vocabSize: V } = model.config;
   const { dSae, dIn } = spec;
-  const keep = options.tokens;
-  const run = async (view: string, a: Float32Array, b: Float32Array) => {
-    options.onProgress?.(view);
-    const cols = keep ? gatherColumns(b, d, V, keep) : b;
-    const n = keep ? keep.length : V;
-    const rows = await topkProduct(
+  const keep = options.keep;
+  const rest = keep && complement(keep, V);
+  const over = async (a: Float32Array, b: Float32Array, ids?: Uint32Array) => {
+    const cols = ids ? gatherColumns(b, d, V, ids) : b;
+    const n = ids ? ids.length : V;
+    const found = await topkProduct(
       device,
       shaders,
       a,
@@ -137,20 +139,47 @@ export async function tokenViews(
         signal: options.signal,
       },
     );
-    if (!keep) return rows;
-    const back = (e: { index: number; value: number }) => ({
-      index: keep[e.index]!,
-      value: e.value,
-    });
-    return rows.map((r) => ({ top: r.top.map(back), bottom: r.bottom.map(back) }));
+    if (!ids) return found;
+    const back = (e: IndexValue) => ({ index: ids[e.index]!, value: e.value });
+    return found.map((r) => ({ top: r.top.map(back), bottom: r.bottom.map(back) }));
   };
-  const logitsRaw = await run("logits_raw", params.wDec, model.wU);
-  const logitsLn = await run("logits_ln", params.wDec, lnUnembedding(model));
-  const deembedding =
+  const run = async (view: string, a: Float32Array, b: Float32Array) => {
+    options.onProgress?.(view);
+    if (!keep || !rest) return { all: await over(a, b) };
+    const kept = await over(a, b, keep);
+    const others = rest.length > 0 ? await over(a, b, rest) : kept.map(() => empty());
+    return { all: kept.map((r, f) => mergeExtremes(r, others[f]!)), kept };
+  };
+  const raw = await run("logits_raw", params.wDec, model.wU);
+  const ln = await run("logits_ln", params.wDec, lnUnembedding(model));
+  const de =
     spec.kind === "transcoder"
       ? await run("deembedding", transposeRows(params.wEnc, dIn, dSae), normalizedEmbeddingT(model))
       : undefined;
-  return { logitsRaw, logitsLn, deembedding };
+  const kept =
+    raw.kept && ln.kept
+      ? { logitsRaw: raw.kept, logitsLn: ln.kept, deembedding: de?.kept }
+      : undefined;
+  return { logitsRaw: raw.all, logitsLn: ln.all, deembedding: de?.all, kept };
+}
+
+const empty = (): RowExtremes => ({ top: [], bottom: [] });
+
+/** The ids in [0, n) that are not in `ids` (sorted). */
+function complement(ids: Uint32Array, n: number): Uint32Array {
+  const inIds = new Uint8Array(n);
+  for (const t of ids) inIds[t] = 1;
+  const out = new Uint32Array(n - ids.length);
+  let i = 0;
+  for (let t = 0; t < n; t++) if (!inIds[t]) out[i++] = t;
+  return out;
+}
+
+/** The lists over two disjoint sets of columns, as one list over both (ties: lower id first). */
+export function mergeExtremes(a: RowExtremes, b: RowExtremes): RowExtremes {
+  const top = [...a.top, ...b.top].sort((x, y) => y.value - x.value || x.index - y.index);
+  const bottom = [...a.bottom, ...b.bottom].sort((x, y) => x.value - y.value || x.index - y.index);
+  return { top: top.slice(0, PRODUCT_TOP), bottom: bottom.slice(0, PRODUCT_TOP) };
 }
 
 export async function weightViews(
@@ -159,16 +188,9 @@ export async function weightViews(
   model: Gpt2Weights,
   spec: DictionarySpec,
   unfolded: DictionaryParams,
-  options: { signal?: AbortSignal; onProgress?: (view: string) => void } = {},
-): Promise<WeightViews> {
-  const { logitsRaw, logitsLn, deembedding } = await tokenViews(
-    device,
-    shaders,
-    model,
-    spec,
-    unfolded,
-    options,
-  );
+  options: { signal?: AbortSignal; onProgress?: (view: string) => void; keep?: Uint32Array } = {},
+): Promise<WeightViews & { kept?: TokenViews }> {
+  const tokens = await tokenViews(device, shaders, model, spec, unfolded, options);
   const params = foldForDashboards(spec, unfolded).viewParams;
   const { dSae, dOut } = spec;
   options.onProgress?.("neighbors");
@@ -181,5 +203,5 @@ export async function weightViews(
     { rows: dSae, d: dOut, n: dSae },
     { skipSelf: true, signal: options.signal },
   );
-  return { logitsRaw, logitsLn, deembedding, neighbors };
+  return { ...tokens, neighbors };
 }

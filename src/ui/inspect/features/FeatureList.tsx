@@ -41,11 +41,14 @@ export function FeatureList(props: { d: FeatureDashboards }) {
   }, [selected, order]);
   const first = Math.max(0, topRow - OVERSCAN);
   const last = Math.min(order.length, topRow + Math.ceil(LIST_HEIGHT / ROW_HEIGHT) + 1 + OVERSCAN);
-  const k = d.logitsRaw?.k ?? 0;
+  // The column follows the feature page's default: tokens absent from the corpus left out where
+  // they are hidden by default (the built-in model's lists fill up with them otherwise).
+  const listLogits = d.inCorpus?.hideByDefault ? d.inCorpus.logitsRaw : d.logitsRaw;
+  const k = listLogits?.k ?? 0;
   const rows = [];
   for (let i = first; i < last; i++) {
     const f = order[i]!;
-    const topLogit = d.logitsRaw && k > 0 ? strings.get(d.logitsRaw.topIndex[f * k]!) : undefined;
+    const topLogit = listLogits && k > 0 ? strings.get(listLogits.topIndex[f * k]!) : undefined;
     rows.push(
       <FeatureRow
         key={f}

@@ -90,7 +90,11 @@ export function FeaturePage(props: { d: FeatureDashboards; feature: number }) {
               {inCorpus && (
                 <label
                   className="absent-toggle"
-                  title="Tokens that never occur in the corpus: a model trained on it never saw them, so their logits say little (on the built-in model they are all alike and fill the bottom lists)"
+                  title={
+                    inCorpus.trainingSlice
+                      ? "Tokens that never occur in the corpus's training slice: the built-in model never saw them, so their unembeddings stayed alike and fill the lists with equal values"
+                      : "Tokens that never occur in the built-in corpus"
+                  }
                 >
                   <input
                     type="checkbox"
@@ -98,7 +102,8 @@ export function FeaturePage(props: { d: FeatureDashboards; feature: number }) {
                     checked={hiding}
                     onChange={(e) => setHideAbsent(e.target.checked)}
                   />
-                  hide tokens absent from the corpus ({inCorpus.absent.toLocaleString()} tokens)
+                  hide tokens absent from the {inCorpus.trainingSlice ? "training " : ""}corpus (
+                  {inCorpus.absent.toLocaleString()} tokens)
                 </label>
               )}
               <TokenValueTable

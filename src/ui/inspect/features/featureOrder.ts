@@ -43,7 +43,7 @@ function mentions(d: FeatureDashboards, f: number, tokens: Uint8Array): boolean 
   for (let i = offsets[f]!; i < offsets[f + 1]!; i++) {
     if (tokens[d.windowTokens[token[i]!]!] === 1) return true;
   }
-  const logits = d.logitsRaw;
+  const logits = d.inCorpus?.hideByDefault ? d.inCorpus.logitsRaw : d.logitsRaw;
   if (logits) {
     for (let i = f * logits.k; i < (f + 1) * logits.k; i++) {
       if (tokens[logits.topIndex[i]!] === 1) return true;
