@@ -10,7 +10,12 @@
  * - model_forward: tokens/s of the model alone up to layer L, capturing the transcoder's sites;
  * - stream_training: tokens/s of a transcoder trained on the stream (store, shuffles, model);
  * - file_training: tokens/s of the same transcoder on batches uploaded from the host;
- * and their ratios, which are what carry over between adapters.
+ * - dictionaries: tokens/s of 1, 4 and 8 transcoders trained together on one stream (one model
+ *   forward per batch for all of them), each run's seconds per step per dictionary against the
+ *   run of one alone, and the model forward's share of each run's time. The goal: 8 dictionaries
+ *   cost at most 8x one dictionary's step (the host-batch step, no model) with the forward paid
+ *   once, i.e. eight_vs_goal = step_s(8) / (8 * host_step_s + forward_per_step_s) <= 1;
+ * and their ratios, which are what carry over between adapters (one run, one adapter).
  */
 import { parseArgs } from "node:util";
 import { initDictionary } from "../src/engine/dictionary/init.ts";
@@ -122,50 +127,58 @@ const schedule = {
   l1WarmUpSteps: 0,
 };
 
-// 2. A transcoder trained on the stream (the first step, which fills the store, is not timed).
-const session = await StreamSession.create(
-  device,
-  shaders,
-  model,
-  corpus,
-  [
-    {
-      id: "transcoder",
-      kind: "transcoder",
+// 2. n transcoders trained on the stream together (the first step, which fills the store, is
+// not timed): n = 1 is "a transcoder trained on the stream".
+async function streamRun(n: number) {
+  const session = await StreamSession.create(
+    device,
+    shaders,
+    model,
+    corpus,
+    Array.from({ length: n }, (_, i) => ({
+      id: `transcoder.${i}`,
+      kind: "transcoder" as const,
       layer,
       dSae,
-      seed: 0,
-      normalize: "none",
+      seed: i,
+      normalize: "none" as const,
       applyBDecToInput: false,
       schedule,
       deadFeatureWindow: 1000,
       featureSamplingWindow: 0,
+    })),
+    {
+      batchSize: batch,
+      bufferBatches: 20,
+      seqsPerForward,
+      contextSize: T,
+      prependBos: false,
+      excludeSpecialTokens: true,
+      storeSeed: 0,
+      logEvery: 1_000_000,
+      modelName: values.model,
+      datasetPath: "builtin",
     },
-  ],
-  {
-    batchSize: batch,
-    bufferBatches: 20,
-    seqsPerForward,
-    contextSize: T,
-    prependBos: false,
-    excludeSpecialTokens: true,
-    storeSeed: 0,
-    logEvery: 1_000_000,
-    modelName: values.model,
-    datasetPath: "builtin",
-  },
-);
-await session.step();
-await idle();
-const generatedBefore = session.store.tokensGenerated;
-start = performance.now();
-while (!session.finished) await session.step();
-await idle();
-const streamSeconds = (performance.now() - start) / 1000;
+  );
+  await session.step();
+  await idle();
+  const generatedBefore = session.store.tokensGenerated;
+  const start = performance.now();
+  while (!session.finished) await session.step();
+  await idle();
+  const seconds = (performance.now() - start) / 1000;
+  const modelTokens = session.store.tokensGenerated - generatedBefore;
+  const spec = session.dictionaries[0]!.spec;
+  session.destroy();
+  return { seconds, modelTokens, spec };
+}
+const runs = new Map<number, Awaited<ReturnType<typeof streamRun>>>();
+for (const n of [1, 4, 8]) runs.set(n, await streamRun(n));
+const one = runs.get(1)!;
+const streamSeconds = one.seconds;
 const streamTraining = (steps * batch) / streamSeconds;
-const modelTokensDuringTraining = session.store.tokensGenerated - generatedBefore;
-const spec = session.dictionaries[0]!.spec;
-session.destroy();
+const modelTokensDuringTraining = one.modelTokens;
+const spec = one.spec;
 
 // 3. The same transcoder on batches uploaded from the host (no model in the loop).
 const gpu = new GpuDictionary(device, shaders, spec, batch);
@@ -186,11 +199,29 @@ await idle();
 start = performance.now();
 while (!trainer.finished) await trainer.step(x, y);
 await idle();
-const fileTraining = (steps * batch) / ((performance.now() - start) / 1000);
+const hostSeconds = (performance.now() - start) / 1000;
+const fileTraining = (steps * batch) / hostSeconds;
 gpu.destroy();
 model.destroy();
 
 const round = (v: number) => Math.round(v * 10) / 10;
+const ratio = (v: number) => Number(v.toFixed(3));
+const hostStep = hostSeconds / steps;
+const dictionaries = [...runs.entries()].map(([n, r]) => {
+  const step = r.seconds / steps;
+  // The model's time in this run: the tokens it ran over at the forward's measured rate.
+  const forwardSeconds = r.modelTokens / modelForward;
+  return {
+    dictionaries: n,
+    tokens_per_s: round((steps * batch) / r.seconds),
+    step_s: Number(step.toPrecision(4)),
+    cost_per_dictionary_vs_one_alone: ratio(step / n / (one.seconds / steps)),
+    step_vs_n_times_one_alone: ratio(step / (n * (one.seconds / steps))),
+    model_forward_share: ratio(Math.min(1, forwardSeconds / r.seconds)),
+    model_tokens_during_timed_training: r.modelTokens,
+    vs_goal: ratio(step / (n * hostStep + forwardSeconds / steps)),
+  };
+});
 process.stdout.write(
   JSON.stringify(
     {
@@ -209,6 +240,9 @@ process.stdout.write(
       model_tokens_during_timed_training: modelTokensDuringTraining,
       host_batch_training_tokens_per_s: round(fileTraining),
       stream_training_vs_host_batches: Number((streamTraining / fileTraining).toFixed(3)),
+      host_step_s: Number(hostStep.toPrecision(4)),
+      dictionaries,
+      eight_within_goal: dictionaries[2]!.vs_goal <= 1,
     },
     null,
     2,
