@@ -170,7 +170,7 @@ export class StreamRun {
   /** The phase a pause interrupted (restored by Resume). */
   private phaseBeforePause: RunPhase = "running";
   /** Set while an evaluation runs: the step it is of and what the page says meanwhile. */
-  private evaluatingAt: { step: number; message: string } | undefined;
+  private evaluatingAt: { step: number; message: string; final: boolean } | undefined;
 
   constructor(
     private readonly ctx: RunContext,
@@ -203,6 +203,8 @@ export class StreamRun {
   }
 
   step(): void {
+    // No training step is left once the final evaluation (or Evaluate's) has begun.
+    if (this.evaluatingAt?.final) return;
     this.pauseRequested = true;
     this.stepsRequested++;
     this.wake?.();
@@ -428,8 +430,13 @@ export class StreamRun {
   }
 
   /** Runs an evaluation of `step`'s weights, during which a pause answers at once. */
-  private async evaluating<T>(step: number, message: string, f: () => Promise<T>): Promise<T> {
-    this.evaluatingAt = { step, message };
+  private async evaluating<T>(
+    step: number,
+    message: string,
+    f: () => Promise<T>,
+    final = true,
+  ): Promise<T> {
+    this.evaluatingAt = { step, message, final };
     try {
       return await f();
     } finally {
@@ -461,8 +468,7 @@ export class StreamRun {
     const generatedAtStart = session.store.tokensGenerated;
     const resumedAt = session.batchesServed;
     const windows = LIVE_EVAL_WINDOWS * c.dictionaries.length;
-    this.eta = new RunEta(c.steps, resumedAt, c.evalSequences * c.dictionaries.length);
-    this.trainStartedAt = this.activeMs();
+    const finalWindows = c.evalSequences * c.dictionaries.length;
     // A fixed period keeps its multiples; the automatic one measures early, then spreads the
     // points so that they cost about a tenth of the time and number at least MIN_LIVE_POINTS.
     const fixed = c.liveEvalEvery > 0 ? c.liveEvalEvery : undefined;
@@ -546,13 +552,19 @@ export class StreamRun {
       } else {
         trainingMs += performance.now() - t0;
       }
+      // The first step fills the activation store, a cost paid once: the ETA counts from after it.
+      if (step === resumedAt + 1) {
+        this.eta = new RunEta(c.steps, step, finalWindows);
+        if (evalMs !== undefined) this.eta.evalCost(windows, evalMs);
+        this.trainStartedAt = this.activeMs();
+      }
       this.progress(step, session.finished);
       if (step >= nextLiveEval && !session.finished) {
         const results = await this.liveEval(session, step);
         if (!results) break; // stopped during it
         if (evalMs === undefined) {
           evalMs = results.ms;
-          this.eta.evalCost(windows, results.ms);
+          this.eta?.evalCost(windows, results.ms);
         }
         if (!fixed) {
           const stepMs = trainingMs / Math.max(1, step - resumedAt);
@@ -626,15 +638,19 @@ export class StreamRun {
     step: number,
   ): Promise<{ scores: [string, number][]; ms: number } | undefined> {
     const t0 = this.activeMs();
-    const message = `measuring ce_loss_score on ${LIVE_EVAL_WINDOWS} held-out windows…`;
+    const message = "measuring the CE score…";
     if (this.phase === "running") this.state(step, message);
     try {
-      const evaluated = await this.evaluating(step, message, () =>
-        session.evaluateTraining(this.ctx.device, this.ctx.shaders, this.ctx.corpus, {
-          sequences: LIVE_EVAL_WINDOWS,
-          excludeSpecialTokens: true,
-          control: this.evalControl(session, step, 0, message),
-        }),
+      const evaluated = await this.evaluating(
+        step,
+        message,
+        () =>
+          session.evaluateTraining(this.ctx.device, this.ctx.shaders, this.ctx.corpus, {
+            sequences: LIVE_EVAL_WINDOWS,
+            excludeSpecialTokens: true,
+            control: this.evalControl(session, step, 0, message),
+          }),
+        false,
       );
       const scores = evaluated.map(({ id, metrics }): [string, number] => [
         id,

@@ -20,6 +20,8 @@ export function RunControls() {
     attached &&
     (live.phase === "running" || live.phase === "preparing" || live.phase === "evaluating");
   const paused = attached && live.phase === "paused";
+  // Paused in the evaluation at the end (or Evaluate's): no training step is left to take.
+  const finalEval = attached && (live.evaluateOnly === true || live.windows !== undefined);
   const stopped = !attached && run?.status === "stopped";
   const resumable =
     !attached &&
@@ -63,7 +65,7 @@ export function RunControls() {
       )}
       <button
         type="button"
-        disabled={!paused || pending !== undefined}
+        disabled={!paused || pending !== undefined || finalEval}
         onClick={() => actions.step()}
       >
         Step
