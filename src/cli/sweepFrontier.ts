@@ -74,11 +74,13 @@ function panel(x0: number, title: string, series: Series[]): string {
       );
     }
   }
+  // Enough decimals that the five ticks read apart.
+  const decimals = Math.min(6, Math.max(0, Math.ceil(-Math.log10((yMax - yMin) / 4)) + 1));
   for (let i = 0; i <= 4; i++) {
     const v = yMin + ((yMax - yMin) * i) / 4;
     out.push(
       `<line x1="${x0 - 4}" y1="${sy(v)}" x2="${x0}" y2="${sy(v)}" stroke="#666"/>`,
-      `<text x="${x0 - 6}" y="${sy(v) + 4}" text-anchor="end" font-size="11">${fmt(v)}</text>`,
+      `<text x="${x0 - 6}" y="${sy(v) + 4}" text-anchor="end" font-size="11">${v.toFixed(decimals)}</text>`,
     );
   }
   out.push(
