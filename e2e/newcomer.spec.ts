@@ -7,6 +7,7 @@ import {
   test,
   waitForStatus,
 } from "./fixtures.ts";
+import { traceMainThread } from "./mainThreadTrace.ts";
 
 test("a newcomer presses Train with the defaults: both curves, then a scored run (times printed)", async ({
   page,
@@ -55,6 +56,7 @@ test("a newcomer presses Train with the defaults: both curves, then a scored run
   await badge.locator("summary").click();
 
   await recordLongTasks(page);
+  const trace = await traceMainThread(page);
   const started = Date.now();
   await page.getByRole("button", { name: "Train", exact: true }).click();
   // Both dictionaries on the same axes: each chart's caption names both latest values.
@@ -73,11 +75,25 @@ test("a newcomer presses Train with the defaults: both curves, then a scored run
   }
   const tasks = await longTasks(page);
   const longest = Math.max(0, ...tasks);
+  // The same tasks from a trace, with the main thread's CPU time in each: on a shared machine most
+  // of a long task's wall time is waiting for a core, not the page's work.
+  const traced = await trace.stop();
+  const ownWork = traced.filter((t) => t.cpuMs > 50);
+  const mostCpu = Math.max(0, ...traced.map((t) => t.cpuMs));
   figure("first curves after Train", firstCurves, "s", "30 s");
   figure("default run finished and scored", finished, "s", "120 s on SwiftShader");
   figure("main-thread long tasks while training", tasks.length, "tasks", "none");
   figure("longest main-thread task while training", longest, "ms", "under 50 ms");
-  // Hang detectors several times the goals: recharts left tasks up to 270 ms, dozens of them.
-  expect(longest, "longest main-thread task while training (ms)").toBeLessThan(500);
-  expect(tasks.length, "main-thread long tasks while training").toBeLessThan(50);
+  figure(
+    "main-thread tasks over 50 ms of CPU time (the page's own work)",
+    ownWork.length,
+    "tasks",
+    "none",
+  );
+  figure("most main-thread CPU time in one task while training", mostCpu, "ms", "under 50 ms");
+  // A hang detector several times the goal, on the page's own work (recharts left tasks up to
+  // 270 ms). The wall-time figures above are printed only: in a trace of a default run on a
+  // 2-core machine shared with other work, 26 tasks over 50 ms (longest 493 ms) held 2 to 7 ms of
+  // the main thread's CPU time each; the rest was waiting for a core.
+  expect(mostCpu, "most main-thread CPU time in one task while training (ms)").toBeLessThan(250);
 });
