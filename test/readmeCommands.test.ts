@@ -3,21 +3,21 @@
  *
  * The commands are read from the README's ```sh (also bash, shell and untagged) blocks, `\`
  * continuations joined and comments dropped; ```text blocks hold usage synopses and are not
- * commands. Each command is either run here, in README order of its inputs, in a temporary
- * folder that links to the project (so relative paths such as out/tc3 land there), or listed in
- * SKIPPED_BY_DESIGN with the reason. A README command that is neither fails the first test, and so
- * does a listed one the README no longer has.
+ * commands. Each command is either run here, in RUN's order (each input made before it is
+ * read), in a temporary folder that links to the project (so relative paths such as out/tc3 land
+ * there), or listed in SKIPPED_BY_DESIGN with the reason. A README command that is neither fails
+ * the first test, and so does a listed one the README no longer has.
  *
  * Sizes are made small by replacing the values of these flags wherever a command has them (the
  * rest of the command is run as written):
  *
- * | flag                            | becomes | why                                          |
- * | ------------------------------- | ------- | -------------------------------------------- |
- * | --steps                         | 2       | two training steps                           |
- * | --d-sae                         | 16      | 16 latents                                   |
- * | --batch                         | 64      | 64 rows per step                             |
- * | --eval-sequences, --sequences   | 1       | one held-out window of 128 tokens            |
- * | --tokens N (a number)           | 256     | two windows; splice_check's --tokens is a file |
+ * | flag                          | becomes | why                                              |
+ * | ----------------------------- | ------- | ------------------------------------------------ |
+ * | --steps                       | 2       | two training steps                               |
+ * | --d-sae                       | 16      | 16 latents                                       |
+ * | --batch                       | 64      | 64 rows per step                                 |
+ * | --eval-sequences, --sequences | 1       | one held-out window of 128 tokens                |
+ * | --tokens N (a number)         | 256     | two windows (splice_check's --tokens is a file)  |
  *
  * and `npm run train -- --model` gets `--buffer-batches 2` (2048 tokens): its default buffer of 20
  * store batches runs the model over 10,240 tokens before the first of the two steps, most of this
