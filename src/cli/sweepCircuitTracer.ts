@@ -67,18 +67,18 @@ export function circuitTracerConfig(
 
 /**
  * DIR/circuit-tracer/: config.yaml and layer_L.safetensors for a transcoder at every layer
- * 0..N trained without a sweep, when they are ReLU transcoders (the only activation
- * load_relu_transcoder builds). Returns the line that says what was written, or why not.
+ * 0..N (`layerSet`: --layers without a sweep), when they are ReLU transcoders (the only activation
+ * load_relu_transcoder builds). Returns the line that says what was written, or why not (undefined: not a layer set).
  */
 export async function writeCircuitTracerSet(
   out: string,
   dictionaries: { member: SweepMember; spec: DictionarySpec; params: DictionaryParams }[],
-  swept: boolean,
+  layerSet: boolean,
   nLayer: number,
-): Promise<string> {
+): Promise<string | undefined> {
   const transcoders = dictionaries.filter((d) => d.member.kind === "transcoder");
   const layers = transcoders.map((d) => d.member.layer);
-  if (transcoders.length < 2 || swept) return "";
+  if (!layerSet || transcoders.length === 0) return undefined;
   const why = (reason: string) => `no ${CIRCUIT_TRACER_DIR}/ transcoder set: ${reason}`;
   if (!layers.every((l, i) => l === i)) {
     return why(

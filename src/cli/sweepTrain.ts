@@ -198,10 +198,10 @@ export async function runSweepTrain(
         spec: session.dictionaries[i]!.spec,
         params: exported[i]!.params,
       })),
-      multi.sweep !== undefined,
+      flags.layers !== undefined && multi.sweep === undefined,
       nLayer,
     );
-    report(set);
+    if (set) report(set);
     const first = session.dictionaries[0]!;
     return {
       spec: first.spec,
