@@ -141,7 +141,7 @@ test("a stopped run is evaluated as it is, downloads as its step, and resumes fr
     expect(Number.isFinite(score), `${kind} ce_loss_score`).toBe(true);
   }
   // It is the CE chart's last point, marked final, with how many windows each kind of point read.
-  await expect(page.getByTestId("chart-ce-latest")).toContainText("(final)");
+  await expect(page.getByTestId("chart-ce-latest")).toContainText("◆");
   await expect(page.getByTestId("chart-ce")).toContainText("final 2 windows");
   expect(await shownStep(page)).toBe(stopped);
   await page.screenshot({ path: test.info().outputPath("stopped-evaluated.png") });

@@ -37,7 +37,7 @@ export function ProgressBar() {
       : mine?.pending === "stop"
         ? "stopping…"
         : windows && mine?.phase === "evaluating"
-          ? `evaluating: ${windows.done} / ${windows.total} windows`
+          ? `evaluating ${windows.done}/${windows.total} windows`
           : (mine?.message ?? (mine?.evaluateOnly ? "evaluating" : run.status));
   const [value, max] = windows ? [windows.done, windows.total] : [done, total];
   return (

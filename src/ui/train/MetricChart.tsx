@@ -47,6 +47,8 @@ const PAD = { left: 44, right: 8, top: 6, bottom: 18 };
  */
 export const MetricChart = memo(function MetricChart(props: {
   title: string;
+  /** A line under the title, e.g. what the points were measured on. */
+  note?: string;
   series: Series[];
   log?: boolean;
   testId: string;
@@ -113,6 +115,7 @@ export const MetricChart = memo(function MetricChart(props: {
               ))
             : latest}
         </span>
+        {props.note && <span className="chart-note muted">{props.note}</span>}
       </figcaption>
       <div className="chart-body" role="img" aria-label={`${title}: ${latest || "no data yet"}`}>
         <canvas
@@ -126,7 +129,7 @@ export const MetricChart = memo(function MetricChart(props: {
             {hovered.map(({ s, p }) => (
               <div key={s.key} style={{ color: KIND_COLORS[s.kind] }}>
                 {seriesName(s)} {metric(p!.value)}
-                {p!.final ? " (final)" : ""}
+                {p!.final ? " ◆ final" : ""}
               </div>
             ))}
           </div>
@@ -139,7 +142,7 @@ export const MetricChart = memo(function MetricChart(props: {
 /** ["SAE 0.37", "Transcoder 0.36"]; with terms, one part per kind: "SAE MSE 46.7 AuxK 0". */
 function latestText(newest: Series[]): string[] {
   const value = (s: Series) =>
-    s.final ? `${metric(s.final.value)} (final)` : metric(s.points[s.points.length - 1]!.value);
+    s.final ? `${metric(s.final.value)} ◆` : metric(s.points[s.points.length - 1]!.value);
   if (!newest.some((s) => s.term)) return newest.map((s) => `${seriesName(s)} ${value(s)}`);
   const kinds = [...new Set(newest.map((s) => s.kind))];
   return kinds.map((kind) => {

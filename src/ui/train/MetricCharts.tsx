@@ -73,11 +73,11 @@ function ceSeries(run: RunRecord, age: number): Series[] {
   });
 }
 
-/** "ce_loss_score (held-out): live 2 windows · ◆ final 64": how many windows each point read. */
-function ceTitle(newest: RunRecord | undefined): string {
+/** "live 2 windows · ◆ final 64 windows": how many windows each kind of point read. */
+function ceNote(newest: RunRecord | undefined): string {
   const finalWindows = newest ? Object.values(newest.evals)[0]?.sequences : undefined;
   return [
-    `ce_loss_score (held-out): live ${LIVE_EVAL_WINDOWS} windows`,
+    `live ${LIVE_EVAL_WINDOWS} windows`,
     finalWindows !== undefined ? `◆ final ${finalWindows} windows` : "",
   ]
     .filter(Boolean)
@@ -149,7 +149,13 @@ export function MetricCharts(props: { children?: ReactNode }) {
           series={charts.loss}
           log
         />
-        <MetricChart xMax={xMax} title={ceTitle(runs[0])} testId="chart-ce" series={charts.ce} />
+        <MetricChart
+          xMax={xMax}
+          title="ce_loss_score (held-out)"
+          note={ceNote(runs[0])}
+          testId="chart-ce"
+          series={charts.ce}
+        />
         {props.children}
       </div>
     </section>
