@@ -1,6 +1,6 @@
 /**
  * npm run bench:stream [-- --model builtin|random-gpt2-small|random-tiny|DIR] [--layer L]
- *   [--batch B] [--d-sae N] [--steps S]
+ *   [--batch B] [--d-sae N] [--steps S] [--buffer-batches N]
  *
  * `random-gpt2-small`: seeded random weights with GPT-2 small's widths (d 768, 12 heads, MLP 3072,
  * vocabulary 50257, context 1024) and the layers up to L (the ones the stream runs); `random-tiny`
@@ -42,6 +42,9 @@ const { values } = parseArgs({
     batch: { type: "string", default: "512" },
     "d-sae": { type: "string", default: "1024" },
     steps: { type: "string", default: "8" },
+    // Small, so that the store refills (the model runs) inside the timed steps: with 2, every
+    // 1024 tokens trained are 1024 tokens of model forward, as in a long run.
+    "buffer-batches": { type: "string", default: "2" },
   },
   strict: true,
 });
@@ -49,6 +52,7 @@ const layer = Number(values.layer);
 const batch = Number(values.batch);
 const dSae = Number(values["d-sae"]);
 const steps = Number(values.steps);
+const bufferBatches = Number(values["buffer-batches"]);
 
 /** Random checkpoints: GPT-2 small's widths, or a tiny model (dry runs) with the same vocabulary. */
 const RANDOM_MODELS: Record<string, Omit<Gpt2Config, "nLayer">> = {
@@ -149,7 +153,7 @@ async function streamRun(n: number) {
     })),
     {
       batchSize: batch,
-      bufferBatches: 20,
+      bufferBatches,
       seqsPerForward,
       contextSize: T,
       prependBos: false,
@@ -232,6 +236,7 @@ process.stdout.write(
       model_load_s: Math.round(modelLoadSeconds * 10) / 10,
       layer,
       batch,
+      buffer_batches: bufferBatches,
       d_sae: dSae,
       steps,
       tokens_per_forward: rows,
