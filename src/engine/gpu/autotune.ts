@@ -101,7 +101,7 @@ export interface TuneResult {
 }
 
 /** A GPT-2-small-like encoder product, small enough to time a few times in the budget. */
-const DEFAULT_SHAPE: TuneShape = { B: 2048, D: 768, F: 4096 };
+export const DEFAULT_SHAPE: TuneShape = { B: 2048, D: 768, F: 4096 };
 
 export async function chooseGemm(
   device: GPUDevice,
@@ -214,7 +214,7 @@ function closeTo(a: Float32Array, b: Float32Array): boolean {
   return Number.isFinite(err) && err <= 1e-4 * Math.max(scale, 1e-30);
 }
 
-interface ProductBench {
+export interface ProductBench {
   constants: Record<string, number>;
   resources: GPUBuffer[];
   out: GPUBuffer;
@@ -225,7 +225,11 @@ interface ProductBench {
 }
 
 /** Buffers with random inputs for one product at `shape` (D and F rounded up to 4). */
-function productBench(device: GPUDevice, product: GemmProduct, shape: TuneShape): ProductBench {
+export function productBench(
+  device: GPUDevice,
+  product: GemmProduct,
+  shape: TuneShape,
+): ProductBench {
   const B = shape.B;
   const D = Math.ceil(shape.D / 4) * 4;
   const F = Math.ceil(shape.F / 4) * 4;

@@ -73,11 +73,16 @@ export function grid1d(n: number, workgroupSize: number): [number, number] {
   return [MAX_WORKGROUPS_PER_DIMENSION, Math.ceil(groups / MAX_WORKGROUPS_PER_DIMENSION)];
 }
 
+/** The bytes createBuffer allocates for `byteLength` (a multiple of 16, at least 16). */
+export function allocatedBytes(byteLength: number): number {
+  return Math.max(16, Math.ceil(byteLength / 16) * 16);
+}
+
 export function createBuffer(
   device: GPUDevice,
   label: string,
   byteLength: number,
   usage: number = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
 ): GPUBuffer {
-  return device.createBuffer({ label, size: Math.max(16, Math.ceil(byteLength / 16) * 16), usage });
+  return device.createBuffer({ label, size: allocatedBytes(byteLength), usage });
 }
