@@ -28,6 +28,7 @@ function dictionaries(layers: number[], activation?: DictionarySpec["activation"
       hookName: `blocks.${member.layer}.ln2.hook_normalized`,
       hookNameOut: `blocks.${member.layer}.hook_mlp_out`,
       modelName: "tiny/model",
+      normalizeActivations: "none" as const,
       ...(activation ? { activation } : {}),
     },
     params: {
