@@ -7,7 +7,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { DictionaryParams, DictionarySpec } from "../engine/dictionary/spec.ts";
 import type { SessionCheckpoint } from "../engine/stream/streamSession.ts";
 import { withNames } from "./runNames.ts";
-import type { RunRecord } from "./runRecord.ts";
+import { withDictionaryIds, type RunRecord } from "./runRecord.ts";
 
 /** The latest checkpoint of a run: its session state and the step it was taken after. */
 export interface StoredCheckpoint {
@@ -75,7 +75,7 @@ export const runDb = {
   /** Oldest first, each with a name (withNames). */
   async allRuns(): Promise<RunRecord[]> {
     const runs = await (await open()).getAll("runs");
-    return withNames(runs.sort((a, b) => a.createdAt - b.createdAt));
+    return withNames(runs.map(withDictionaryIds).sort((a, b) => a.createdAt - b.createdAt));
   },
   async run(id: string): Promise<RunRecord | undefined> {
     return (await runDb.allRuns()).find((r) => r.id === id);

@@ -62,33 +62,42 @@ export function specTitle(
   return `${KIND_NAMES[spec.kind]} · ${siteTitle(spec)} · ${spec.dSae}`;
 }
 
-/** The spec fields a run's dictionary of this kind has (its hooks as plansOf sets them). */
+/** The spec fields a run's dictionary has (its hooks as plansOf sets them). */
 function runDictionarySpec(
   run: Pick<RunRecord, "config">,
-  kind: string,
+  id: string,
 ): Pick<DictionarySpec, "kind" | "hookName" | "hookNameOut" | "dSae"> | undefined {
   const c = run.config;
-  const d = c.dictionaries.find((x) => x.kind === kind);
+  const d = c.dictionaries.find((x) => x.id === id);
   if (!d) return undefined;
+  const layer = d.layer ?? c.layer;
   if (d.kind === "sae") {
-    const hook = hookName(c.layer, d.site ?? "hook_resid_pre");
+    const hook = hookName(layer, d.site ?? "hook_resid_pre");
     return { kind: "sae", hookName: hook, hookNameOut: hook, dSae: d.dSae };
   }
   return {
     kind: "transcoder",
-    hookName: hookName(c.layer, "ln2.hook_normalized"),
-    hookNameOut: hookName(c.layer, "hook_mlp_out"),
+    hookName: hookName(layer, "ln2.hook_normalized"),
+    hookNameOut: hookName(layer, "hook_mlp_out"),
     dSae: d.dSae,
   };
 }
 
-/** "run 3 · transcoder · blocks.3.mlp · 512". */
+/**
+ * "run 3 · transcoder · blocks.3.mlp · 512", and a sweep's value after it ("· k 8"), so that
+ * each dictionary of a sweep has a title (and a download folder) of its own.
+ */
 export function dictionaryTitle(
   run: Pick<RunRecord, "name" | "id" | "config">,
-  kind: string,
+  id: string,
 ): string {
-  const spec = runDictionarySpec(run, kind);
-  return spec ? `${runTitle(run)} · ${specTitle(spec)}` : `${runTitle(run)} · ${kind}`;
+  const spec = runDictionarySpec(run, id);
+  if (!spec) return `${runTitle(run)} · ${id}`;
+  const swept = run.config.dictionaries.find((x) => x.id === id)?.swept;
+  const value = swept
+    ? ` · ${swept.setting === "architecture" ? swept.value : `${swept.setting} ${swept.value}`}`
+    : "";
+  return `${runTitle(run)} · ${specTitle(spec)}${value}`;
 }
 
 /** A title made safe for a file or folder name: "run-3_transcoder_blocks.3.mlp_512". */
@@ -114,11 +123,8 @@ export function runZipName(run: Pick<RunRecord, "name" | "id" | "step">): string
 }
 
 /** A dictionary's folder inside the download. */
-export function runFolderName(
-  run: Pick<RunRecord, "name" | "id" | "config">,
-  kind: string,
-): string {
-  return fileSafe(dictionaryTitle(run, kind));
+export function runFolderName(run: Pick<RunRecord, "name" | "id" | "config">, id: string): string {
+  return fileSafe(dictionaryTitle(run, id));
 }
 
 /** File names every dictionary of a format has, which say nothing about which one it is. */

@@ -29,7 +29,7 @@ export interface RunRecord {
   /** How the config differs from the previous run's, e.g. "transcoder l1 0.3 → 1". */
   label: string;
   /**
-   * Each dictionary's initialisation seed (dictionarySeed of the run's seed and its kind).
+   * Each dictionary's initialisation seed (dictionarySeed of the run's seed and its id).
    * Absent from records made before per-dictionary seeds, whose dictionaries all used the run's.
    */
   seeds?: Record<string, number>;
@@ -54,13 +54,23 @@ export interface RunRecord {
 /** Each dictionary's initialisation seed, as a new run of this config gets them. */
 export function seedsOf(config: StreamRunConfig): Record<string, number> {
   return Object.fromEntries(
-    config.dictionaries.map((d) => [d.kind, dictionarySeed(config.seed, d.kind)]),
+    config.dictionaries.map((d) => [d.id, dictionarySeed(config.seed, d.id)]),
   );
 }
 
+/**
+ * A record as read from storage: runs saved before dictionaries had ids (at most one of each
+ * kind) get their kind as id, the key their histories, evals and weights were kept under.
+ */
+export function withDictionaryIds(run: RunRecord): RunRecord {
+  if (run.config.dictionaries.every((d) => typeof d.id === "string")) return run;
+  const dictionaries = run.config.dictionaries.map((d) => ({ ...d, id: d.id ?? d.kind }));
+  return { ...run, config: { ...run.config, dictionaries } };
+}
+
 /** The seed a dictionary of this run was initialised with. */
-export function seedOf(run: Pick<RunRecord, "seeds" | "config">, kind: string): number {
-  return run.seeds?.[kind] ?? run.config.seed;
+export function seedOf(run: Pick<RunRecord, "seeds" | "config">, id: string): number {
+  return run.seeds?.[id] ?? run.config.seed;
 }
 
 /** The last element of a history, if any. */

@@ -6,12 +6,24 @@ import type { HookSite } from "../engine/model/hooks.ts";
 import type { ModelQuality } from "../engine/model/modelQuality.ts";
 import type { ProbeLoss } from "../engine/model/probeLoss.ts";
 import type { DictionaryEvaluation } from "../engine/stream/streamSession.ts";
+import type { Sweep, SweepSetting, SweepValue } from "../engine/stream/sweep.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
 
 /** One dictionary of a run on the model's stream. */
 export interface StreamDictionaryConfig {
-  /** "sae" or "transcoder": names its curves and metrics. */
+  /**
+   * Names its curves, metrics, checkpoint slot and download folder, and seeds it: "sae" and
+   * "transcoder" in a plain pair (records saved before ids get these on read), a sweep id
+   * otherwise ("transcoder.L3.k16", engine/stream/sweep.ts).
+   */
+  id: string;
+  /** For people, e.g. "transcoder · L3 · k 16"; absent in a plain pair (the kind names it). */
+  label?: string;
   kind: DictionaryKind;
+  /** Its layer; absent = the run's. */
+  layer?: number;
+  /** The swept setting and this dictionary's value, in a sweep. */
+  swept?: { setting: SweepSetting; value: SweepValue };
   /** SAE only: which of the layer's hooks it reconstructs. */
   site?: HookSite;
   dSae: number;
@@ -30,10 +42,17 @@ export interface StreamDictionaryConfig {
 
 export type StreamArchitecture = "standard" | "topk" | "batchtopk" | "jumprelu";
 
-/** Train one or more dictionaries at one layer of the built-in model, at once, on its stream. */
+/** Train a list of dictionaries of the built-in model at once, on one stream. */
 export interface StreamRunConfig {
+  /** The layer of a dictionary that names none (and the Train view's layer). */
   layer: number;
   dictionaries: StreamDictionaryConfig[];
+  /**
+   * How the Train view made the list from one dictionary per kind (expandRunConfig): a sweep
+   * of one setting, and a dictionary of each kind at each of `layers`. Absent for a plain pair.
+   */
+  sweep?: Sweep;
+  layers?: number[];
   batchSize: number;
   steps: number;
   seed: number;

@@ -46,7 +46,8 @@ describe("a run's Download (saelensZip)", () => {
 
 describe("plansOf", () => {
   it("leaves a standard dictionary as before and passes the others' options and skip", () => {
-    const [sae, tc] = GPU_DEFAULTS.dictionaries as [
+    // The pair as standard ReLU + L1 (the defaults are a TopK pair).
+    const [sae, tc] = GPU_DEFAULTS.dictionaries.map(({ architecture: _a, k: _k, ...d }) => d) as [
       (typeof GPU_DEFAULTS.dictionaries)[0],
       (typeof GPU_DEFAULTS.dictionaries)[0],
     ];

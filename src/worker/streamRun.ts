@@ -93,12 +93,12 @@ export function architectureOf(d: StreamDictionaryConfig): ArchitectureOptions {
 
 export function plansOf(c: StreamRunConfig): DictionaryPlan[] {
   return c.dictionaries.map((d) => ({
-    id: d.kind,
+    id: d.id,
     kind: d.kind,
-    layer: c.layer,
-    hook: d.kind === "sae" ? hookName(c.layer, d.site ?? "hook_resid_pre") : undefined,
+    layer: d.layer ?? c.layer,
+    hook: d.kind === "sae" ? hookName(d.layer ?? c.layer, d.site ?? "hook_resid_pre") : undefined,
     dSae: d.dSae,
-    seed: dictionarySeed(c.seed, d.kind),
+    seed: dictionarySeed(c.seed, d.id),
     normalize: c.normalize,
     applyBDecToInput: true,
     schedule: {
@@ -135,9 +135,12 @@ export function checkRunFits(device: GPUDevice, model: GpuGpt2, c: StreamRunConf
         architecture,
       );
     } catch (err) {
-      throw new Error(`${dict.kind === "sae" ? "SAE" : "transcoder"}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new Error(
+        `${dict.label ?? (dict.kind === "sae" ? "SAE" : "transcoder")}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 }
@@ -336,7 +339,7 @@ export class StreamRun {
     // Learning rates and L1 coefficients changed since the checkpoint (e.g. after a NaN).
     for (const d of this.config.dictionaries) {
       this.pending.push({
-        dictionary: d.kind,
+        dictionary: d.id,
         lr: d.lr,
         l1Coefficient: d.l1Coefficient,
         ...(d.architecture === "jumprelu" && d.l0Coefficient !== undefined

@@ -45,15 +45,16 @@ interface ParetoPoint {
 /** Each run's final point per dictionary: L0, FVU, and ce_loss_score (final eval, else live). */
 export function paretoPoints(runs: RunRecord[]): ParetoPoint[] {
   return runs.flatMap((run) =>
-    Object.entries(run.histories).flatMap(([kind, h]) => {
+    Object.entries(run.histories).flatMap(([id, h]) => {
       const last = h[h.length - 1];
       if (!last || !(last.l0 > 0)) return [];
-      const live = run.liveEvals[kind];
-      const ce = run.evals[kind]?.ce_loss_score ?? live?.[live.length - 1]?.ce_loss_score;
-      const d = run.config.dictionaries.find((x) => x.kind === kind);
+      const live = run.liveEvals[id];
+      const ce = run.evals[id]?.ce_loss_score ?? live?.[live.length - 1]?.ce_loss_score;
+      const d = run.config.dictionaries.find((x) => x.id === id);
+      const kind = d?.kind ?? id;
       const architecture = d ? describeArchitecture(d) : "";
       const arch = d?.architecture ?? "standard";
-      const name = `${runTitle(run)} · ${run.label}`;
+      const name = `${runTitle(run)} · ${d?.label ?? run.label}`;
       return [{ run: name, kind, arch, architecture, l0: last.l0, ce, fvu: last.fvu }];
     }),
   );

@@ -1,4 +1,5 @@
 import { useMemo, useState } from "react";
+import { dictionaryLook } from "../train/dictionaryLook.ts";
 import { runTitle, runZipName } from "../../storage/runNames.ts";
 import { last, seedOf, type RunRecord } from "../../storage/runRecord.ts";
 import type { HyperparameterChange } from "../../worker/protocol.ts";
@@ -155,6 +156,7 @@ export function RunsTable() {
             const age = ages.get(run.id) ?? 0;
             const point = last(run.histories[kind]);
             const seed = seedOf(run, kind);
+            const look = dictionaryLook(run.config, kind);
             return (
               <tr key={`${run.id}-${kind}`} data-run={run.id} data-kind={kind}>
                 {first && (
@@ -169,10 +171,10 @@ export function RunsTable() {
                     </td>
                     <td rowSpan={span}>
                       <span className="run-swatch" aria-hidden>
-                        {dictionaries.map((d) => (
+                        {[...new Set(dictionaries.map((d) => d.kind))].map((k) => (
                           <span
-                            key={d.kind}
-                            style={{ background: KIND_COLORS[d.kind], opacity: runOpacity(age) }}
+                            key={k}
+                            style={{ background: KIND_COLORS[k], opacity: runOpacity(age) }}
                           />
                         ))}
                       </span>{" "}
@@ -197,11 +199,11 @@ export function RunsTable() {
                   </>
                 )}
                 <td
-                  style={{ color: KIND_COLORS[kind] }}
-                  title={`${dictionarySite(run, kind)}, d_sae ${dictionaries[index]!.dSae}; initialised with seed ${seed}${run.seeds ? ` (derived from the run's seed ${run.config.seed} and the kind)` : " (the run's seed: a run from before per-dictionary seeds)"}`}
+                  style={{ color: look.color ?? KIND_COLORS[look.kind] }}
+                  title={`${dictionarySite(run, kind)}, d_sae ${dictionaries[index]!.dSae}; initialised with seed ${seed}${run.seeds ? ` (derived from the run's seed ${run.config.seed} and the dictionary's id ${kind})` : " (the run's seed: a run from before per-dictionary seeds)"}`}
                   data-testid="run-dictionary"
                 >
-                  {KIND_LABELS[kind]}
+                  {look.label ?? KIND_LABELS[look.kind]}
                 </td>
                 <td data-testid="run-architecture">{describeArchitecture(dictionaries[index]!)}</td>
                 <td className="num">{point?.step ?? "–"}</td>

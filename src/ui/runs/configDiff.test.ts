@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { GPU_DEFAULTS } from "../state/defaults.ts";
+import type { StreamRunConfig } from "../../worker/protocol.ts";
+import { GPU_DEFAULTS as TOPK_DEFAULTS } from "../state/defaults.ts";
 import { configDiffLabel } from "./configDiff.ts";
+
+/** The defaults as they were before the TopK pair: standard ReLU + L1 0.3. */
+const GPU_DEFAULTS: StreamRunConfig = {
+  ...TOPK_DEFAULTS,
+  dictionaries: TOPK_DEFAULTS.dictionaries.map(({ architecture: _a, k: _k, ...d }) => d),
+};
 
 describe("configDiffLabel", () => {
   it("names what changed from the previous run, old → new", () => {
@@ -19,6 +26,14 @@ describe("configDiffLabel", () => {
     expect(configDiffLabel(GPU_DEFAULTS, noSae)).toBe("SAE on → off");
     expect(configDiffLabel(undefined, noSae)).toBe("layer 3, batch 1024, transcoder 2048 l1 0.3");
     expect(configDiffLabel(GPU_DEFAULTS, GPU_DEFAULTS)).toBe("same config");
+  });
+
+  it("labels a sweep by its setting and values, and names a changed sweep", () => {
+    const sweep: StreamRunConfig = { ...TOPK_DEFAULTS, sweep: { setting: "k", values: [4, 8] } };
+    expect(configDiffLabel(undefined, sweep)).toBe(
+      "layer 3, batch 1024, sweep k 4,8, SAE 2048 topk k 8, transcoder 2048 topk k 8",
+    );
+    expect(configDiffLabel(TOPK_DEFAULTS, sweep)).toBe("sweep none → k 4,8");
   });
 
   it("names architecture changes and the fields the new architecture reads", () => {

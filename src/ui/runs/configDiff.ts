@@ -13,6 +13,8 @@ function flatten(c: StreamRunConfig): Map<string, unknown> {
     ["seed", c.seed],
     ["normalize", c.normalize],
     ["processing", c.processing ? "on" : "off"],
+    ["sweep", c.sweep ? `${c.sweep.setting} ${c.sweep.values.join(",")}` : "none"],
+    ["layers", c.layers ? c.layers.join(",") : "one"],
   ]);
   for (const kind of ["sae", "transcoder"] as const) {
     const d = c.dictionaries.find((x) => x.kind === kind);
@@ -43,8 +45,16 @@ export function configDiffLabel(
   next: StreamRunConfig,
 ): string {
   if (!previous) {
-    const parts = [`layer ${next.layer}`, `batch ${next.batchSize}`];
-    for (const d of next.dictionaries) {
+    const parts = [
+      next.layers ? `layers ${next.layers.join(",")}` : `layer ${next.layer}`,
+      `batch ${next.batchSize}`,
+    ];
+    if (next.sweep) parts.push(`sweep ${next.sweep.setting} ${next.sweep.values.join(",")}`);
+    // A sweep's dictionaries differ in the swept value only: one of each kind says the rest.
+    const firstOfKind = next.dictionaries.filter(
+      (d, i) => next.dictionaries.findIndex((x) => x.kind === d.kind) === i,
+    );
+    for (const d of firstOfKind) {
       const name = `${d.kind === "sae" ? "SAE" : "transcoder"} ${d.dSae}`;
       const a = d.architecture ?? "standard";
       const sparsity = readsK(a)

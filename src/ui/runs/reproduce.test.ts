@@ -27,6 +27,7 @@ function run(dictionaries: StreamDictionaryConfig[], transcoderL0?: number): Run
 }
 
 const sae = (over: Partial<StreamDictionaryConfig>): StreamDictionaryConfig => ({
+  id: "sae",
   kind: "sae",
   site: "hook_mlp_out",
   dSae: 512,
@@ -35,6 +36,7 @@ const sae = (over: Partial<StreamDictionaryConfig>): StreamDictionaryConfig => (
   ...over,
 });
 const transcoder = (over: Partial<StreamDictionaryConfig>): StreamDictionaryConfig => ({
+  id: "transcoder",
   kind: "transcoder",
   dSae: 256,
   l1Coefficient: 0.3,

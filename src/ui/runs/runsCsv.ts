@@ -71,10 +71,10 @@ export function runsCsv(rows: readonly { run: RunRecord; kind: string }[]): stri
   const lines = [header.map(csvCell).join(",")];
   for (const { run, kind } of rows) {
     const c = run.config;
-    const d = c.dictionaries.find((x) => x.kind === kind);
+    const d = c.dictionaries.find((x) => x.id === kind);
     if (d) {
-      const point = last(run.histories[d.kind]);
-      const evaluation = run.evals[d.kind] as unknown as Record<string, unknown> | undefined;
+      const point = last(run.histories[d.id]);
+      const evaluation = run.evals[d.id] as unknown as Record<string, unknown> | undefined;
       const row: Cell[] = [
         runTitle(run),
         run.id,
@@ -84,9 +84,9 @@ export function runsCsv(rows: readonly { run: RunRecord; kind: string }[]): stri
         run.notes,
         d.kind,
         describeArchitecture(d),
-        dictionarySite(run, d.kind),
+        dictionarySite(run, d.id),
         d.dSae,
-        c.layer,
+        d.layer ?? c.layer,
         c.batchSize,
         c.steps,
         d.lr,
@@ -96,7 +96,7 @@ export function runsCsv(rows: readonly { run: RunRecord; kind: string }[]): stri
         d.kind === "transcoder" ? (d.skip ?? false) : undefined,
         c.normalize,
         c.processing,
-        seedOf(run, d.kind),
+        seedOf(run, d.id),
         point?.tokens,
         ...TRAINING.map((k) => point?.[k]),
         ...evalKeys.map((k) => {

@@ -16,6 +16,7 @@ export const DEFAULT_RUNS_SORT: RunsSort = { key: "created", descending: true };
 /** A table row: one dictionary of a run; `span` rows share the run's cells when grouped. */
 export interface RunsTableRow {
   run: RunRecord;
+  /** The dictionary's id ("sae", "transcoder" in a plain pair; "sae.L3.k8" in a sweep). */
   kind: string;
   /** Index of the dictionary in the run's config. */
   index: number;
@@ -25,34 +26,36 @@ export interface RunsTableRow {
 }
 
 /** The SAE's hook, or blocks.L.mlp for the transcoder (runNames.siteTitle). */
-export function dictionarySite(run: RunRecord, kind: string): string {
+export function dictionarySite(run: RunRecord, id: string): string {
   const c = run.config;
-  const d = c.dictionaries.find((x) => x.kind === kind);
+  const d = c.dictionaries.find((x) => x.id === id);
+  const layer = d?.layer ?? c.layer;
   if (d?.kind === "sae") {
-    const hook = hookName(c.layer, d.site ?? "hook_resid_pre");
+    const hook = hookName(layer, d.site ?? "hook_resid_pre");
     return siteTitle({ kind: "sae", hookName: hook, hookNameOut: hook });
   }
   return siteTitle({
     kind: "transcoder",
-    hookName: hookName(c.layer, "ln2.hook_normalized"),
-    hookNameOut: hookName(c.layer, "hook_mlp_out"),
+    hookName: hookName(layer, "ln2.hook_normalized"),
+    hookNameOut: hookName(layer, "hook_mlp_out"),
   });
 }
 
 /** Everything a filter is matched against for one dictionary of a run, in lower case. */
 function searchText(run: RunRecord, kind: string): string {
-  const d = run.config.dictionaries.find((x) => x.kind === kind);
+  const d = run.config.dictionaries.find((x) => x.id === kind);
   return [
     runTitle(run),
     run.label,
     run.notes ?? "",
     run.status,
     kind,
-    kind === "sae" ? "SAE" : "",
+    d?.kind === "sae" ? "SAE" : (d?.kind ?? ""),
+    d?.label ?? "",
     d ? describeArchitecture(d) : "",
     d ? `d_sae ${d.dSae}` : "",
     dictionarySite(run, kind),
-    `layer ${run.config.layer}`,
+    `layer ${d?.layer ?? run.config.layer}`,
     `seed ${seedOf(run, kind)}`,
   ]
     .join(" \n ")
@@ -94,7 +97,7 @@ export function runsTableRows(
   const sign = sort.descending ? -1 : 1;
   const pairs = runs.flatMap((run) =>
     run.config.dictionaries
-      .map((d, index) => ({ run, kind: d.kind as string, index }))
+      .map((d, index) => ({ run, kind: d.id, index }))
       .filter((p) => rowMatches(p.run, p.kind, filter)),
   );
   if (PER_DICTIONARY.has(sort.key)) {

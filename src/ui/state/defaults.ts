@@ -5,12 +5,26 @@ import type {
   StreamRunConfig,
 } from "../../worker/protocol.ts";
 
+/**
+ * The default pair compares like with like: both kinds TopK at the same k, so they sit at the
+ * same L0 (k per token), and a sparse one: 8 is 6% of the built-in model's d_model (128). With
+ * the old ReLU + L1 0.3 default both ended dense (L0 138-186, over the width) and at different
+ * sparsities, so their ce_loss_scores could not be compared. The L1 coefficient stays for a
+ * switch back to standard.
+ */
+const SPARSE_PAIR = {
+  architecture: "topk",
+  k: 8,
+  l1Coefficient: 0.3,
+  lr: 3e-3,
+} as const satisfies Partial<StreamDictionaryConfig>;
+
 /** Sized for a real GPU. */
 export const GPU_DEFAULTS: StreamRunConfig = {
   layer: 3,
   dictionaries: [
-    { kind: "sae", site: "hook_mlp_out", dSae: 2048, l1Coefficient: 0.3, lr: 3e-3 },
-    { kind: "transcoder", dSae: 2048, l1Coefficient: 0.3, lr: 3e-3 },
+    { id: "sae", kind: "sae", site: "hook_mlp_out", dSae: 2048, ...SPARSE_PAIR },
+    { id: "transcoder", kind: "transcoder", dSae: 2048, ...SPARSE_PAIR },
   ],
   batchSize: 1024,
   steps: 1000,
@@ -29,8 +43,8 @@ export const GPU_DEFAULTS: StreamRunConfig = {
 export const SOFTWARE_DEFAULTS: StreamRunConfig = {
   ...GPU_DEFAULTS,
   dictionaries: [
-    { kind: "sae", site: "hook_mlp_out", dSae: 512, l1Coefficient: 0.3, lr: 3e-3 },
-    { kind: "transcoder", dSae: 512, l1Coefficient: 0.3, lr: 3e-3 },
+    { id: "sae", kind: "sae", site: "hook_mlp_out", dSae: 512, ...SPARSE_PAIR },
+    { id: "transcoder", kind: "transcoder", dSae: 512, ...SPARSE_PAIR },
   ],
   batchSize: 128,
   steps: 150,

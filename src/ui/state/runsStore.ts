@@ -5,6 +5,7 @@ import { seedsOf, type RunRecord } from "../../storage/runRecord.ts";
 import type { FromWorker, RunPhase, StreamRunConfig } from "../../worker/protocol.ts";
 import { sendToEngine } from "../engine.ts";
 import { configDiffLabel } from "../runs/configDiff.ts";
+import { expandRunConfig } from "./runExpansion.ts";
 import { elapsedMs, setActive, startClock, withEta, type RunClock } from "../shell/runClock.ts";
 
 export interface RunFaultInfo {
@@ -164,7 +165,15 @@ export const useRunsStore = create<RunsState>((set, get) => {
         set({ loaded: true, storageError: `Could not read saved runs: ${(err as Error).message}` });
       }
     },
-    train(config) {
+    train(template) {
+      // The sweep and layer list become the run's list of dictionaries (runExpansion.ts).
+      let config: StreamRunConfig;
+      try {
+        config = expandRunConfig(template);
+      } catch (err) {
+        set({ fault: { kind: "config", message: (err as Error).message } });
+        return;
+      }
       const runs = get().runs;
       const previous = runs[runs.length - 1];
       const run: RunRecord = {
@@ -224,12 +233,12 @@ export const useRunsStore = create<RunsState>((set, get) => {
       const run = current();
       if (!live || !run || (!live.attached && run.status !== "interrupted")) return;
       const { lr, l1Coefficient, l0Coefficient } = change;
-      const dict = run.config.dictionaries.find((d) => d.kind === dictionary);
+      const dict = run.config.dictionaries.find((d) => d.id === dictionary);
       const l0 = dict?.architecture === "jumprelu" && l0Coefficient !== undefined;
       const config = {
         ...run.config,
         dictionaries: run.config.dictionaries.map((d) =>
-          d.kind === dictionary ? { ...d, lr, l1Coefficient, ...(l0 ? { l0Coefficient } : {}) } : d,
+          d.id === dictionary ? { ...d, lr, l1Coefficient, ...(l0 ? { l0Coefficient } : {}) } : d,
         ),
       };
       patchRun(run.id, () => ({ config }), true);

@@ -1,5 +1,6 @@
 import type { HookSite } from "../../engine/model/hooks.ts";
 import { HOOK_SITES } from "../../engine/model/hooks.ts";
+import { parseSweep } from "../../engine/stream/sweep.ts";
 import type { StreamDictionaryConfig, StreamRunConfig } from "../../worker/protocol.ts";
 import {
   DEFAULT_K,
@@ -37,8 +38,12 @@ export function configFromUrl(search: string, d: StreamRunConfig = GPU_DEFAULTS)
     const site = p.get(`${prefix}.site`);
     const dSae = num(p, `${prefix}.dsae`, base.dSae, 4, 65536);
     // Absent (every URL from before architectures) = the base's, i.e. standard.
+    // A URL that sets this dictionary but not its architecture is from before architectures
+    // (standard); one that sets nothing of it gets the base's (the TopK default).
     const arch = p.get(`${prefix}.arch`);
-    const architecture = STREAM_ARCHITECTURES.find((a) => a === arch) ?? base.architecture;
+    const setsIt = [...p.keys()].some((key) => key.startsWith(`${prefix}.`));
+    const architecture =
+      STREAM_ARCHITECTURES.find((a) => a === arch) ?? (setsIt ? undefined : base.architecture);
     const { architecture: _a, k: _k, l0Coefficient: _l0, skip: _s, ...rest } = base;
     return {
       ...rest,
@@ -74,6 +79,7 @@ export function configFromUrl(search: string, d: StreamRunConfig = GPU_DEFAULTS)
     dictionaries: [dict("sae", sae), dict("transcoder", transcoder)].filter(
       (x): x is StreamDictionaryConfig => x !== undefined,
     ),
+    ...sweepFromUrl(p),
     batchSize: num(p, "batch", d.batchSize, 1, 65536),
     steps: num(p, "steps", d.steps, 1, 1e7),
     seed: num(p, "seed", d.seed, 0, 2 ** 31),
@@ -83,6 +89,24 @@ export function configFromUrl(search: string, d: StreamRunConfig = GPU_DEFAULTS)
     evalSequences: num(p, "eval", d.evalSequences, 0, 1000),
     liveEvalEvery: num(p, "live", d.liveEvalEvery, 0, 1e6),
   };
+}
+
+/** `sweep=k=4,8` (parseSweep's form) and `layers=0,2`; malformed ones are ignored. */
+function sweepFromUrl(p: URLSearchParams): Pick<StreamRunConfig, "sweep" | "layers"> {
+  const out: Pick<StreamRunConfig, "sweep" | "layers"> = {};
+  const sweep = p.get("sweep");
+  if (sweep) {
+    try {
+      out.sweep = parseSweep(sweep);
+    } catch {
+      // Ignored, as every malformed value of the URL is.
+    }
+  }
+  const layers = p.get("layers")?.split(",").map(Number);
+  if (layers && layers.length > 0 && layers.every((l) => Number.isInteger(l) && l >= 0)) {
+    out.layers = [...new Set(layers)].sort((a, b) => a - b);
+  }
+  return out;
 }
 
 /** The query string that reproduces a configuration. */
@@ -100,13 +124,15 @@ export function configToUrl(c: StreamRunConfig): string {
     p.set(`${kind}.l1`, String(dict.l1Coefficient));
     p.set(`${kind}.lr`, String(dict.lr));
     const architecture = dict.architecture ?? "standard";
-    if (architecture !== "standard") p.set(`${kind}.arch`, architecture);
+    p.set(`${kind}.arch`, architecture);
     if (readsK(architecture)) p.set(`${kind}.k`, String(dict.k ?? DEFAULT_K));
     if (readsL0(architecture)) {
       p.set(`${kind}.l0`, String(dict.l0Coefficient ?? DEFAULT_L0_COEFFICIENT));
     }
     if (kind === "transcoder" && dict.skip) p.set(`${kind}.skip`, "1");
   }
+  if (c.sweep) p.set("sweep", `${c.sweep.setting}=${c.sweep.values.join(",")}`);
+  if (c.layers) p.set("layers", c.layers.join(","));
   p.set("batch", String(c.batchSize));
   p.set("steps", String(c.steps));
   p.set("seed", String(c.seed));

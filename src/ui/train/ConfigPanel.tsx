@@ -21,6 +21,7 @@ import {
 import { useEngineStore } from "../state/engineStore.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { SETTING_HELP } from "./settingHelp.ts";
+import { SweepFields } from "./SweepFields.tsx";
 import { KIND_COLORS } from "./seriesColors.ts";
 import "./ConfigPanel.css";
 
@@ -361,6 +362,7 @@ export function ConfigPanel() {
           </fieldset>
         );
       })}
+      <SweepFields config={config} nLayer={nLayer} disabled={attached} update={update} />
       {paused && (
         <p className="notice" data-testid="paused-note">
           Paused: changes to the learning rate and the L1 or L0 coefficient apply from the next step

@@ -1,15 +1,17 @@
 import { ARCHITECTURE_DEFAULTS } from "../../engine/reference/architectureSpec.ts";
-import { last } from "../../storage/runRecord.ts";
+import { last, type RunRecord } from "../../storage/runRecord.ts";
 import { LIVE_EVAL_WINDOWS } from "../../worker/protocol.ts";
 import { metric } from "../format.ts";
 import { useCurrentRun, useRunsStore } from "../state/runsStore.ts";
+import { dictionaryLook } from "./dictionaryLook.ts";
 import { KIND_COLORS, KIND_LABELS } from "./seriesColors.ts";
 
 /** The current run's latest training metrics and, when it finished, its spliced-in eval. */
 export function EvalSummary() {
   const run = useCurrentRun();
   const live = useRunsStore((s) => s.live);
-  const kinds = run?.config.dictionaries.map((d) => d.kind) ?? [];
+  const kinds = run?.config.dictionaries.map((d) => d.id) ?? [];
+  const kindOf = (id: string) => run?.config.dictionaries.find((d) => d.id === id)?.kind ?? id;
   return (
     <section className="chart eval-summary" data-testid="eval-summary" aria-label="Results">
       <div className="chart-title">
@@ -21,14 +23,16 @@ export function EvalSummary() {
           </span>
         )}
       </div>
-      {run ? (
+      {run && run.config.dictionaries.length > 2 ? (
+        <DictionaryRows run={run} />
+      ) : run ? (
         <table className="results mono">
           <thead>
             <tr>
               <th />
               {kinds.map((k) => (
-                <th key={k} style={{ color: KIND_COLORS[k] }}>
-                  {KIND_LABELS[k]}
+                <th key={k} style={{ color: KIND_COLORS[kindOf(k)] }}>
+                  {KIND_LABELS[kindOf(k)]}
                 </th>
               ))}
             </tr>
@@ -74,5 +78,49 @@ export function EvalSummary() {
         </p>
       )}
     </section>
+  );
+}
+
+/**
+ * A run of many dictionaries (a sweep, every layer): a row each, with its layer, latest FVU and
+ * L0, and its ce_loss_score (the final evaluation's, else the latest live one).
+ */
+function DictionaryRows(props: { run: RunRecord }) {
+  const { run } = props;
+  return (
+    <div className="results-scroll">
+      <table className="results mono" data-testid="dictionary-rows">
+        <thead>
+          <tr>
+            <th scope="col">dictionary</th>
+            <th scope="col">layer</th>
+            <th scope="col">FVU</th>
+            <th scope="col">L0</th>
+            <th scope="col">CE score</th>
+          </tr>
+        </thead>
+        <tbody>
+          {run.config.dictionaries.map((d) => {
+            const look = dictionaryLook(run.config, d.id);
+            const point = last(run.histories[d.id]);
+            const ce = run.evals[d.id]?.ce_loss_score ?? last(run.liveEvals[d.id])?.ce_loss_score;
+            return (
+              <tr key={d.id} data-testid={`row-${d.id}`}>
+                <th scope="row" style={{ color: look.color ?? KIND_COLORS[d.kind] }}>
+                  {look.label ?? KIND_LABELS[d.kind]}
+                </th>
+                <td>{d.layer ?? run.config.layer}</td>
+                <td>{metric(point?.fvu)}</td>
+                <td>{metric(point?.l0)}</td>
+                <td>
+                  {metric(ce)}
+                  {run.evals[d.id] ? " ◆" : ""}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -35,13 +35,15 @@ export function LiveDensity() {
         </p>
       ) : (
         shown.map((e) => {
-          const dSae = dicts.find((d) => d.kind === e.dictionary)?.dSae ?? e.log10.length;
+          const dict = dicts.find((d) => d.id === e.dictionary);
+          const dSae = dict?.dSae ?? e.log10.length;
+          const kind = dict?.kind ?? e.dictionary;
           return (
             <DensityHistogram
               key={e.dictionary}
               d={{ densityHistogram: e.histogram, dSae, denseThreshold }}
-              title={`${KIND_LABELS[e.dictionary] ?? e.dictionary} density (log10)`}
-              color={KIND_COLORS[e.dictionary]}
+              title={`${dict?.label ?? KIND_LABELS[kind] ?? kind} density (log10)`}
+              color={KIND_COLORS[kind]}
               testId={`live-density-${e.dictionary}`}
               deadLabel="silent"
               deadMeaning={

@@ -8,6 +8,9 @@ import { KIND_COLORS, KIND_LABELS, runOpacity } from "./seriesColors.ts";
 export interface Series {
   key: string;
   kind: string;
+  /** Its dictionary's name in a run of several of a kind ("SAE · k 8"), and its colour there. */
+  label?: string;
+  color?: string;
   runLabel: string;
   age: number;
   /** Which term of the metric it is ("MSE", "AuxK"...), when a chart shows several. */
@@ -32,7 +35,7 @@ const DASHES: Record<LineStyle, number[]> = { solid: [], dashed: [5, 3], dotted:
 
 /** "SAE", or "SAE AuxK" on a chart of several terms. */
 function seriesName(s: Series): string {
-  const kind = KIND_LABELS[s.kind] ?? s.kind;
+  const kind = s.label ?? KIND_LABELS[s.kind] ?? s.kind;
   return s.term ? `${kind} ${s.term}` : kind;
 }
 
@@ -127,7 +130,7 @@ export const MetricChart = memo(function MetricChart(props: {
           <div className="chart-hover mono">
             {si(hovered[0]!.p!.tokens)} tokens
             {hovered.map(({ s, p }) => (
-              <div key={s.key} style={{ color: KIND_COLORS[s.kind] }}>
+              <div key={s.key} style={{ color: s.color ?? KIND_COLORS[s.kind] }}>
                 {seriesName(s)} {metric(p!.value)}
                 {p!.final ? " ◆ final" : ""}
               </div>
@@ -144,10 +147,11 @@ function latestText(newest: Series[]): string[] {
   const value = (s: Series) =>
     s.final ? `${metric(s.final.value)} ◆` : metric(s.points[s.points.length - 1]!.value);
   if (!newest.some((s) => s.term)) return newest.map((s) => `${seriesName(s)} ${value(s)}`);
-  const kinds = [...new Set(newest.map((s) => s.kind))];
-  return kinds.map((kind) => {
-    const terms = newest.filter((s) => s.kind === kind).map((s) => `${s.term} ${value(s)}`);
-    return `${KIND_LABELS[kind] ?? kind} ${terms.join(" ")}`;
+  const name = (s: Series) => s.label ?? KIND_LABELS[s.kind] ?? s.kind;
+  const names = [...new Set(newest.map(name))];
+  return names.map((n) => {
+    const terms = newest.filter((s) => name(s) === n).map((s) => `${s.term} ${value(s)}`);
+    return `${n} ${terms.join(" ")}`;
   });
 }
 
@@ -222,7 +226,7 @@ function draw(
   for (const s of [...series].sort((a, b) => b.age - a.age)) {
     const pts = s.points.filter((p) => Number.isFinite(p.value) && (!y.log || p.value > 0));
     if (pts.length === 0 && !s.final) continue;
-    g.strokeStyle = KIND_COLORS[s.kind] ?? "#888";
+    g.strokeStyle = s.color ?? KIND_COLORS[s.kind] ?? "#888";
     g.fillStyle = g.strokeStyle;
     g.globalAlpha = runOpacity(s.age);
     g.lineWidth = s.age === 0 ? 2 : 1.5;

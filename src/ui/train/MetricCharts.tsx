@@ -3,11 +3,12 @@ import type { MetricPoint, RunRecord } from "../../storage/runRecord.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { describeArchitecture } from "../state/defaults.ts";
 import { ARCHITECTURE_DEFAULTS } from "../../engine/reference/architectureSpec.ts";
-import { LIVE_EVAL_WINDOWS } from "../../worker/protocol.ts";
+import { LIVE_EVAL_WINDOWS, type StreamRunConfig } from "../../worker/protocol.ts";
 import { tokensAxisEnd } from "./chartScales.ts";
+import { dictionaryLook } from "./dictionaryLook.ts";
 import { lossTermsOf } from "./lossTerms.ts";
 import { MetricChart, type Series } from "./MetricChart.tsx";
-import { KIND_COLORS, KIND_LABELS } from "./seriesColors.ts";
+import { KIND_COLORS, KIND_LABELS, sweepShade } from "./seriesColors.ts";
 import "./MetricCharts.css";
 
 /** The runs on the charts: the visible ones, the current one always, newest first. */
@@ -22,9 +23,9 @@ function useShownRuns(): RunRecord[] {
 
 function metricSeries(runs: RunRecord[], pick: (p: MetricPoint) => number): Series[] {
   return runs.flatMap((run, age) =>
-    Object.entries(run.histories).map(([kind, points]) => ({
-      key: `${run.id}-${kind}`,
-      kind,
+    Object.entries(run.histories).map(([id, points]) => ({
+      key: `${run.id}-${id}`,
+      ...dictionaryLook(run.config, id),
       runLabel: run.label,
       age,
       points: points.map((p) => ({ tokens: p.tokens, value: pick(p) })),
@@ -35,10 +36,10 @@ function metricSeries(runs: RunRecord[], pick: (p: MetricPoint) => number): Seri
 /** Each run's loss terms per dictionary: MSE and whichever its architecture has. */
 function lossSeries(runs: RunRecord[]): Series[] {
   return runs.flatMap((run, age) =>
-    Object.entries(run.histories).flatMap(([kind, points]) =>
+    Object.entries(run.histories).flatMap(([id, points]) =>
       lossTermsOf(points).map((term) => ({
-        key: `${run.id}-${kind}-${term.label}`,
-        kind,
+        key: `${run.id}-${id}-${term.label}`,
+        ...dictionaryLook(run.config, id),
         runLabel: run.label,
         age,
         term: term.label,
@@ -54,15 +55,15 @@ function lossSeries(runs: RunRecord[]): Series[] {
  * end (or of a stopped run) as the final point, at the step its weights are of.
  */
 function ceSeries(run: RunRecord, age: number): Series[] {
-  const kinds = new Set([...Object.keys(run.liveEvals), ...Object.keys(run.evals)]);
-  return [...kinds].map((kind) => {
-    const final = run.evals[kind];
+  const ids = new Set([...Object.keys(run.liveEvals), ...Object.keys(run.evals)]);
+  return [...ids].map((id) => {
+    const final = run.evals[id];
     return {
-      key: `${run.id}-${kind}-ce`,
-      kind,
+      key: `${run.id}-${id}-ce`,
+      ...dictionaryLook(run.config, id),
       runLabel: run.label,
       age,
-      points: (run.liveEvals[kind] ?? []).map((p) => ({
+      points: (run.liveEvals[id] ?? []).map((p) => ({
         tokens: p.tokens,
         value: p.ce_loss_score,
       })),
@@ -100,6 +101,30 @@ function lossTitle(series: Series[]): string {
     .join(" · ");
 }
 
+/** A sweep's values and their shades of each kind's hue ("k: 4 8 16"). */
+function SweepLegend(props: { config: StreamRunConfig }) {
+  const { sweep, dictionaries } = props.config;
+  if (!sweep) return null;
+  const kinds = [...new Set(dictionaries.map((d) => d.kind))];
+  return (
+    <span className="legend-item" data-testid="sweep-legend">
+      {sweep.setting}:
+      {sweep.values.map((v, i) => (
+        <span key={String(v)} className="legend-item">
+          {kinds.map((kind) => (
+            <span
+              key={kind}
+              className="legend-swatch"
+              style={{ background: sweepShade(kind, i, sweep.values.length) }}
+            />
+          ))}
+          {String(v)}
+        </span>
+      ))}
+    </span>
+  );
+}
+
 /** Small multiples sharing the x-axis (tokens trained): the SAE and the transcoder together. */
 export function MetricCharts(props: { children?: ReactNode }) {
   const runs = useShownRuns();
@@ -129,6 +154,7 @@ export function MetricCharts(props: { children?: ReactNode }) {
             )}
           </span>
         ))}
+        {runs[0]?.config.sweep && <SweepLegend config={runs[0].config} />}
         <span className="muted">
           faded: earlier runs shown in the Runs view · x: tokens trained
         </span>

@@ -31,9 +31,9 @@ export function useDictionaryChoices(): DictionaryChoice[] {
       if (run.status !== "done" && run.status !== "stopped") continue;
       for (const d of run.config.dictionaries) {
         out.push({
-          key: choiceKey({ kind: "run", runId: run.id, dictionaryId: d.kind }),
-          label: dictionaryTitle(run, d.kind),
-          ref: { kind: "run", runId: run.id, dictionaryId: d.kind },
+          key: choiceKey({ kind: "run", runId: run.id, dictionaryId: d.id }),
+          label: dictionaryTitle(run, d.id),
+          ref: { kind: "run", runId: run.id, dictionaryId: d.id },
         });
       }
     }
