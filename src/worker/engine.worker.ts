@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 import { bundledShaders } from "../engine/gpu/bundledShaders.ts";
 import { acquireDevice, describeGemmChoice, type AcquiredDevice } from "../engine/gpu/device.ts";
+import { probeThroughput, throughputFromTune } from "../engine/gpu/throughputProbe.ts";
 import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
 import { saelensZip } from "../engine/formats/saelensZip.ts";
 import { gemmTuneDb } from "../storage/gemmTuneDb.ts";
@@ -34,23 +35,47 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|software|fallback|cpu/i;
 
 let devicePromise: Promise<AcquiredDevice> | undefined;
+/** The measured throughput per adapter: probed once, kept across a lost and new device. */
+const throughputs = new Map<string, number>();
+
+async function adapterThroughput(d: AcquiredDevice): Promise<number | undefined> {
+  const known = throughputs.get(d.adapterName);
+  if (known) return known;
+  try {
+    const t = throughputFromTune(d.gemm) ?? (await probeThroughput(d.device, bundledShaders));
+    console.info(`throughput ${(t.flopsPerSecond / 1e9).toFixed(2)} GFLOP/s (${t.source})`);
+    throughputs.set(d.adapterName, t.flopsPerSecond);
+    return t.flopsPerSecond;
+  } catch (err) {
+    // Without it the page shows memory but no time estimate.
+    console.warn(`throughput probe failed: ${messageOf(err)}`);
+    return undefined;
+  }
+}
 /** Set when the device was lost: the run in progress ends and Resume starts a new device. */
 let deviceLost = false;
 
 function device(): Promise<AcquiredDevice> {
   devicePromise ??= acquireDevice(self.navigator.gpu, {
     gemm: { shaders: bundledShaders, cache: gemmTuneDb },
-  }).then((d) => {
+  }).then(async (d) => {
     deviceLost = false;
     console.info(`GEMM kernels for ${d.adapterName}: ${describeGemmChoice(d.gemm)}`);
     const limits = d.device.limits;
+    const flopsPerSecond = await adapterThroughput(d);
+    const software = d.isFallbackAdapter || SOFTWARE_ADAPTER.test(d.adapterName);
+    const memoryGb = (self.navigator as { deviceMemory?: number }).deviceMemory;
     post({
       type: "ready",
       adapter: {
         name: d.adapterName,
-        software: d.isFallbackAdapter || SOFTWARE_ADAPTER.test(d.adapterName),
+        software,
         maxBufferSize: limits.maxBufferSize,
         maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+        ...(flopsPerSecond ? { flopsPerSecond } : {}),
+        ...(software && memoryGb
+          ? { memoryBytes: (memoryGb * 1e9) / 2, deviceMemoryGb: memoryGb }
+          : {}),
       },
     });
     void d.device.lost.then((info) => {

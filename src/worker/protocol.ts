@@ -98,6 +98,15 @@ export interface AdapterInfo {
   software: boolean;
   maxBufferSize: number;
   maxStorageBufferBindingSize: number;
+  /** Dense-product FLOP/s measured when the engine started (the run estimate's clock). */
+  flopsPerSecond?: number;
+  /**
+   * A software adapter's memory: its buffers live in the machine's memory, of which a guess
+   * of half (navigator.deviceMemory / 2) is left to one tab. Unknown on a GPU.
+   */
+  memoryBytes?: number;
+  /** The machine's memory as navigator.deviceMemory gives it (GB). */
+  deviceMemoryGb?: number;
 }
 
 /**

@@ -54,6 +54,8 @@ export interface AdapterLimits {
   maxStorageBufferBindingSize: number;
   /** Memory the adapter can use, where known (a software adapter's is the machine's). */
   memoryBytes?: number;
+  /** How memoryBytes was guessed, for the refusal ("half this machine's 16 GB"). */
+  memoryBasis?: string;
 }
 
 export interface RunEstimateInput {
@@ -68,8 +70,10 @@ export interface RunEstimateInput {
   bufferBatches: number;
   /** The evaluation at the end: held-out sequences per dictionary. */
   evalSequences: number;
-  /** Share of the training time the live ce_loss_score takes (about 0.1 by default). */
+  /** Share of the training time the live ce_loss_score takes (about 0.1 by default)... */
   liveEvalShare: number;
+  /** ...but at least this many held-out sequences per dictionary over the run (its fewest points). */
+  liveEvalSequences?: number;
   limits: AdapterLimits;
   /** The adapter's measured dense-product throughput; undefined: no time estimate. */
   flopsPerSecond?: number;
@@ -312,7 +316,8 @@ export function estimateRun(input: RunEstimateInput): RunEstimate {
     refusal =
       `the run needs ≈ ${formatBytes(totalBytes)} of GPU memory (largest: ${largest.owner} ` +
       `${largest.name}, ${formatBytes(largest.bytes)}), over the ≈ ${formatBytes(limits.memoryBytes)} ` +
-      `this adapter can use: use a smaller batch or d_sae, or fewer dictionaries`;
+      `this adapter can use${limits.memoryBasis ? ` (${limits.memoryBasis})` : ""}: use a ` +
+      `smaller batch or d_sae, or fewer dictionaries`;
   }
   const lastLayer = Math.max(0, ...input.dictionaries.map((x) => x.layer));
   const modelFlopsPerStep = batchSize * blockFlopsPerToken(model, lastLayer + 1, input.contextSize);
@@ -321,15 +326,15 @@ export function estimateRun(input: RunEstimateInput): RunEstimate {
     0,
   );
   const flopsPerStep = modelFlopsPerStep + dictionaryFlopsPerStep;
-  // Each window of the final evaluation: the model with the dictionary spliced in and with its
-  // site zero-ablated, to the logits; the clean pass once per window.
+  // Each dictionary's evaluation runs the model to the logits three times per window: clean,
+  // with the dictionary spliced in, and with its site zero-ablated (splicedEval.ts).
   const fullPerToken =
     blockFlopsPerToken(model, model.nLayer, input.contextSize) + 2 * d * model.vocabSize;
-  const evalTokens = input.evalSequences * input.contextSize;
-  const evalFlops =
-    evalTokens *
-    (fullPerToken * (1 + 2 * input.dictionaries.length) +
-      input.dictionaries.reduce((s, x) => s + dictionaryStepFlops(x, 1) / 4, 0));
+  const sequenceFlops =
+    input.contextSize *
+    input.dictionaries.reduce((s, x) => s + 3 * fullPerToken + dictionaryStepFlops(x, 1) / 4, 0);
+  const evalFlops = input.evalSequences * sequenceFlops;
+  const liveEvalFlops = (input.liveEvalSequences ?? 0) * sequenceFlops;
   const estimate: RunEstimate = {
     buffers,
     totalBytes,
@@ -342,8 +347,9 @@ export function estimateRun(input: RunEstimateInput): RunEstimate {
     ...(refusal ? { refusal } : {}),
   };
   if (input.flopsPerSecond && input.flopsPerSecond > 0) {
-    const trainSeconds =
-      ((flopsPerStep * input.steps) / input.flopsPerSecond) * (1 + input.liveEvalShare);
+    const training = (flopsPerStep * input.steps) / input.flopsPerSecond;
+    const live = Math.max(input.liveEvalShare * training, liveEvalFlops / input.flopsPerSecond);
+    const trainSeconds = training + live;
     const evalSeconds = evalFlops / input.flopsPerSecond;
     Object.assign(estimate, { trainSeconds, evalSeconds, seconds: trainSeconds + evalSeconds });
   }

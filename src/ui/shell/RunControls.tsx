@@ -1,6 +1,10 @@
+import { useState } from "react";
+import { formatBytes, formatDuration } from "../../engine/stream/runEstimate.ts";
 import { useEngineStore } from "../state/engineStore.ts";
 import { useConfigStore } from "../state/configStore.ts";
 import { useCurrentRun, useRunsStore } from "../state/runsStore.ts";
+import { CONFIRM_OVER_SECONDS, useRunEstimate } from "../train/useRunEstimate.ts";
+import "../train/RunEstimate.css";
 
 /**
  * Train, Pause/Resume, Step, Stop and Reset, as TensorFlow Playground has them. A click says
@@ -28,7 +32,11 @@ export function RunControls() {
     (run?.status === "interrupted" || stopped) &&
     run?.checkpointStep !== undefined &&
     modelReady;
-  const canTrain = modelReady && !attached && config.dictionaries.length > 0;
+  const estimate = useRunEstimate();
+  const [confirming, setConfirming] = useState(false);
+  // A run that cannot fit is refused here, with the numbers (RunEstimate shows them too).
+  const canTrain = modelReady && !attached && config.dictionaries.length > 0 && !estimate?.refusal;
+  const long = estimate?.seconds !== undefined && estimate.seconds > CONFIRM_OVER_SECONDS;
 
   return (
     <div
@@ -41,10 +49,59 @@ export function RunControls() {
         type="button"
         className="primary"
         disabled={!canTrain}
-        onClick={() => actions.train(config)}
+        title={estimate?.refusal ? `Cannot run here: ${estimate.refusal}` : undefined}
+        onClick={() => (long ? setConfirming(true) : actions.train(config))}
       >
         Train
       </button>
+      {!attached && estimate && (
+        <button
+          type="button"
+          className={`estimate-chip${estimate.refusal ? " refused" : ""}`}
+          data-testid="train-estimate"
+          title="The next run's estimated cost: its details are under the settings"
+          onClick={() =>
+            document
+              .querySelector("[data-testid=run-estimate]")
+              ?.scrollIntoView({ block: "nearest", behavior: "smooth" })
+          }
+        >
+          {estimate.refusal
+            ? `cannot fit: ≈ ${formatBytes(estimate.totalBytes)}`
+            : `≈ ${formatBytes(estimate.totalBytes)}${
+                estimate.seconds !== undefined ? ` · ≈ ${formatDuration(estimate.seconds)}` : ""
+              }`}
+        </button>
+      )}
+      {confirming && estimate?.seconds !== undefined && (
+        <div
+          className="confirm-run"
+          role="alertdialog"
+          aria-modal="true"
+          aria-labelledby="confirm-run-text"
+          data-testid="confirm-run"
+        >
+          <p id="confirm-run-text">
+            This run is estimated at ≈ {formatDuration(estimate.seconds)} on this adapter (≈{" "}
+            {formatBytes(estimate.totalBytes)} GPU memory). Start it?
+          </p>
+          <div>
+            <button
+              type="button"
+              className="primary"
+              onClick={() => {
+                setConfirming(false);
+                actions.train(config);
+              }}
+            >
+              Start
+            </button>
+            <button type="button" autoFocus onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
       {(paused && pending !== "stop") || resumable ? (
         <button
           type="button"

@@ -23,6 +23,7 @@ import { useRunsStore } from "../state/runsStore.ts";
 import { SETTING_HELP } from "./settingHelp.ts";
 import { SweepFields } from "./SweepFields.tsx";
 import { KIND_COLORS } from "./seriesColors.ts";
+import { RunEstimateLine } from "./RunEstimate.tsx";
 import "./ConfigPanel.css";
 
 const KINDS = ["sae", "transcoder"] as const;
@@ -363,6 +364,7 @@ export function ConfigPanel() {
         );
       })}
       <SweepFields config={config} nLayer={nLayer} disabled={attached} update={update} />
+      <RunEstimateLine />
       {paused && (
         <p className="notice" data-testid="paused-note">
           Paused: changes to the learning rate and the L1 or L0 coefficient apply from the next step
