@@ -232,24 +232,45 @@ export const useRunsStore = create<RunsState>((set, get) => {
       const live = get().live;
       const run = current();
       if (!live || !run || (!live.attached && run.status !== "interrupted")) return;
-      const { lr, l1Coefficient, l0Coefficient } = change;
-      const dict = run.config.dictionaries.find((d) => d.id === dictionary);
-      const l0 = dict?.architecture === "jumprelu" && l0Coefficient !== undefined;
+      // The Train view edits one dictionary per kind: in a sweep it applies to each of that
+      // kind, each keeping its own swept value.
+      const targets = run.config.dictionaries.filter(
+        (d) => d.id === dictionary || (d.kind === dictionary && d.id !== d.kind),
+      );
+      const changes = new Map(
+        targets.map((d) => {
+          const swept = d.swept?.setting;
+          const l0 = d.architecture === "jumprelu" && change.l0Coefficient !== undefined;
+          return [
+            d.id,
+            {
+              lr: swept === "lr" ? d.lr : change.lr,
+              l1Coefficient: swept === "l1_coefficient" ? d.l1Coefficient : change.l1Coefficient,
+              ...(l0
+                ? {
+                    l0Coefficient:
+                      swept === "l0_coefficient" ? d.l0Coefficient : change.l0Coefficient,
+                  }
+                : {}),
+            },
+          ];
+        }),
+      );
       const config = {
         ...run.config,
-        dictionaries: run.config.dictionaries.map((d) =>
-          d.id === dictionary ? { ...d, lr, l1Coefficient, ...(l0 ? { l0Coefficient } : {}) } : d,
-        ),
+        dictionaries: run.config.dictionaries.map((d) => ({ ...d, ...changes.get(d.id) })),
       };
       patchRun(run.id, () => ({ config }), true);
       // A live run takes it from its next step; a stopped one when it resumes (the worker
       // records the change either way).
       if (live.attached) {
-        sendToEngine({
-          type: "set-hyperparameters",
-          runId: run.id,
-          change: { dictionary, lr, l1Coefficient, ...(l0 ? { l0Coefficient } : {}) },
-        });
+        for (const [id, c] of changes) {
+          sendToEngine({
+            type: "set-hyperparameters",
+            runId: run.id,
+            change: { dictionary: id, ...c },
+          });
+        }
       }
     },
     resumeRun(id) {
