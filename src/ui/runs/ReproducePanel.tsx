@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useEngineStore } from "../state/engineStore.ts";
 import { useCurrentRun, useRunsStore } from "../state/runsStore.ts";
 import { runTitle } from "../../storage/runNames.ts";
+import type { RunRecord } from "../../storage/runRecord.ts";
 import { saelensScript, sparsifyCommand } from "./reproduce.ts";
 
 /** The folder the scripts name: the built-in model's files, saved side by side. */
@@ -81,6 +82,15 @@ export function ReproducePanel() {
         )}{" "}
         The dataset must already hold GPT-2 tokens.
       </p>
+      {run.config.dictionaries.length > 2 && (
+        <p className="notice" data-testid="reproduce-many">
+          This run trains {run.config.dictionaries.length} dictionaries; the code below is for the
+          first of each kind ({firstOfKinds(run)}): change its{" "}
+          {run.config.sweep ? run.config.sweep.setting : "layer"} for the others, or run{" "}
+          <code>npm run train -- --sweep</code> / <code>--layers</code> to train them all on one
+          stream.
+        </p>
+      )}
       {script && (
         <>
           <h3>SAE: SAELens 6</h3>
@@ -101,4 +111,13 @@ export function ReproducePanel() {
       )}
     </section>
   );
+}
+
+/** "sae.L3.k4, transcoder.L3.k4": the dictionaries the scripts reproduce. */
+function firstOfKinds(run: RunRecord): string {
+  const ds = run.config.dictionaries;
+  return ds
+    .filter((d, i) => ds.findIndex((x) => x.kind === d.kind) === i)
+    .map((d) => d.id)
+    .join(", ");
 }

@@ -43,7 +43,12 @@ export function FaultBanner() {
           </button>
         </div>
       )}
-      {fault && (
+      {fault?.kind === "config" && (
+        <div className="alert" role="alert" data-testid="fault-config">
+          <strong>Cannot start this run:</strong> {fault.message}.
+        </div>
+      )}
+      {fault && fault.kind !== "config" && (
         <div className="alert" role="alert" data-testid={`fault-${fault.kind}`}>
           <strong>{faultTitle(fault.kind)}</strong> {fault.message}
           {fault.step !== undefined && ` (step ${fault.step})`}.{" "}

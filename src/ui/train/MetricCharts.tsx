@@ -149,7 +149,10 @@ export function MetricCharts(props: { children?: ReactNode }) {
             {KIND_LABELS[kind]}
             {newest?.some((d) => d.kind === kind) && (
               <span className="legend-arch" data-testid={`legend-arch-${kind}`}>
-                {describeArchitecture(newest.find((d) => d.kind === kind)!)}
+                {runs[0]?.config.sweep
+                  ? // A sweep's dictionaries differ in the swept value (the sweep legend's).
+                    `${newest.filter((d) => d.kind === kind).length} dictionaries`
+                  : describeArchitecture(newest.find((d) => d.kind === kind)!)}
               </span>
             )}
           </span>
