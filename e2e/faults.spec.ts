@@ -80,8 +80,9 @@ test("a run too large for the adapter is refused with the size and the limit", a
   // whole batch, so it cannot be split.
   const url = { steps: 5, batch: 65536, sae: 0, "transcoder.dsae": 65536 };
   await openApp(page, small({ ...url, "transcoder.arch": "batchtopk" }));
-  await page.getByRole("button", { name: "Train", exact: true }).click();
-  const alert = page.getByTestId("run-error");
+  // Refused before it starts: the run estimate names the buffer and the limit, Train is off.
+  await expect(page.getByRole("button", { name: "Train", exact: true })).toBeDisabled();
+  const alert = page.getByTestId("run-estimate-refusal");
   await expect(alert).toContainText(
     /transcoder: batch 65536 x d_sae 65536 needs \d+ MiB buffers, over this adapter's \d+ MiB per binding, and BatchTopK selects over the whole batch at once, so it cannot be split: use a batch of at most \d+/,
   );

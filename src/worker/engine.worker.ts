@@ -1,7 +1,8 @@
 /// <reference lib="webworker" />
 import { bundledShaders } from "../engine/gpu/bundledShaders.ts";
 import { acquireDevice, describeGemmChoice, type AcquiredDevice } from "../engine/gpu/device.ts";
-import { probeThroughput, throughputFromTune } from "../engine/gpu/throughputProbe.ts";
+import { DEFAULT_SHAPE } from "../engine/gpu/autotune.ts";
+import { PROBE_SHAPE, probeThroughput, throughputFromTune } from "../engine/gpu/throughputProbe.ts";
 import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
 import { saelensZip } from "../engine/formats/saelensZip.ts";
 import { gemmTuneDb } from "../storage/gemmTuneDb.ts";
@@ -38,11 +39,18 @@ let devicePromise: Promise<AcquiredDevice> | undefined;
 /** The measured throughput per adapter: probed once, kept across a lost and new device. */
 const throughputs = new Map<string, number>();
 
-async function adapterThroughput(d: AcquiredDevice): Promise<number | undefined> {
+async function adapterThroughput(
+  d: AcquiredDevice,
+  software: boolean,
+): Promise<number | undefined> {
   const known = throughputs.get(d.adapterName);
   if (known) return known;
   try {
-    const t = throughputFromTune(d.gemm) ?? (await probeThroughput(d.device, bundledShaders));
+    const t =
+      throughputFromTune(d.gemm) ??
+      (await probeThroughput(d.device, bundledShaders, {
+        shape: software ? PROBE_SHAPE : DEFAULT_SHAPE,
+      }));
     console.info(`throughput ${(t.flopsPerSecond / 1e9).toFixed(2)} GFLOP/s (${t.source})`);
     throughputs.set(d.adapterName, t.flopsPerSecond);
     return t.flopsPerSecond;
@@ -62,8 +70,8 @@ function device(): Promise<AcquiredDevice> {
     deviceLost = false;
     console.info(`GEMM kernels for ${d.adapterName}: ${describeGemmChoice(d.gemm)}`);
     const limits = d.device.limits;
-    const flopsPerSecond = await adapterThroughput(d);
     const software = d.isFallbackAdapter || SOFTWARE_ADAPTER.test(d.adapterName);
+    const flopsPerSecond = await adapterThroughput(d, software);
     const memoryGb = (self.navigator as { deviceMemory?: number }).deviceMemory;
     post({
       type: "ready",

@@ -12,8 +12,9 @@ describe("throughputProbe", () => {
     const t = await probeThroughput(device, loadNodeShaders(), { shape, budgetMs: 50 });
     const wall = performance.now() - t0;
     expect(t.source).toBe("probe");
-    // At least 2 timed dispatches of 2·B·D·F FLOPs, all inside the probe's wall time.
-    expect(t.flopsPerSecond).toBeGreaterThan((2 * 2 * 64 * 32 * 128) / (wall / 1000));
+    // The fastest of at least 2 timed dispatches of 2·B·D·F FLOPs, after a warm-up, all
+    // inside the probe's wall time: each took at most a third of it.
+    expect(t.flopsPerSecond).toBeGreaterThan((3 * 2 * 64 * 32 * 128) / (wall / 1000));
     expect(Number.isFinite(t.flopsPerSecond)).toBe(true);
     expect(t.ms).toBeLessThanOrEqual(wall + 1);
   });

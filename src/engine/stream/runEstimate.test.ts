@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { paramLayout } from "../dictionary/layout.ts";
 import type { DictionarySpec } from "../dictionary/spec.ts";
+import { loadNodeShaders } from "../../node/nodeShaders.ts";
 import { testDevice } from "../../node/testDevice.ts";
+import { seededRandom } from "../dictionary/init.ts";
+import { GpuGpt2 } from "../model/gpuGpt2.ts";
+import { processWeights } from "../model/processWeights.ts";
+import { randomGpt2Weights, tinyConfig } from "../model/randomGpt2.ts";
+import { StreamSession } from "./streamSession.ts";
+import { corpusFromTokens } from "./tokenCorpus.ts";
 import { architectureOptions, thresholdStorage } from "../train/architecture.ts";
 import { allocateDictionaryBuffers } from "../train/dictionaryBuffers.ts";
 import {
@@ -10,6 +17,7 @@ import {
   estimateRun,
   formatDuration,
   storeBufferSizes,
+  storeTokens,
   type EstimateDictionary,
   type RunEstimateInput,
 } from "./runEstimate.ts";
@@ -119,6 +127,68 @@ describe("runEstimate", () => {
     expect(e.buffers.filter((b) => b.owner === "store" && b.name.startsWith("site")).length).toBe(
       4,
     );
+  });
+
+  it("counts the store's buffers and the rows the model runs over as a real session does", async () => {
+    const { device } = await testDevice();
+    const shaders = loadNodeShaders();
+    const cfg = tinyConfig({ dModel: 32, dHead: 8, dMlp: 128, nCtx: 16 });
+    const rand = seededRandom(2);
+    const corpus = corpusFromTokens(
+      "random tokens",
+      Int32Array.from({ length: 4000 }, () => Math.floor(rand() * cfg.vocabSize)),
+      0,
+    );
+    const model = new GpuGpt2(device, shaders, processWeights(randomGpt2Weights(cfg, 8)), 64);
+    const steps = 30;
+    const session = await StreamSession.create(
+      device,
+      shaders,
+      model,
+      corpus,
+      [
+        {
+          id: "transcoder",
+          kind: "transcoder",
+          layer: 1,
+          dSae: 16,
+          seed: 1,
+          normalize: "none",
+          applyBDecToInput: false,
+          schedule: {
+            totalSteps: steps,
+            lr: 1e-3,
+            lrWarmUpSteps: 0,
+            lrDecaySteps: 0,
+            l1Coefficient: 0.01,
+            l1WarmUpSteps: 0,
+          },
+          deadFeatureWindow: 1000,
+          featureSamplingWindow: 0,
+        },
+      ],
+      {
+        batchSize: 32,
+        bufferBatches: 4,
+        seqsPerForward: 4,
+        contextSize: 16,
+        prependBos: false,
+        excludeSpecialTokens: false,
+        storeSeed: 0,
+        logEvery: 100,
+        modelName: "tiny",
+        datasetPath: "random",
+      },
+    );
+    try {
+      while (!session.finished) await session.step();
+      const sizes = storeBufferSizes(2, 32, 32, 4, 4 * 16);
+      expect(sizes.half).toBe(session.store.half);
+      expect(sizes.capacity).toBe(session.store.capacity);
+      expect(storeTokens(steps, 32, sizes.half)).toBe(session.store.tokensGenerated);
+    } finally {
+      session.destroy();
+    }
   });
 
   it("counts the FLOPs of a step: encoder fwd+grad, decoder x3 over active latents, Adam", () => {

@@ -68,6 +68,8 @@ export interface RunEstimateInput {
   seqsPerForward: number;
   /** SAELens n_batches_in_buffer as the run sets it. */
   bufferBatches: number;
+  /** Tokens the model runs over before training to estimate the normalization scales. */
+  normTokens?: number;
   /** The evaluation at the end: held-out sequences per dictionary. */
   evalSequences: number;
   /** Share of the training time the live ce_loss_score takes (about 0.1 by default)... */
@@ -96,6 +98,9 @@ export interface RunEstimate {
   refusal?: string;
   /** Per dictionary, how a step's batch is split (absent for a refused one). */
   splits: Record<string, MicroBatching>;
+  /** Tokens the model runs over: the store's refills (whole halves) and the scales' sample. */
+  modelTokens: number;
+  /** The model's FLOPs over the run, per training step. */
   modelFlopsPerStep: number;
   dictionaryFlopsPerStep: number;
   flopsPerStep: number;
@@ -198,14 +203,33 @@ export function storeBufferSizes(
   batchSize: number,
   bufferBatches: number,
   rowsPerForward: number,
-): { capacity: number; siteBytes: number; indexBytes: number } {
+): { half: number; capacity: number; siteBytes: number; indexBytes: number } {
   const half = Math.max(1, Math.floor(bufferBatches / 2)) * rowsPerForward;
   const capacity = 2 * half + 2 * batchSize;
   return {
+    half,
     capacity,
     siteBytes: allocatedBytes(capacity * dModel * F32),
     indexBytes: sites > 0 ? allocatedBytes(capacity * 4) : 0,
   };
+}
+
+/**
+ * Rows the model produces for `steps` batches, as ActivationStore's rounds go (special tokens
+ * aside): each refill adds `half` rows to those kept and serves floor(rows / (2 batch)) batches.
+ */
+export function storeTokens(steps: number, batchSize: number, half: number): number {
+  let kept = 0;
+  let served = 0;
+  let generated = 0;
+  while (served < steps) {
+    const rows = kept + half;
+    generated += half;
+    const batches = Math.max(1, Math.floor(rows / (2 * batchSize)));
+    kept = rows - batches * batchSize;
+    served += batches;
+  }
+  return generated;
 }
 
 /** Parameters of a GPT-2 (embeddings, blocks, final norm). */
@@ -320,7 +344,10 @@ export function estimateRun(input: RunEstimateInput): RunEstimate {
       `smaller batch or d_sae, or fewer dictionaries`;
   }
   const lastLayer = Math.max(0, ...input.dictionaries.map((x) => x.layer));
-  const modelFlopsPerStep = batchSize * blockFlopsPerToken(model, lastLayer + 1, input.contextSize);
+  const modelTokens = storeTokens(input.steps, batchSize, store.half) + (input.normTokens ?? 0);
+  const modelFlopsPerStep =
+    (modelTokens / Math.max(1, input.steps)) *
+    blockFlopsPerToken(model, lastLayer + 1, input.contextSize);
   const dictionaryFlopsPerStep = input.dictionaries.reduce(
     (s, x) => s + dictionaryStepFlops(x, batchSize),
     0,
@@ -340,6 +367,7 @@ export function estimateRun(input: RunEstimateInput): RunEstimate {
     totalBytes,
     largest,
     splits,
+    modelTokens,
     modelFlopsPerStep,
     dictionaryFlopsPerStep,
     flopsPerStep,

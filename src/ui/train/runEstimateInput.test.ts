@@ -3,8 +3,10 @@ import { estimateRun } from "../../engine/stream/runEstimate.ts";
 import { RUN_CONTEXT_MAX, STREAM_ROWS_PER_FORWARD } from "../../worker/streamRun.ts";
 import { SOFTWARE_DEFAULTS } from "../state/defaults.ts";
 import { expandRunConfig } from "../state/runExpansion.ts";
+import { NORM_SCALE_WINDOWS } from "../../engine/stream/normScales.ts";
 import {
   ESTIMATE_CONTEXT_MAX,
+  ESTIMATE_NORM_WINDOWS,
   ESTIMATE_ROWS_PER_FORWARD,
   runEstimateInput,
 } from "./runEstimateInput.ts";
@@ -24,6 +26,7 @@ describe("runEstimateInput", () => {
   it("shapes the store as StreamRun does", () => {
     expect(ESTIMATE_ROWS_PER_FORWARD).toBe(STREAM_ROWS_PER_FORWARD);
     expect(ESTIMATE_CONTEXT_MAX).toBe(RUN_CONTEXT_MAX);
+    expect(ESTIMATE_NORM_WINDOWS).toBe(NORM_SCALE_WINDOWS);
     const i = runEstimateInput({ ...SOFTWARE_DEFAULTS, batchSize: 65536 }, MODEL, SWIFTSHADER);
     expect([i.contextSize, i.seqsPerForward, i.bufferBatches]).toEqual([128, 8, 128]);
   });

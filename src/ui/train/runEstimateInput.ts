@@ -10,6 +10,8 @@ import { LIVE_EVAL_SHARE, MIN_LIVE_POINTS } from "../../worker/runProgress.ts";
 /** streamRun.ts's STREAM_ROWS_PER_FORWARD and RUN_CONTEXT_MAX (a test keeps them equal). */
 export const ESTIMATE_ROWS_PER_FORWARD = 1024;
 export const ESTIMATE_CONTEXT_MAX = 128;
+/** normScales.ts's NORM_SCALE_WINDOWS: sequences run to estimate the normalization scales. */
+export const ESTIMATE_NORM_WINDOWS = 32;
 
 /**
  * What the worker would allocate and run for this (expanded) config on this model and adapter:
@@ -46,6 +48,9 @@ export function runEstimateInput(
     contextSize,
     seqsPerForward,
     bufferBatches: Math.max(20, 2 * Math.ceil(c.batchSize / (seqsPerForward * contextSize))),
+    ...(c.normalize === "expected_average_only_in"
+      ? { normTokens: ESTIMATE_NORM_WINDOWS * contextSize }
+      : {}),
     evalSequences: Math.max(0, c.evalSequences),
     // With the period automatic, about a tenth of the time but at least MIN_LIVE_POINTS points.
     liveEvalShare: c.liveEvalEvery > 0 ? 0 : LIVE_EVAL_SHARE,
