@@ -8,8 +8,11 @@ import "./TrainView.css";
 
 /** Configure on the left, watch both dictionaries train on shared charts on the right. */
 export function TrainView() {
-  // A sweep draws its frontier where a pair shows its two density histograms.
-  const sweep = useCurrentRun()?.config.sweep !== undefined;
+  // A sweep draws its frontier where a pair shows its two density histograms; a run of more
+  // (every layer) has its per-layer table in Results instead (a histogram each would not fit).
+  const config = useCurrentRun()?.config;
+  const sweep = config?.sweep !== undefined;
+  const many = (config?.dictionaries.length ?? 0) > 2;
   return (
     <div className="train-view">
       <ConfigPanel />
@@ -17,7 +20,7 @@ export function TrainView() {
         <MetricCharts>
           <EvalSummary />
         </MetricCharts>
-        {sweep ? <LiveFrontier /> : <LiveDensity />}
+        {sweep ? <LiveFrontier /> : !many && <LiveDensity />}
       </div>
     </div>
   );
