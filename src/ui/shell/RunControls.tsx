@@ -80,6 +80,9 @@ export function RunControls() {
           aria-modal="true"
           aria-labelledby="confirm-run-text"
           data-testid="confirm-run"
+          onKeyDown={(e) => {
+            if (e.key === "Escape") setConfirming(false);
+          }}
         >
           <p id="confirm-run-text">
             This run is estimated at ≈ {formatDuration(estimate.seconds)} on this adapter (≈{" "}
