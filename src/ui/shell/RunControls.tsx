@@ -59,7 +59,11 @@ export function RunControls() {
           type="button"
           className={`estimate-chip${estimate.refusal ? " refused" : ""}`}
           data-testid="train-estimate"
-          title="The next run's estimated cost: its details are under the settings"
+          title={
+            estimate.refusal
+              ? `Cannot run here: ${estimate.refusal}`
+              : "The next run's estimated cost: its details are under the settings"
+          }
           onClick={() =>
             document
               .querySelector("[data-testid=run-estimate]")
