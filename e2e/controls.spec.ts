@@ -1,11 +1,20 @@
-import { controls, expect, openApp, small, test, waitForPhase, waitForStatus } from "./fixtures.ts";
+import {
+  controls,
+  expect,
+  openApp,
+  pressTrain,
+  small,
+  test,
+  waitForPhase,
+  waitForStatus,
+} from "./fixtures.ts";
 
 const stepOf = async (page: import("@playwright/test").Page) =>
   Number(await page.getByTestId("transcoder-step").textContent());
 
 test("pause, step one step, change the learning rate, resume", async ({ page }) => {
   await openApp(page, small({ steps: 2000, log: 1, live: 1000 }));
-  await page.getByRole("button", { name: "Train", exact: true }).click();
+  await pressTrain(page);
   await expect.poll(() => stepOf(page), { timeout: 90_000 }).toBeGreaterThanOrEqual(3);
 
   await page.getByRole("button", { name: "Pause" }).click();

@@ -1,6 +1,14 @@
 import type { Page } from "@playwright/test";
 import type { InjectedFault } from "../src/worker/protocol.ts";
-import { expect, openApp, small, test, waitForPhase, waitForStatus } from "./fixtures.ts";
+import {
+  expect,
+  openApp,
+  pressTrain,
+  small,
+  test,
+  waitForPhase,
+  waitForStatus,
+} from "./fixtures.ts";
 
 const inject = (page: Page, fault: InjectedFault) =>
   page.evaluate(
@@ -22,7 +30,7 @@ async function resumesAndTrains(page: Page, from: number) {
 
 async function trainUntilStep(page: Page, query: string, step: number) {
   await openApp(page, query);
-  await page.getByRole("button", { name: "Train", exact: true }).click();
+  await pressTrain(page);
   await expect
     .poll(async () => Number(await page.getByTestId("transcoder-step").textContent()), {
       timeout: 90_000,
@@ -89,7 +97,7 @@ test("a run too large for the adapter is refused with the size and the limit", a
   // Still usable: a smaller run trains.
   await page.getByTestId("batch").fill("64");
   await page.getByTestId("transcoder-dsae").fill("64");
-  await page.getByRole("button", { name: "Train", exact: true }).click();
+  await pressTrain(page);
   await waitForStatus(page, "done");
 });
 

@@ -93,3 +93,18 @@ export function figure(name: string, value: number, unit: string, goal: string):
   test.info().annotations.push({ type: "figure", description: text });
   console.log(`figure · ${text}`);
 }
+
+/**
+ * Presses Train. A run estimated over 10 minutes asks first; a test's long-running run (thousands
+ * of steps, to be paused or faulted on the way) can be estimated that long when the throughput
+ * probe ran on a loaded machine, so the test confirms it.
+ */
+export async function pressTrain(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Train", exact: true }).click();
+  const confirm = page.getByTestId("confirm-run");
+  const asked = await confirm
+    .waitFor({ state: "visible", timeout: 1000 })
+    .then(() => true)
+    .catch(() => false);
+  if (asked) await confirm.getByRole("button", { name: "Start" }).click();
+}
