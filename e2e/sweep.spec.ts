@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { unzipSync } from "fflate";
 import { expect, figure, openApp, small, test, waitForStatus } from "./fixtures.ts";
 
-/** TopK k ∈ {4, 8} for both kinds, tiny widths and steps, a live CE score every 10 steps. */
+/** TopK k ∈ {4, 8} for both kinds, tiny widths and steps, a live CE score every 15 steps. */
 const QUERY = small({
   steps: 40,
-  live: 10,
+  live: 15,
   "sae.arch": "topk",
   "sae.k": 4,
   "transcoder.arch": "topk",

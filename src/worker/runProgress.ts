@@ -67,7 +67,7 @@ export class RunEta {
 /** The share of training time the live evaluation may take when its period is automatic. */
 export const LIVE_EVAL_SHARE = 0.1;
 /** Live points a run gets at least when its period is automatic (when it has the steps). */
-export const MIN_LIVE_POINTS = 5;
+export const MIN_LIVE_POINTS = 3;
 
 /**
  * Steps between live ce_loss_score evaluations when the period is automatic: spaced so that
