@@ -8,12 +8,13 @@ export const ARCHITECTURE_CASES = [
   "topk_sae",
   "topk_transcoder",
   "batchtopk_sae",
+  "matryoshka_batchtopk_sae",
   "jumprelu_sae",
   "jumprelu_skip_transcoder",
 ];
 
 /** case.json: shapes and the hyperparameters under SAELens's names (null = off). */
-export type Case = Record<string, number | string | boolean | null>;
+export type Case = Record<string, number | string | boolean | null | number[]>;
 
 export function readCase(name: string): Case {
   return JSON.parse(readFileSync(join(GOLDEN, name, "case.json"), "utf8")) as Case;
@@ -74,6 +75,7 @@ export const SPEC_FIELDS = {
   rescale_acts_by_decoder_norm: "rescaleActsByDecoderNorm",
   aux_loss_coefficient: "auxLossCoefficient",
   topk_threshold_lr: "topkThresholdLr",
+  matryoshka_widths: "matryoshkaWidths",
   jumprelu_init_threshold: "jumpreluInitThreshold",
   jumprelu_bandwidth: "jumpreluBandwidth",
   jumprelu_sparsity_loss_mode: "jumpreluSparsityLossMode",

@@ -15,6 +15,7 @@ import {
 } from "../src/engine/reference/architectureReference.ts";
 import {
   architectureSpec,
+  selectsOverBatch,
   type ArchitectureSpec,
   type ArchitectureSpecInput,
   type ArchParams,
@@ -135,7 +136,7 @@ describe("the architecture references agree with PyTorch float64 (golden fixture
       expect(Math.abs(state.topkThreshold - trainer.topk_threshold)).toBeLessThanOrEqual(
         TOL * trainer.topk_threshold,
       );
-      if (s.architecture === "batchtopk") {
+      if (selectsOverBatch(s)) {
         expect(state.topkThreshold).toBeGreaterThan(0);
         expect(tensor(expected, "topk_threshold")[0]).toBe(trainer.topk_threshold);
       }

@@ -517,8 +517,14 @@ ARCH_DEFAULTS = dict(
     jumprelu_tanh_scale=4.0,
     l0_coefficient=1.0,
     pre_act_loss_coefficient=None,
+    matryoshka_widths=None,
     skip=False,
 )
+
+# Matryoshka BatchTopK (SAELens sae_lens/saes/matryoshka_batchtopk_sae.py@424e190, with
+# use_matryoshka_aux_loss=False, its default): BatchTopK's forward, AuxK and τ, plus for every
+# width but the last an inner_mse_loss_{w} on the prefix decode b_dec + Σ_{j<w} (f_j/n_j) W_dec[j].
+BATCH_TOPK = ("batchtopk", "matryoshka_batchtopk")
 
 
 def arch_param_names(cs):
@@ -639,13 +645,26 @@ def jumprelu_aux_losses(p, hidden_pre, f, dead, cs):
     return out
 
 
+def matryoshka_inner_losses(p, f, y, cs):
+    """SAELens MatryoshkaBatchTopKTrainingSAE: _iterable_decode(include_outer_loss=False)."""
+    acts = f * (1 / p["W_dec"].norm(dim=-1)) if arch_rescales(cs) else f
+    decoded = p["b_dec"]
+    prev = 0
+    out = {}
+    for width in cs["matryoshka_widths"][:-1]:
+        decoded = acts[:, prev:width] @ p["W_dec"][prev:width] + decoded
+        prev = width
+        out[f"inner_mse_loss_{width}"] = (decoded - y).pow(2).sum(dim=-1).mean()
+    return out
+
+
 def arch_losses(p, x, y, cs, dead):
     """SAELens training_forward_pass: ({name: loss}, hidden_pre, feature_acts, sae_out)."""
     hidden_pre = arch_encode(p, x, cs)
     arch = cs["architecture"]
     if arch == "topk":
         f = topk_activation(hidden_pre, cs["k"])
-    elif arch == "batchtopk":
+    elif arch in BATCH_TOPK:
         f = batchtopk_activation(hidden_pre, cs["k"])
     else:
         f = JumpReLUFunction.apply(hidden_pre, p["log_threshold"].exp(), cs["jumprelu_bandwidth"])
@@ -657,6 +676,8 @@ def arch_losses(p, x, y, cs, dead):
         losses.update(jumprelu_aux_losses(p, hidden_pre, f, dead, cs))
     else:
         losses["auxiliary_reconstruction_loss"] = topk_aux_loss(p, y, sae_out, hidden_pre, dead, cs)
+    if arch == "matryoshka_batchtopk":
+        losses.update(matryoshka_inner_losses(p, f, y, cs))
     return losses, hidden_pre, f, sae_out
 
 
@@ -676,7 +697,7 @@ def arch_margins(hidden_pre, dead, p, cs):
             ranked = hidden_pre.sort(dim=-1, descending=True).values
             out["topk_gap"] = _gap(ranked, cs["k"])
             out["relu_kink"] = float(ranked[:, : cs["k"]].abs().min())
-        elif arch == "batchtopk":
+        elif arch in BATCH_TOPK:
             K = int(cs["k"] * hidden_pre.shape[0])
             out["batchtopk_gap"] = _gap(hidden_pre.relu().flatten().sort(descending=True).values, K)
             out["positive_minus_kept"] = int((hidden_pre > 0).sum()) - K
@@ -715,7 +736,7 @@ def arch_train(x, y, init, cs, dtype, margins=None):
             if name != "mse_loss":
                 loss = loss + value
         with torch.no_grad():
-            if cs["architecture"] == "batchtopk":
+            if cs["architecture"] in BATCH_TOPK:
                 positive = f > 0
                 if positive.any():
                     lr = cs["topk_threshold_lr"]
@@ -729,7 +750,7 @@ def arch_train(x, y, init, cs, dtype, margins=None):
         m["l0"] = float(f.bool().to(dtype).sum(-1).mean())
         m["explained_variance"] = float(1.0 - resid / var)
         m["dead_features"] = int(dead.sum())
-        if cs["architecture"] == "batchtopk":
+        if cs["architecture"] in BATCH_TOPK:
             m["topk_threshold"] = float(topk_threshold)
         if margins is not None:
             margins.append(arch_margins(hidden_pre, dead, params, cs))
@@ -752,7 +773,7 @@ def to_checkpoint(params, cs, topk_threshold, dtype):
         out["threshold"] = params["log_threshold"].detach().exp().to(dtype)
     if cs["skip"]:
         out["W_skip"] = params["W_skip"].detach().to(dtype)
-    if cs["architecture"] == "batchtopk":
+    if cs["architecture"] in BATCH_TOPK:
         out["topk_threshold"] = torch.tensor(topk_threshold, dtype=torch.float64)
     return out
 
@@ -777,7 +798,7 @@ def arch_export(params, cs, topk_threshold):
         sd["b_enc"] = sd["b_enc"] * W_dec_norm
         sd["W_dec"] = sd["W_dec"] / W_dec_norm.unsqueeze(1)
         sd["W_enc"] = sd["W_enc"] * W_dec_norm.unsqueeze(1).T
-    if cs["architecture"] == "batchtopk":
+    if cs["architecture"] in BATCH_TOPK:
         sd["threshold"] = torch.ones_like(sd["b_enc"]) * topk_threshold
     if cs["architecture"] == "jumprelu":
         sd["threshold"] = params["log_threshold"].detach().double().exp()
@@ -798,6 +819,9 @@ def inference_architecture(cs):
 ARCH_HYPERPARAMETERS = {
     "topk": ("k", "rescale_acts_by_decoder_norm", "aux_loss_coefficient"),
     "batchtopk": ("k", "rescale_acts_by_decoder_norm", "aux_loss_coefficient", "topk_threshold_lr"),
+    "matryoshka_batchtopk": (
+        "k", "rescale_acts_by_decoder_norm", "aux_loss_coefficient", "topk_threshold_lr", "matryoshka_widths",
+    ),
     "jumprelu": (
         "jumprelu_init_threshold",
         "jumprelu_bandwidth",
@@ -846,6 +870,10 @@ ARCH_CASES = {
         kind="sae", architecture="batchtopk", d_in=12, d_out=12, d_sae=48, k=3.5,
         dead_feature_window=3, lr=0.01, seed=19,
     ),
+    "matryoshka_batchtopk_sae": dict(
+        kind="sae", architecture="matryoshka_batchtopk", d_in=12, d_out=12, d_sae=48, k=3.5,
+        matryoshka_widths=[6, 16, 32, 48], dead_feature_window=3, lr=0.01, seed=24,
+    ),
     "jumprelu_sae": dict(
         kind="sae", architecture="jumprelu", d_in=12, d_out=12, d_sae=48, jumprelu_init_threshold=0.05,
         l0_coefficient=0.2, pre_act_loss_coefficient=0.5, dead_feature_window=3, start_dead=6,
@@ -880,7 +908,7 @@ def make_arch_init(cs, gen):
         t["threshold"] = (cs["jumprelu_init_threshold"] * spread).float()
     if cs["skip"]:
         t["W_skip"] = torch.zeros(cs["d_out"], cs["d_in"])
-    if cs["architecture"] == "batchtopk":
+    if cs["architecture"] in BATCH_TOPK:
         t["topk_threshold"] = torch.tensor(0.0, dtype=torch.float64)
     return t
 

@@ -89,6 +89,22 @@ const CASES: Case[] = [
     dead: FEW_DEAD,
   },
   {
+    name: "matryoshka_batchtopk SAE, widths 3,7,11, k = 2.5",
+    spec: { ...SAE, architecture: "matryoshka_batchtopk", k: 2.5, matryoshkaWidths: [3, 7, 11] },
+    dead: MANY_DEAD,
+  },
+  {
+    name: "matryoshka_batchtopk transcoder, widths 2,5,9,11, not rescaled",
+    spec: {
+      ...TRANSCODER,
+      architecture: "matryoshka_batchtopk",
+      k: 3,
+      matryoshkaWidths: [2, 5, 9, 11],
+      rescaleActsByDecoderNorm: false,
+    },
+    dead: FEW_DEAD,
+  },
+  {
     name: "jumprelu SAE, step L0 and pre-activation loss",
     spec: { ...SAE, architecture: "jumprelu", l0Coefficient: 0.8, preActLossCoefficient: 0.6 },
     dead: MANY_DEAD,
@@ -183,6 +199,17 @@ describe("architecture gradients against central finite differences (float64)", 
         it(`${name}: every entry within ${TOL} of the gradient's scale`, () => {
           expect(maxAbs(numeric[name]!)).toBeGreaterThan(1e-3);
           expect(scaledError(analytic[name]!, numeric[name]!)).toBeLessThan(TOL);
+        });
+      }
+
+      if (fw.inner) {
+        it("the check sees each inner loss: leaving one out moves W_dec's gradient", () => {
+          expect(fw.inner!.length).toBe(spec.matryoshkaWidths.length - 1);
+          for (let level = 0; level < fw.inner!.length; level++) {
+            const inner = fw.inner!.filter((_, l) => l !== level);
+            const without = gradients(spec, pr.params, { ...fw, inner }, pr.x, pr.y, ROWS, dead);
+            expect(scaledError(without.wDec, numeric.wDec)).toBeGreaterThan(1e-3);
+          }
         });
       }
 

@@ -117,6 +117,15 @@ export function gradients(
 
   const gOut = Float64Array.from(fw.saeOut, (v, e) => (2 * (v - y[e]!)) / rows);
   const gActs = backDecode(s, p, norms, fw.featureActs, gOut, rows, grads, gNorm);
+  for (const level of fw.inner ?? []) {
+    // A prefix decode is decode() with the latents past its width at 0: their gradient is 0.
+    const gLevel = Float64Array.from(level.recons, (v, e) => (2 * (v - y[e]!)) / rows);
+    const acts = fw.featureActs.map((v, e) => (e % F < level.width ? v : 0));
+    const gPrefix = backDecode(s, p, norms, acts, gLevel, rows, grads, gNorm);
+    for (let e = 0; e < gActs.length; e++) {
+      if (e % F < level.width) gActs[e] = gActs[e]! + gPrefix[e]!;
+    }
+  }
   if (s.skip) {
     const gSkip = param(grads, "wSkip");
     for (let e = 0; e < gOut.length; e++) {

@@ -1,14 +1,15 @@
 /**
  * The inference dictionary SAELens's save_inference_model writes for each training
  * architecture (architectures.md §2–§5), as spec.ts's model: topk folds the decoder norms into
- * the weights; batchtopk is folded likewise and becomes a jumprelu with threshold τ for every
- * latent; jumprelu's threshold is exp(log_threshold); a skip transcoder keeps W_skip.
+ * the weights; batchtopk and matryoshka_batchtopk are folded likewise and become a jumprelu
+ * with threshold τ for every latent; jumprelu's threshold is exp(log_threshold); a skip transcoder keeps W_skip.
  */
 import type { Activation, DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
 import type { ArchTrainerState } from "./architectureReference.ts";
 import {
   param,
   rescales,
+  selectsOverBatch,
   shiftsInput,
   type ArchitectureSpec,
   type ArchParams,
@@ -47,7 +48,7 @@ export function exportDictionary(
     wDec: Float32Array.from(w.wDec),
     bDec: Float32Array.from(w.bDec),
   };
-  if (s.architecture === "batchtopk") {
+  if (selectsOverBatch(s)) {
     params.threshold = new Float32Array(s.dSae).fill(state.topkThreshold);
   }
   if (s.architecture === "jumprelu") {

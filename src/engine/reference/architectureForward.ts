@@ -1,8 +1,8 @@
 /**
  * Float64 training forward of the modern architectures (architectures.md §2–§5, SAELens
- * v6.18): pre-activations, latents, the output with its skip, every loss term as SAELens
- * computes it, and the metrics. Slow and obvious on purpose; the WGSL kernels are tested
- * against it.
+ * v6.18; Matryoshka BatchTopK as synthetic.md §5, SAELens matryoshka_batchtopk_sae.py@424e190):
+ * pre-activations, latents, the output with its skip, every loss term as SAELens computes it,
+ * and the metrics. Slow and obvious on purpose; the WGSL kernels are tested against it.
  */
 import {
   param,
@@ -50,6 +50,15 @@ export interface ArchLosses {
   l0_loss?: number;
   /** jumprelu with a pre-activation loss coefficient */
   pre_act_loss?: number;
+  /** matryoshka_batchtopk: ⟨Σ_d (prefix decode − y)²⟩_B for each width but the last. */
+  [inner: `inner_mse_loss_${number}`]: number;
+}
+
+/** matryoshka_batchtopk: one inner level, the prefix [0, width) of the latents. */
+export interface InnerLevel {
+  width: number;
+  /** [B, dOut]: b_dec + Σ_{j < width} (f_j/‖W_dec[j]‖) W_dec[j], no skip. */
+  recons: Float64Array;
 }
 
 export interface ArchForward extends Encoded {
@@ -62,6 +71,8 @@ export interface ArchForward extends Encoded {
   /** [B, dOut]: the reconstruction or prediction, skip included. */
   saeOut: Float64Array;
   auxK?: AuxK;
+  /** matryoshka_batchtopk: every width but the last, which is saeOut's. */
+  inner?: InnerLevel[];
   losses: ArchLosses;
   loss: number;
   /** Mean over the batch of the number of latents with f ≠ 0. */
@@ -116,20 +127,24 @@ export function encode(
   return { xPrime, pre, hiddenPre, decoderNorms: norms };
 }
 
-/** acts [B, dSae] → (acts·(1/‖W_dec[j]‖) when rescaling) @ W_dec + b_dec, [B, dOut]; no skip. */
+/**
+ * acts [B, dSae] → (acts·(1/‖W_dec[j]‖) when rescaling) @ W_dec + b_dec, [B, dOut]; no skip.
+ * With `width`, only the latents j < width decode (a Matryoshka prefix).
+ */
 export function decode(
   s: ArchitectureSpec,
   p: ArchParams,
   norms: Float64Array,
   acts: Float64Array,
   rows: number,
+  width: number = s.dSae,
 ): Float64Array {
   const { dSae: F, dOut } = s;
   const out = new Float64Array(rows * dOut);
   for (let b = 0; b < rows; b++) {
     for (let d = 0; d < dOut; d++) {
       let t = p.bDec[d]!;
-      for (let j = 0; j < F; j++) {
+      for (let j = 0; j < width; j++) {
         const a = acts[b * F + j]!;
         if (a !== 0) t += (rescales(s) ? a * (1 / norms[j]!) : a) * p.wDec[j * dOut + d]!;
       }
@@ -274,6 +289,16 @@ export function forward(
     const residual = Float64Array.from(saeOut, (v, e) => y[e]! - v);
     fw.auxK = auxK(s, p, enc, residual, options.deadMask, rows);
     fw.losses.auxiliary_reconstruction_loss = fw.auxK?.loss ?? 0;
+  }
+  if (s.architecture === "matryoshka_batchtopk") {
+    // SAELens's _iterable_decode(include_outer_loss=False): the outer level is saeOut's mse_loss.
+    fw.inner = s.matryoshkaWidths.slice(0, -1).map((width) => ({
+      width,
+      recons: decode(s, p, enc.decoderNorms, act.featureActs, rows, width),
+    }));
+    for (const level of fw.inner) {
+      fw.losses[`inner_mse_loss_${level.width}`] = squaredError(level.recons, y) / rows;
+    }
   }
   fw.loss = Object.values(fw.losses).reduce((a: number, v: number) => a + v, 0);
   fw.l0 = act.featureActs.reduce((a, v) => a + (v !== 0 ? 1 : 0), 0) / rows;

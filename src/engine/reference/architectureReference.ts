@@ -10,6 +10,7 @@ import { forward, type ArchForward } from "./architectureForward.ts";
 import {
   param,
   paramNames,
+  selectsOverBatch,
   zerosLikeParams,
   type ArchitectureSpec,
   type ArchParams,
@@ -149,7 +150,7 @@ export function trainStep(
 ): ArchStepResult {
   const dead = deadMask(s, state);
   const fw = forward(s, p, x, y, rows, { deadMask: dead });
-  if (s.architecture === "batchtopk") updateTopkThreshold(s, state, fw.featureActs);
+  if (selectsOverBatch(s)) updateTopkThreshold(s, state, fw.featureActs);
   updateFiredCounters(s, state, fw.featureActs);
   const grads = gradients(s, p, fw, x, y, rows, dead);
   const gradNorm = clipGradNorm(s, grads, 1);

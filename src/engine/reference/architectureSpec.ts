@@ -1,12 +1,13 @@
 /**
  * What the float64 references of the modern architectures train (architectures.md §2–§5):
- * TopK, BatchTopK and JumpReLU, each as an SAE or a transcoder, a transcoder optionally with a
- * skip connection. Field names are SAELens's training-config fields, camel-cased; the defaults
- * are SAELens v6.18's.
+ * TopK, BatchTopK, Matryoshka BatchTopK (synthetic.md §5) and JumpReLU, each as an SAE or a
+ * transcoder, a transcoder optionally with a skip connection. Field names are SAELens's
+ * training-config fields, camel-cased; the defaults are SAELens v6.18's.
  */
+import { resolveMatryoshkaWidths } from "../dictionary/matryoshkaWidths.ts";
 import type { DictionaryKind } from "../dictionary/spec.ts";
 
-export type TrainingArchitecture = "topk" | "batchtopk" | "jumprelu";
+export type TrainingArchitecture = "topk" | "batchtopk" | "matryoshka_batchtopk" | "jumprelu";
 export type SparsityLossMode = "step" | "tanh";
 
 export interface ArchitectureSpec {
@@ -17,7 +18,7 @@ export interface ArchitectureSpec {
   /** SAE only: x' = x − b_dec. A transcoder never shifts its input. */
   applyBDecToInput: boolean;
   architecture: TrainingArchitecture;
-  /** topk: latents kept per row; batchtopk: per row on average, ⌊k·B⌋ kept per batch. */
+  /** topk: latents kept per row; (matryoshka_)batchtopk: per row on average, ⌊k·B⌋ per batch. */
   k: number;
   /** topk, batchtopk: select and decode on hidden_pre = pre·‖W_dec[j]‖. */
   rescaleActsByDecoderNorm: boolean;
@@ -25,6 +26,11 @@ export interface ArchitectureSpec {
   auxLossCoefficient: number;
   /** batchtopk: rate of the running threshold τ ← (1 − lr)·τ + lr·min(f > 0). */
   topkThresholdLr: number;
+  /**
+   * matryoshka_batchtopk: the nested prefixes, strictly increasing, the last d_sae; empty means
+   * matryoshkaWidths.ts's default ladder (architectureSpec resolves it).
+   */
+  matryoshkaWidths: number[];
   /** A latent is dead once more than this many steps have passed since it fired. */
   deadFeatureWindow: number;
   jumpreluInitThreshold: number;
@@ -47,6 +53,7 @@ export const ARCHITECTURE_DEFAULTS: Omit<ArchitectureSpec, Shape> = {
   rescaleActsByDecoderNorm: true,
   auxLossCoefficient: 1,
   topkThresholdLr: 0.01,
+  matryoshkaWidths: [],
   deadFeatureWindow: 1000,
   jumpreluInitThreshold: 0.01,
   jumpreluBandwidth: 0.05,
@@ -70,7 +77,16 @@ export function architectureSpec(input: ArchitectureSpecInput): ArchitectureSpec
   if (s.architecture !== "jumprelu" && s.dOut < 2) {
     throw new Error("AuxK needs dOut >= 2 (k_aux = ⌊dOut / 2⌋)");
   }
+  if (s.architecture === "matryoshka_batchtopk") {
+    if (s.skip) throw new Error("matryoshka_batchtopk: a skip transcoder is not supported");
+    s.matryoshkaWidths = resolveMatryoshkaWidths(s.matryoshkaWidths, s.dSae);
+  }
   return s;
+}
+
+/** BatchTopK's selection over the batch and its running threshold τ. */
+export function selectsOverBatch(s: Pick<ArchitectureSpec, "architecture">): boolean {
+  return s.architecture === "batchtopk" || s.architecture === "matryoshka_batchtopk";
 }
 
 /** The input is x − b_dec. */
