@@ -218,11 +218,14 @@ const RUN: {
         const shapes = await tensorShapes(
           `out/every-layer/circuit-tracer/layer_${layer}.safetensors`,
         );
-        expect(shapes.W_skip).toEqual([128, 128]);
+        expect([shapes.W_enc, shapes.W_dec]).toEqual([
+          [64, 128],
+          [64, 128],
+        ]);
       }
       expect(
         readFileSync(join(dir, "out/every-layer/circuit-tracer/config.yaml"), "utf8"),
-      ).toContain("feature_input_hook");
+      ).toContain('model_kind: "transcoder_set"');
     },
   },
   {

@@ -31,6 +31,7 @@ async function tensors(path: string) {
     const f = await openSafetensors(src);
     const out: Record<string, { shape: readonly number[]; data: Float32Array }> = {};
     for (const name of ["W_enc", "W_dec", "b_enc", "b_dec", "W_skip"]) {
+      if (!f.has(name)) continue;
       out[name] = { shape: f.info(name).shape, data: await f.readF32(name) };
     }
     return out;
@@ -230,20 +231,20 @@ describe("npm run train --sweep / --kind list / --layers", () => {
       ["transcoder.L1", "blocks.1.ln2.hook_normalized"],
     ]);
     const yaml = readFileSync(join(out, "circuit-tracer", "config.yaml"), "utf8");
+    expect(yaml).toContain('model_kind: "transcoder_set"');
     expect(yaml).toContain('feature_input_hook: "ln2.hook_normalized"');
     expect(yaml).toContain('feature_output_hook: "hook_mlp_out"');
     for (const layer of [0, 1]) {
       const file = join(out, "circuit-tracer", `layer_${layer}.safetensors`);
-      expect(yaml).toContain(`    layer: ${layer}\n    filepath: ${JSON.stringify(file)}`);
-      // circuit-tracer's SingleLayerTranscoder.forward on what load_relu_transcoder makes of
-      // the file: W_enc, W_dec transposed on load; relu(x @ W_enc + b_enc) @ W_dec + b_dec + x @ W_skipᵀ.
+      expect(yaml).toContain(`  - ${JSON.stringify(file)}\n`);
+      // circuit-tracer's SingleLayerTranscoder (decoderesearch @4bb8c0e) on what load_transcoder
+      // reads from the file: relu(F.linear(x, W_enc, b_enc)) @ W_dec + b_dec (no W_skip here).
       const t = await tensors(file);
       const d = 128;
       const m = 16;
       expect(t.W_enc!.shape).toEqual([m, d]);
-      expect(t.W_dec!.shape).toEqual([d, m]);
-      expect(t.W_skip!.shape).toEqual([d, d]);
-      expect(t.W_skip!.data.every((v) => v === 0)).toBe(true);
+      expect(t.W_dec!.shape).toEqual([m, d]);
+      expect(t.W_skip).toBeUndefined();
       const x = Float64Array.from({ length: 3 * d }, (_, i) => Math.sin(i * 0.37) * 2);
       const ours = await loadSaelensFolder(join(out, `transcoder.L${layer}`));
       const expected = inferenceReference(ours.spec, ours.params, x, 3).output;
@@ -256,8 +257,7 @@ describe("npm run train --sweep / --kind list / --layers", () => {
         }
         for (let o = 0; o < d; o++) {
           let y = t.b_dec!.data[o]!;
-          for (let f = 0; f < m; f++) y += acts[f]! * t.W_dec!.data[o * m + f]!;
-          for (let i = 0; i < d; i++) y += x[r * d + i]! * t.W_skip!.data[o * d + i]!;
+          for (let f = 0; f < m; f++) y += acts[f]! * t.W_dec!.data[f * d + o]!;
           expect(y).toBeCloseTo(expected[r * d + o]!, 9);
         }
       }

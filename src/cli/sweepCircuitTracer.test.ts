@@ -41,30 +41,40 @@ function dictionaries(layers: number[], activation?: DictionarySpec["activation"
 }
 
 describe("writeCircuitTracerSet", () => {
-  it("writes config.yaml and one file per layer for ReLU transcoders at layers 0..N", async () => {
+  it("writes the manifest and circuit-tracer's layer files for transcoders at layers 0..N", async () => {
     const out = join(dir, "ok");
     const line = await writeCircuitTracerSet(out, dictionaries([0, 1]), true, 4);
-    expect(line).toMatch(/config\.yaml and 2 layer files/);
+    expect(line).toMatch(/config\.yaml and 2 layer files \(circuit-tracer's load_transcoders\)$/);
     const yaml = readFileSync(join(out, "circuit-tracer", "config.yaml"), "utf8");
-    expect(yaml).toContain('model_name: "tiny/model"');
-    expect(yaml).toContain('  - id: "transcoder.L1"\n    layer: 1\n');
-    expect(existsSync(join(out, "circuit-tracer", "layer_1.safetensors"))).toBe(true);
+    expect(yaml).toContain('model_kind: "transcoder_set"\nmodel_name: "tiny/model"\n');
+    const layer1 = join(out, "circuit-tracer", "layer_1.safetensors");
+    expect(yaml).toContain(
+      `transcoders:\n  - ${JSON.stringify(join(out, "circuit-tracer", "layer_0.safetensors"))}\n  - ${JSON.stringify(layer1)}\n`,
+    );
+    expect(yaml).toContain('saelens_folders:\n  - layer: 0\n    folder: "../transcoder.L0"\n');
+    expect(existsSync(layer1)).toBe(true);
+    // The SAELens folders are the run's own (saveDictionaryRun): not written again here.
+    expect(existsSync(join(out, "transcoder.L0"))).toBe(false);
   });
 
-  it("says why not for a gap in the layers or another activation, and nothing for a sweep", async () => {
+  it("writes circuit-tracer's TopK set with its k", async () => {
+    const out = join(dir, "topk");
+    await writeCircuitTracerSet(out, dictionaries([0, 1], { kind: "topk", k: 2 }), true, 4);
+    const yaml = readFileSync(join(out, "circuit-tracer", "config.yaml"), "utf8");
+    expect(yaml).toContain('activation: "topk"\nk: 2\ntranscoders:\n');
+    expect(yaml).toContain("# Note: circuit-tracer's TopK keeps the top k without a ReLU");
+  });
+
+  it("says why circuit-tracer cannot load a gap in the layers, and writes nothing for a sweep", async () => {
     const gap = await writeCircuitTracerSet(join(dir, "gap"), dictionaries([0, 2]), true, 4);
     expect(gap).toBe(
-      "no circuit-tracer/ transcoder set: circuit-tracer needs a transcoder at every layer " +
-        "0..max (this run has 0,2; --layers all gives 0..3)",
+      `wrote the transcoder set's ${join(dir, "gap", "circuit-tracer")}/config.yaml (its SAELens folders); ` +
+        "no circuit-tracer layer files: circuit-tracer needs a transcoder at every layer 0..max (this set has 0,2)",
     );
-    const topk = dictionaries([0, 1], { kind: "topk", k: 2 });
-    expect(await writeCircuitTracerSet(join(dir, "topk"), topk, true, 4)).toBe(
-      "no circuit-tracer/ transcoder set: circuit-tracer's load_relu_transcoder builds ReLU " +
-        "transcoders, these are topk",
-    );
+    expect(existsSync(join(dir, "gap", "circuit-tracer", "layer_0.safetensors"))).toBe(false);
     expect(await writeCircuitTracerSet(join(dir, "swept"), dictionaries([0, 1]), false, 4)).toBe(
       undefined,
     );
-    for (const d of ["gap", "topk", "swept"]) expect(existsSync(join(dir, d))).toBe(false);
+    expect(existsSync(join(dir, "swept"))).toBe(false);
   });
 });

@@ -51,23 +51,28 @@ export function metricsJsonl(metrics: readonly TrainingMetrics[]): string {
  */
 export function saelensZip(dictionaries: readonly DictionaryFiles[]): Uint8Array {
   const files: Record<string, Uint8Array> = {};
-  for (const d of dictionaries) {
-    files[`${d.folder}/${SAELENS_CFG_FILENAME}`] = strToU8(
-      JSON.stringify(runSaelensCfg(d.spec, d.metadata), null, 2) + "\n",
-    );
-    if (d.metrics) files[`${d.folder}/${METRICS_FILENAME}`] = strToU8(metricsJsonl(d.metrics));
-    if (d.evaluation) {
-      files[`${d.folder}/${EVAL_FILENAME}`] = strToU8(JSON.stringify(d.evaluation, null, 2) + "\n");
-    }
-    files[`${d.folder}/${SAELENS_WEIGHTS_FILENAME}`] = writeSaelensWeights(d.params, d.spec);
-    if (d.sparsity) {
-      files[`${d.folder}/${SPARSITY_FILENAME}`] = writeSafetensors([
-        { name: "sparsity", dtype: "F32", shape: [d.spec.dSae], data: d.sparsity },
-      ]);
-    }
-  }
+  for (const d of dictionaries) Object.assign(files, saelensFolderFiles(d));
   // Safetensors of random floats do not compress; store them, deflate the JSON.
   return zipSync(files, { level: 0 });
+}
+
+/** One dictionary's SAELens folder as paths ("<folder>/cfg.json", ...) and their bytes. */
+export function saelensFolderFiles(d: DictionaryFiles): Record<string, Uint8Array> {
+  const files: Record<string, Uint8Array> = {};
+  files[`${d.folder}/${SAELENS_CFG_FILENAME}`] = strToU8(
+    JSON.stringify(runSaelensCfg(d.spec, d.metadata), null, 2) + "\n",
+  );
+  if (d.metrics) files[`${d.folder}/${METRICS_FILENAME}`] = strToU8(metricsJsonl(d.metrics));
+  if (d.evaluation) {
+    files[`${d.folder}/${EVAL_FILENAME}`] = strToU8(JSON.stringify(d.evaluation, null, 2) + "\n");
+  }
+  files[`${d.folder}/${SAELENS_WEIGHTS_FILENAME}`] = writeSaelensWeights(d.params, d.spec);
+  if (d.sparsity) {
+    files[`${d.folder}/${SPARSITY_FILENAME}`] = writeSafetensors([
+      { name: "sparsity", dtype: "F32", shape: [d.spec.dSae], data: d.sparsity },
+    ]);
+  }
+  return files;
 }
 
 /** Reads back the dictionaries of a zip made by saelensZip (for tests and round trips). */
