@@ -6,6 +6,10 @@
 //   dpre[b, i] = [1] g[b] . W_dec[i] + [2] gAux[b] . W_dec[i]
 //   dW_dec[i]  = sum_b pre[b, i] ([1] g[b] + [2] gAux[b])
 // Lanes take rows for dpre (each a dot over d_out), then vec4 chunks of d_out for dW_dec.
+// Matryoshka (LEVELS > 1): resid holds LEVELS [B, d_out] blocks (dict_matryoshka), and latent
+// i reads the block of its level, the first l with i < levelWidths[l]: the sum of the residuals
+// of every reconstruction it takes part in.
+override LEVELS: u32 = 1u;
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> colList: array<u32>;
 @group(0) @binding(2) var<storage, read> colCount: array<u32>;
@@ -15,6 +19,7 @@
 @group(0) @binding(6) var<storage, read> params4: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> dpre: array<f32>;
 @group(0) @binding(8) var<storage, read_write> grads4: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read> levelWidths: array<u32>;
 
 const LANES: u32 = 64u;
 
@@ -30,6 +35,9 @@ fn main(
   let twoOverB = 2.0 / f32(dims.B);
   let d4 = dims.dOutP / 4u;
   let w = dims.offWDec / 4u + i * d4;
+  var level = 0u;
+  while (level + 1u < LEVELS && i >= levelWidths[level]) { level++; }
+  let r = level * dims.B * d4;
   for (var k = lid; k < n; k += LANES) {
     let entry = colList[i * dims.B + k];
     let b = entry & ROW_MASK;
@@ -38,7 +46,7 @@ fn main(
     var da = vec4<f32>(0.0);
     for (var c = 0u; c < d4; c++) {
       let wc = params4[w + c];
-      if ((m & 1u) != 0u) { dm += resid4[b * d4 + c] * wc; }
+      if ((m & 1u) != 0u) { dm += resid4[r + b * d4 + c] * wc; }
       if ((m & 2u) != 0u) { da += gAux4[b * d4 + c] * wc; }
     }
     dpre[b * dims.Fp + i] = twoOverB * (dm.x + dm.y + dm.z + dm.w) + (da.x + da.y + da.z + da.w);
@@ -51,7 +59,7 @@ fn main(
       let b = entry & ROW_MASK;
       let m = entry >> MARK_SHIFT;
       let p = pre[b * dims.Fp + i];
-      if ((m & 1u) != 0u) { acc += p * resid4[b * d4 + c]; }
+      if ((m & 1u) != 0u) { acc += p * resid4[r + b * d4 + c]; }
       if ((m & 2u) != 0u) { accAux += p * gAux4[b * d4 + c]; }
     }
     grads4[w + c] = twoOverB * acc + accAux;

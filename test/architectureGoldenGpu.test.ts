@@ -14,6 +14,7 @@ import type { DictionaryParams, DictionarySpec } from "../src/engine/dictionary/
 import {
   architectureOptions,
   exportedActivation,
+  selectsOverBatch,
   type ArchitectureName,
   type ArchitectureOptions,
 } from "../src/engine/train/architecture.ts";
@@ -169,7 +170,7 @@ describe("the GPU trainer agrees with PyTorch on the golden architecture cases (
         const err = relativeError(params[key]!, wantParams[key]!);
         expect(err, `${name} ${tensorName} after ${steps} steps`).toBeLessThan(TOL);
       }
-      if (c.architecture === "batchtopk") {
+      if (selectsOverBatch(a)) {
         expect(Math.abs(params.threshold![0]! / state.topk_threshold - 1), "τ").toBeLessThan(TOL);
       }
 

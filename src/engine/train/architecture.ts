@@ -5,6 +5,10 @@
  * exported (exportedActivation), its `skip` whether a transcoder has a skip connection.
  */
 import { initDictionary } from "../dictionary/init.ts";
+import {
+  matryoshkaWidthsProblem,
+  resolveMatryoshkaWidths,
+} from "../dictionary/matryoshkaWidths.ts";
 import type { ThresholdStorage } from "../dictionary/layout.ts";
 import {
   activationOf,
@@ -24,6 +28,7 @@ export const ARCHITECTURE_NAMES: readonly ArchitectureName[] = [
   "standard",
   "topk",
   "batchtopk",
+  "matryoshka_batchtopk",
   "jumprelu",
 ];
 
@@ -48,15 +53,29 @@ export function architectureOptions(input: Partial<ArchitectureOptions> = {}): A
 
 export const STANDARD: ArchitectureOptions = architectureOptions();
 
+/** BatchTopK and Matryoshka BatchTopK: the top ⌊k·B⌋ of the batch, the running threshold τ. */
+export function selectsOverBatch(a: Pick<ArchitectureOptions, "architecture">): boolean {
+  return a.architecture === "batchtopk" || a.architecture === "matryoshka_batchtopk";
+}
+
+/** The architectures whose k is latents per row (per row on average over a batch). */
+export function readsK(a: Pick<ArchitectureOptions, "architecture">): boolean {
+  return a.architecture === "topk" || selectsOverBatch(a);
+}
+
 /** The TopK family selects and decodes on pre·‖W_dec[j]‖ (rescale_acts_by_decoder_norm). */
 export function rescales(a: ArchitectureOptions): boolean {
-  return (
-    (a.architecture === "topk" || a.architecture === "batchtopk") && a.rescaleActsByDecoderNorm
-  );
+  return readsK(a) && a.rescaleActsByDecoderNorm;
 }
 
 export function hasAuxK(a: ArchitectureOptions): boolean {
-  return a.architecture === "topk" || a.architecture === "batchtopk";
+  return readsK(a);
+}
+
+/** matryoshka_batchtopk's widths for d_sae (the default ladder for an empty list); else none. */
+export function matryoshkaWidthsOf(a: ArchitectureOptions, dSae: number): number[] {
+  if (a.architecture !== "matryoshka_batchtopk") return [];
+  return resolveMatryoshkaWidths(a.matryoshkaWidths, dSae);
 }
 
 /** BatchTopK keeps int(k·B) latents per batch. */
@@ -66,7 +85,8 @@ export function batchK(a: ArchitectureOptions, batchSize: number): number {
 
 /**
  * What the trained dictionary computes once saved (SAELens's save_inference_model): TopK stays
- * TopK (its decoder norms folded in); BatchTopK becomes a JumpReLU with threshold τ; JumpReLU
+ * TopK (its decoder norms folded in); BatchTopK and Matryoshka BatchTopK become a JumpReLU
+ * with threshold τ; JumpReLU
  * applies a ReLU at inference, which changes nothing for θ > 0.
  */
 export function exportedActivation(a: ArchitectureOptions): Activation {
@@ -79,6 +99,7 @@ const THRESHOLD_STORAGE: Record<ArchitectureName, ThresholdStorage> = {
   standard: "none",
   topk: "none",
   batchtopk: "scalar",
+  matryoshka_batchtopk: "scalar",
   jumprelu: "log",
 };
 
@@ -108,8 +129,18 @@ export function checkArchitecture(
   if (a.architecture === "topk" && a.k > MAX_TOPK) {
     throw new Error(`topk: k = ${a.k} is above ${MAX_TOPK}, the most the TopK kernels take`);
   }
-  if (a.architecture === "batchtopk" && !(batchK(a, batchSize) >= 1)) {
-    throw new Error(`batchtopk: k·batch must be at least 1 (k = ${a.k}, batch ${batchSize})`);
+  if (selectsOverBatch(a) && !(batchK(a, batchSize) >= 1)) {
+    throw new Error(
+      `${a.architecture}: k·batch must be at least 1 (k = ${a.k}, batch ${batchSize})`,
+    );
+  }
+  if (a.architecture === "matryoshka_batchtopk") {
+    if (spec.skip) throw new Error("matryoshka_batchtopk: a skip transcoder is not supported");
+    const problem =
+      a.matryoshkaWidths.length === 0
+        ? undefined
+        : matryoshkaWidthsProblem(a.matryoshkaWidths, spec.dSae);
+    if (problem !== undefined) throw new Error(`matryoshka_batchtopk: ${problem}`);
   }
   if (hasAuxK(a) && spec.dOut < 2) {
     throw new Error("AuxK needs d_out >= 2 (k_aux = ⌊d_out / 2⌋)");

@@ -1,5 +1,12 @@
 import { grid1d } from "../gpu/kernel.ts";
-import { batchK, hasAuxK, rescales, type ArchitectureOptions } from "./architecture.ts";
+import {
+  batchK,
+  hasAuxK,
+  matryoshkaWidthsOf,
+  rescales,
+  selectsOverBatch,
+  type ArchitectureOptions,
+} from "./architecture.ts";
 import { auxCapacity, rowCapacity, type ArchitectureBuffers } from "./dictionaryBuffers.ts";
 import type { Pass, PassKit, StepPasses } from "./dictionaryPasses.ts";
 
@@ -9,9 +16,10 @@ import type { Pass, PassKit, StepPasses } from "./dictionaryPasses.ts";
  * 1. once per step: the dead mask and AuxK's k_aux and scale from the GPU's counters (dict_dead);
  * 2. x', the decoder norms, pre = x' @ W_enc + b_enc (dense: the one product over every latent);
  * 3. the selection, which lists each row's active latents and marks every entry:
- *    TopK per row (dict_train_topk), BatchTopK over the batch (dict_batch_topk, with τ), or
- *    JumpReLU's threshold (dict_jumprelu_select);
- * 4. the decoder over the listed latents (+ the skip connection); AuxK's selection and decode;
+ *    TopK per row (dict_train_topk), BatchTopK and Matryoshka BatchTopK over the batch
+ *    (dict_batch_topk, with τ), or JumpReLU's threshold (dict_jumprelu_select);
+ * 4. the decoder over the listed latents (+ the skip connection); Matryoshka's prefix decodes
+ *    and their residuals summed per level (dict_matryoshka); AuxK's selection and decode;
  * 5. per latent, the rows it takes part in (dict_mark_cols) and the firing counters;
  * 6. per latent over those rows: dpre and dW_dec (and JumpReLU's dlog θ), then dW_enc, db_enc;
  *    W_skip's and b_dec's gradients; clipping and Adam.
@@ -26,7 +34,7 @@ export function architecturePasses(kit: PassKit, a: ArchitectureOptions): StepPa
   const select =
     a.architecture === "topk"
       ? [topkSelect(kit, arch, a, false)]
-      : a.architecture === "batchtopk"
+      : selectsOverBatch(a)
         ? batchTopk(kit, arch, a)
         : [jumpReluSelect(kit, arch, a, preAct)];
   const auxK = hasAuxK(a)
@@ -51,6 +59,9 @@ export function architecturePasses(kit: PassKit, a: ArchitectureOptions): StepPa
         ),
       ]
     : [];
+  const levels = Math.max(1, matryoshkaWidthsOf(a, layout.dSae).length);
+  const matryoshka = levels > 1 ? [matryoshkaResiduals(kit, arch, levels)] : [];
+  const summedResiduals = arch.levelResiduals ?? b.residual;
   const columns = [
     kit.pass(
       kit.kernel("dict_mark_cols"),
@@ -78,8 +89,19 @@ export function architecturePasses(kit: PassKit, a: ArchitectureOptions): StepPa
           grid1d(fp, 1),
         )
       : kit.pass(
-          kit.kernel("dict_topk_latent_grads"),
-          [b.dims, b.colList, b.colCount, b.pre, b.residual, arch.gAux, b.params, b.dPre, b.grads],
+          kit.kernel("dict_topk_latent_grads", { constants: { LEVELS: levels } }),
+          [
+            b.dims,
+            b.colList,
+            b.colCount,
+            b.pre,
+            summedResiduals,
+            arch.gAux,
+            b.params,
+            b.dPre,
+            b.grads,
+            arch.levelWidths,
+          ],
           grid1d(fp, 1),
         );
   const backward = [
@@ -90,7 +112,7 @@ export function architecturePasses(kit: PassKit, a: ArchitectureOptions): StepPa
       grid1d(fp, 1),
     ),
     ...kit.skipGradient(),
-    kit.biasDecGradient(hasAuxK(a)),
+    kit.biasDecGradient(hasAuxK(a), summedResiduals),
   ];
   return {
     start: [...dead, kit.ageFiring()],
@@ -99,12 +121,59 @@ export function architecturePasses(kit: PassKit, a: ArchitectureOptions): StepPa
       ...select,
       kit.decode(rowCapacity(layout, a)),
       ...kit.skipForward(),
+      ...matryoshka,
       ...auxK,
       ...columns,
       ...backward,
     ],
     after: kit.optimizer(),
   };
+}
+
+/** Each Matryoshka level's residual and their sums from the outermost in (dict_matryoshka). */
+function matryoshkaResiduals(kit: PassKit, arch: ArchitectureBuffers, levels: number): Pass {
+  const { layout, B } = kit;
+  return kit.pass(
+    kit.kernel("dict_matryoshka", {
+      entryPoint: "residuals",
+      constants: { LEVELS: levels, CAP: layout.fp },
+    }),
+    matryoshkaResources(kit, arch),
+    grid1d(B, 1),
+  );
+}
+
+function matryoshkaResources(kit: PassKit, arch: ArchitectureBuffers): GPUBuffer[] {
+  const b = kit.b;
+  return [
+    b.dims,
+    b.stepParams,
+    b.pre,
+    b.rowList,
+    b.rowCount,
+    b.params,
+    b.y,
+    arch.levelWidths,
+    arch.levelResiduals!,
+    arch.innerSums!,
+  ];
+}
+
+/** Matryoshka's inner squared errors summed over the batch, on logging steps; else nothing. */
+export function matryoshkaTotals(kit: PassKit, a: ArchitectureOptions): Pass[] {
+  const arch = kit.b.arch;
+  const levels = matryoshkaWidthsOf(a, kit.layout.dSae).length;
+  if (arch === undefined || levels < 2) return [];
+  return [
+    kit.pass(
+      kit.kernel("dict_matryoshka", {
+        entryPoint: "totals",
+        constants: { LEVELS: levels, CAP: kit.layout.fp },
+      }),
+      matryoshkaResources(kit, arch),
+      [1, 1],
+    ),
+  ];
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createBuffer } from "../gpu/kernel.ts";
 import type { ParamLayout } from "../dictionary/layout.ts";
 import type { DictionarySpec } from "../dictionary/spec.ts";
-import type { ArchitectureOptions } from "./architecture.ts";
+import { matryoshkaWidthsOf, selectsOverBatch, type ArchitectureOptions } from "./architecture.ts";
 
 /** SLICES in dict_grad_norm.wgsl. */
 export const GRAD_NORM_SLICES = 1024;
@@ -30,6 +30,14 @@ export interface ArchitectureBuffers {
   batchState: GPUBuffer;
   /** [B] u32: ties at the BatchTopK threshold per row, then before each row. */
   rowTies: GPUBuffer;
+  /** [levels] u32: Matryoshka's widths, the last d_sae ([d_sae] for the other architectures). */
+  levelWidths: GPUBuffer;
+  /** Matryoshka: [levels, B, dOutP], each level's summed residuals (dict_matryoshka). */
+  levelResiduals?: GPUBuffer;
+  /** Matryoshka: [levels − 1, B] per-row inner squared errors, then their [levels − 1] totals. */
+  innerSums?: GPUBuffer;
+  /** Matryoshka: the totals, read back on logging steps. */
+  innerStaging?: GPUBuffer;
 }
 
 /** Every buffer of a dictionary's training step, made once per shape and reused. */
@@ -146,6 +154,22 @@ export function allocateDictionaryBuffers(
     );
     device.queue.writeBuffer(microTable, 0, table);
   }
+  const widths = matryoshkaWidthsOf(a, spec.dSae);
+  const inner = widths.length - 1;
+  const matryoshka =
+    widths.length === 0
+      ? {}
+      : {
+          levelResiduals: make("levelResiduals", widths.length * B * dOutP * f32),
+          innerSums: make("innerSums", inner * (B + 1) * f32),
+          innerStaging: make("innerStaging", inner * f32, mapRead),
+        };
+  const levelWidths = (): GPUBuffer => {
+    const buffer = make("levelWidths", Math.max(1, widths.length) * 4);
+    const values = widths.length === 0 ? [spec.dSae] : widths;
+    device.queue.writeBuffer(buffer, 0, new Uint32Array(values));
+    return buffer;
+  };
   const arch: ArchitectureBuffers | undefined =
     a.architecture === "standard"
       ? undefined
@@ -159,6 +183,8 @@ export function allocateDictionaryBuffers(
           gAux: make("gAux", B * dOutP * f32),
           batchState: make("batchState", BATCH_STATE_WORDS * 4),
           rowTies: make("rowTies", B * 4),
+          levelWidths: levelWidths(),
+          ...matryoshka,
         };
   return {
     dims,
@@ -266,10 +292,10 @@ export function planMicroBatches(
   const rowBytes = 4 * Math.max(layout.fp, layout.dInP, layout.dOutP);
   if (B * rowBytes <= limit) return { count: 1, rows: B };
   const fitting = Math.floor(limit / rowBytes);
-  if (a.architecture === "batchtopk") {
+  if (selectsOverBatch(a)) {
     throw new Error(
       `batch ${B} x d_sae ${layout.dSae} needs ${mib(B * rowBytes)} buffers, over this ` +
-        `adapter's ${mib(limit)} per binding, and BatchTopK selects over the whole batch at ` +
+        `adapter's ${mib(limit)} per binding, and ${a.architecture} selects over the whole batch at ` +
         `once, so it cannot be split: use a batch of at most ${fitting}`,
     );
   }

@@ -8,7 +8,7 @@ import {
 } from "../gpu/gemmVariants.ts";
 import type { ParamLayout } from "../dictionary/layout.ts";
 import type { ArchitectureOptions } from "./architecture.ts";
-import { architecturePasses } from "./architecturePasses.ts";
+import { architecturePasses, matryoshkaTotals } from "./architecturePasses.ts";
 import { GRAD_NORM_SLICES, metricSpan, type DictionaryBuffers } from "./dictionaryBuffers.ts";
 
 export type StepPath = "sparse" | "dense";
@@ -194,12 +194,15 @@ export class PassKit {
     return [this.matmulAt("skip_grads", constants, resources, layout.dOutP / 4, layout.dInP)];
   }
 
-  /** b_dec's gradient (after db_enc), with AuxK's term when `aux`. */
-  biasDecGradient(aux: boolean): Pass {
+  /**
+   * b_dec's gradient (after db_enc), with AuxK's term when `aux`; `residual` is the [B, dOutP]
+   * sum of the residuals of every decode b_dec is in (Matryoshka's prefixes).
+   */
+  biasDecGradient(aux: boolean, residual: GPUBuffer = this.b.residual): Pass {
     const b = this.b;
     return this.pass(
       this.kernel("dict_bias_dec_grad", { constants: { AUX: aux ? 1 : 0 } }),
-      [b.dims, b.residual, b.params, b.grads, b.arch?.gAux ?? b.residual],
+      [b.dims, residual, b.params, b.grads, b.arch?.gAux ?? b.residual],
       [Math.ceil(this.layout.dOut / 64), 1],
     );
   }
@@ -295,7 +298,7 @@ export function buildDictionaryPasses(
     const passes = architecturePasses(kit, a);
     return {
       paths: { sparse: passes, dense: passes },
-      metrics: kit.metrics(),
+      metrics: [...kit.metrics(), ...matryoshkaTotals(kit, a)],
       accumulate: kit.accumulate(),
     };
   }

@@ -1,6 +1,7 @@
 /**
- * The TopK, BatchTopK and JumpReLU training kernels against the float64 references
- * (src/engine/reference/architecture*.ts): per step the loss terms, L0, the gradients of every
+ * The TopK, BatchTopK, Matryoshka BatchTopK and JumpReLU training kernels against the float64
+ * references (src/engine/reference/architecture*.ts): per step the loss terms (Matryoshka's
+ * inner losses too), L0, the gradients of every
  * parameter (AuxK with no, few, many and all latents dead; the pre-activation loss; skip
  * connections), τ and the counters, over three steps of clipping and Adam; and the awkward
  * cases: ties (within a row and across rows), k = d_sae (and BatchTopK's k·B beyond the batch),
@@ -23,6 +24,7 @@ import {
 } from "../reference/architectureReference.ts";
 import {
   architectureSpec,
+  selectsOverBatch,
   type ArchitectureSpec,
   type ArchParams,
 } from "../reference/architectureSpec.ts";
@@ -139,6 +141,29 @@ const CASES: Case[] = [
     spec: architectureSpec({ ...shape("transcoder"), architecture: "batchtopk", k: 6 }),
     dead: [],
     seed: 14,
+  },
+  {
+    name: "matryoshka_batchtopk SAE, widths 5,12,40, k 3.5, AuxK with 2 dead",
+    spec: architectureSpec({
+      ...shape("sae"),
+      architecture: "matryoshka_batchtopk",
+      k: 3.5,
+      matryoshkaWidths: [5, 12, 40],
+    }),
+    dead: [4, 25],
+    seed: 31,
+  },
+  {
+    name: "matryoshka_batchtopk transcoder, widths 1,2,4,8,16,40, not rescaled, 6 dead",
+    spec: architectureSpec({
+      ...shape("transcoder"),
+      architecture: "matryoshka_batchtopk",
+      k: 5,
+      matryoshkaWidths: [1, 2, 4, 8, 16, 40],
+      rescaleActsByDecoderNorm: false,
+    }),
+    dead: [0, 3, 9, 17, 30, 39],
+    seed: 32,
   },
   {
     name: "jumprelu SAE, step L0 and the pre-activation loss on 4 dead",
@@ -441,7 +466,7 @@ async function runCase(c: Case, rows: number, steps: number): Promise<void> {
     if (onBoundary !== "all") {
       expect(margin, `step ${step}: the draw has a near-tie`).toBeGreaterThan(2e-5);
     }
-    if (s.architecture === "batchtopk") updateTopkThreshold(s, state, fw.featureActs);
+    if (selectsOverBatch(s)) updateTopkThreshold(s, state, fw.featureActs);
     updateFiredCounters(s, state, fw.featureActs);
     const grads = gradients(s, p, fw, x, y, rows, dead);
 
@@ -462,11 +487,15 @@ async function runCase(c: Case, rows: number, steps: number): Promise<void> {
     const what = (key: string) => `${c.name}, step ${step}: ${key}`;
     expect(m.l0, what("l0")).toBe(fw.l0);
     expect(m.mse_loss / fw.losses.mse_loss, what("mse_loss")).toBeCloseTo(1, 5);
-    for (const key of ["auxiliary_reconstruction_loss", "l0_loss", "pre_act_loss"] as const) {
-      const want = fw.losses[key];
+    const inner = (fw.inner ?? []).map((l) => `inner_mse_loss_${l.width}` as const);
+    expect(Object.keys(m).filter((key) => key.startsWith("inner_mse_loss_"))).toEqual(inner);
+    for (const key of ["auxiliary_reconstruction_loss", "l0_loss", "pre_act_loss", ...inner]) {
+      const want = fw.losses[key as keyof typeof fw.losses];
       if (want === undefined) continue;
-      expect(Math.abs(m[key]! - want), what(key)).toBeLessThan(1e-5 * Math.max(1, want));
+      const got = m[key as keyof typeof m] as number;
+      expect(Math.abs(got - want), what(key)).toBeLessThan(1e-5 * Math.max(1, want));
     }
+    expect(Math.abs(m.loss - fw.loss), what("loss")).toBeLessThan(1e-5 * Math.max(1, fw.loss));
     const gpuGrads = await gpu.readGradients();
     for (const name of Object.keys(grads) as (keyof ArchParams)[]) {
       const err = scaledError(gpuGradient(gpuGrads, name), grads[name]!);
@@ -480,7 +509,7 @@ async function runCase(c: Case, rows: number, steps: number): Promise<void> {
     expect(Array.from(afterState.firing.subarray(0, s.dSae)), what("counters")).toEqual(
       Array.from(state.nForwardPassesSinceFired),
     );
-    if (s.architecture === "batchtopk") {
+    if (selectsOverBatch(s)) {
       expect(state.topkThreshold).toBeGreaterThan(0);
       // τ follows the smallest kept h, near 0 when every positive entry is kept: besides 1e-5
       // relative, allow float32's error on h's scale (~1e-7·max|h| per step, weighted by lr).

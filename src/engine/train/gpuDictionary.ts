@@ -5,6 +5,7 @@ import { packParams, paramLayout, unpackParams, type ParamLayout } from "../dict
 import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
 import {
   checkArchitecture,
+  matryoshkaWidthsOf,
   STANDARD,
   thresholdStorage,
   type ArchitectureOptions,
@@ -51,6 +52,8 @@ export interface BatchSums {
   gradNorm: number;
   /** BatchTopK: the running threshold τ after this step's update. */
   topkThreshold?: number;
+  /** Matryoshka: Σ_b Σ_d (prefix decode − y)² for each width but the last. */
+  innerSquaredErrors?: { width: number; sum: number }[];
 }
 
 /**
@@ -85,6 +88,8 @@ export class GpuDictionary {
   private readonly accumulatePasses: Pass[];
   /** How each step's batch is split so that its buffers fit the adapter's bindings. */
   readonly microBatching: MicroBatching;
+  /** Matryoshka: the widths with an inner loss (all but the last); else empty. */
+  private readonly innerWidths: number[];
 
   constructor(
     private readonly device: GPUDevice,
@@ -106,6 +111,7 @@ export class GpuDictionary {
     this.layout = layout;
     this.batchSize = batchSize;
     this.microBatching = split;
+    this.innerWidths = matryoshkaWidthsOf(architecture, spec.dSae).slice(0, -1);
     const buffers = allocateDictionaryBuffers(device, spec, layout, batchSize, architecture, split);
     this.b = buffers;
     const passes = buildDictionaryPasses(
@@ -195,6 +201,12 @@ export class GpuDictionary {
         const tau = this.layout.offThreshold * 4;
         encoder.copyBufferToBuffer(this.b.params, tau, staging, (METRIC_SUMS + 1) * 4, 4);
       }
+      const inner = this.innerWidths.length;
+      if (inner > 0) {
+        const sums = this.b.arch!.innerSums!;
+        const totals = inner * this.microBatching.rows * 4;
+        encoder.copyBufferToBuffer(sums, totals, this.b.arch!.innerStaging!, 0, inner * 4);
+      }
     }
     this.device.queue.submit([encoder.finish()]);
   }
@@ -261,7 +273,18 @@ export class GpuDictionary {
       sumExtra: a[5]!,
       gradNorm: a[6]!,
       ...(this.layout.threshold === "scalar" ? { topkThreshold: a[7]! } : {}),
+      ...(this.innerWidths.length > 0
+        ? { innerSquaredErrors: await this.readInnerSquaredErrors() }
+        : {}),
     };
+  }
+
+  private async readInnerSquaredErrors(): Promise<{ width: number; sum: number }[]> {
+    const staging = this.b.arch!.innerStaging!;
+    await staging.mapAsync(GPUMapMode.READ);
+    const sums = new Float32Array(staging.getMappedRange().slice(0, this.innerWidths.length * 4));
+    staging.unmap();
+    return this.innerWidths.map((width, l) => ({ width, sum: sums[l]! }));
   }
 
   /** Fires per latent since the previous call (or the optimizer reset); restarts the count. */

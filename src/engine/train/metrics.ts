@@ -25,6 +25,8 @@ export interface TrainingMetrics {
   l0_coefficient?: number;
   /** batchtopk: the running threshold τ after this step. */
   topk_threshold?: number;
+  /** matryoshka_batchtopk: each inner width's prefix reconstruction loss (in `loss`). */
+  [inner: `inner_mse_loss_${number}`]: number;
   /** log10 of each latent's firing frequency over the last density window (on density steps). */
   feature_density_log10?: number[];
 }
@@ -64,6 +66,10 @@ export function metricsFromSums(
     m.loss += m.auxiliary_reconstruction_loss;
   }
   if (sums.topkThreshold !== undefined) m.topk_threshold = sums.topkThreshold;
+  for (const { width, sum } of sums.innerSquaredErrors ?? []) {
+    m[`inner_mse_loss_${width}`] = sum / B;
+    m.loss += sum / B;
+  }
   if (a.architecture === "jumprelu") {
     const tanh = a.jumpreluSparsityLossMode === "tanh";
     m.l0_loss = (coefficient * (tanh ? sums.sumL1 : sums.sumL0)) / B;
