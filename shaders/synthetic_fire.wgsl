@@ -1,0 +1,63 @@
+// Raw activations of a synthetic model (prelude: synthetic_random). One invocation per
+// (sample b, feature i), a workgroup per 256 features of one sample:
+//   fire = ε·F_i + η·√d_i > t_i  (low-rank Gaussian copula), or u < p_i without a correlation;
+//   raw[b, i] = fire ? max(0, mean_i + std_i·n) : 0.
+// Reference: src/engine/synthetic/sampleReference.ts.
+
+struct Params {
+  batch: u32,
+  num_features: u32,
+  rank: u32,
+  step: u32,
+  seed: u32,
+  correlated: u32,
+  _pad0: u32,
+  _pad1: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+// Per feature: (t_i if correlated else p_i, mean_i, std_i, √d_i).
+@group(0) @binding(1) var<storage, read> features: array<vec4<f32>>;
+// F [num_features, rank] (unused without a correlation).
+@group(0) @binding(2) var<storage, read> factor: array<f32>;
+@group(0) @binding(3) var<storage, read_write> raw: array<f32>;
+
+const WG: u32 = 256u;
+const MAX_RANK: u32 = 256u;
+
+var<workgroup> eps: array<f32, MAX_RANK>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let b = wid.y;
+  let i = wid.x * WG + lid.x;
+  if (params.correlated != 0u) {
+    let shared_key = row_key(params.seed, params.step, STREAM_COPULA_SHARED, b);
+    for (var r = lid.x; r < params.rank; r += WG) {
+      eps[r] = normal_at(shared_key, r);
+    }
+  }
+  workgroupBarrier();
+  if (i >= params.num_features || b >= params.batch) {
+    return;
+  }
+  let f = features[i];
+  var fires: bool;
+  if (params.correlated != 0u) {
+    let own_key = row_key(params.seed, params.step, STREAM_COPULA_OWN, b);
+    var z = normal_at(own_key, i) * f.w;
+    let base = i * params.rank;
+    for (var r = 0u; r < params.rank; r++) {
+      z += eps[r] * factor[base + r];
+    }
+    fires = z > f.x;
+  } else {
+    fires = uniform_at(row_key(params.seed, params.step, STREAM_BERNOULLI, b), i) < f.x;
+  }
+  var value = 0.0;
+  if (fires) {
+    let magnitude_key = row_key(params.seed, params.step, STREAM_MAGNITUDE, b);
+    value = max(0.0, f.y + f.z * normal_at(magnitude_key, i));
+  }
+  raw[b * params.num_features + i] = value;
+}
