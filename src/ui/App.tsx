@@ -17,6 +17,7 @@ import { usePageDrop } from "./inspect/usePageDrop.ts";
 import { receiveDownload } from "./runs/download.ts";
 import { RunsView } from "./runs/RunsView.tsx";
 import { TrainView } from "./train/TrainView.tsx";
+import { CircuitsView } from "./circuits/CircuitsView.tsx";
 import { useSpaceTogglesPause } from "./shell/useSpaceTogglesPause.ts";
 import "./styles/tokens.css";
 import "./App.css";
@@ -27,7 +28,7 @@ function clampLayer(nLayer: number): void {
   if (config.layer >= nLayer) setConfig({ ...config, layer: nLayer - 1 });
 }
 
-/** The app shell: a top bar with the run controls, and the Train, Runs and Inspect views. */
+/** The app shell: a top bar with the run controls, and the Train, Runs, Inspect and Circuits views. */
 export function App() {
   const [view, setView] = useState<View>("train");
   const processing = useConfigStore((s) => s.config.processing);
@@ -85,6 +86,9 @@ export function App() {
       </main>
       <main className="view" hidden={view !== "inspect"}>
         <InspectView />
+      </main>
+      <main className="view" hidden={view !== "circuits"}>
+        <CircuitsView active={view === "circuits"} />
       </main>
       <DropOverlay shown={dragging} />
     </div>

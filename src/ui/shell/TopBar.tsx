@@ -4,12 +4,13 @@ import { ProgressBar } from "./ProgressBar.tsx";
 import { RunControls } from "./RunControls.tsx";
 import "./TopBar.css";
 
-export type View = "train" | "runs" | "inspect";
+export type View = "train" | "runs" | "inspect" | "circuits";
 
 const VIEWS: { id: View; label: string }[] = [
   { id: "train", label: "Train" },
   { id: "runs", label: "Runs" },
   { id: "inspect", label: "Inspect" },
+  { id: "circuits", label: "Circuits" },
 ];
 
 export function TopBar(props: { view: View; onView: (v: View) => void }) {

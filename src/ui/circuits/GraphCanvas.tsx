@@ -1,0 +1,179 @@
+import { useEffect, useMemo, useRef } from "react";
+import { useCircuitsStore } from "./circuitsStore.ts";
+import { GraphAxes, GraphGrid } from "./GraphAxes.tsx";
+import { GraphLabels } from "./GraphLabels.tsx";
+import { GraphNodes } from "./GraphNodes.tsx";
+import { NodeTooltip } from "./NodeTooltip.tsx";
+import { paintEdges } from "./edgePainter.ts";
+import { centerOn, panBy, type Transform } from "./panZoom.ts";
+import { useElementSize } from "./useElementSize.ts";
+import { usePanZoom } from "./usePanZoom.ts";
+import { useShownGraph } from "./useShownGraph.ts";
+
+const DRAG_PX = 3;
+
+const nodeIdAt = (target: EventTarget | null) =>
+  (target as Element | null)?.closest?.("[data-node]")?.getAttribute("data-node") ?? undefined;
+
+/** The graph: edges on a canvas, nodes and labels in SVG above it, panned and zoomed together. */
+export function GraphCanvas() {
+  const surface = useRef<HTMLDivElement>(null);
+  const size = useElementSize(surface);
+  return (
+    <div className="graph-surface" ref={surface} data-testid="graph-surface">
+      {size && size.width > 0 && size.height > 0 && <GraphDrawing surface={surface} size={size} />}
+    </div>
+  );
+}
+
+function GraphDrawing(props: {
+  surface: React.RefObject<HTMLDivElement | null>;
+  size: { width: number; height: number };
+}) {
+  const { surface, size } = props;
+  const { shown, view, pinned, shownNodes, shownLinks } = useShownGraph();
+  const { layout } = shown;
+  const hoveredId = useCircuitsStore((s) => s.hoveredId);
+  const selectedId = useCircuitsStore((s) => s.selectedId);
+  const supernodes = useCircuitsStore((s) => s.supernodes);
+  const focus = useCircuitsStore((s) => s.focus);
+  const { t, update, zoomBy, reset } = usePanZoom(surface, layout, size);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const drag = useRef<{ x: number; y: number; t: Transform; nodeId?: string; moved: boolean }>(
+    undefined,
+  );
+
+  const hovered = hoveredId !== undefined ? view.indexById.get(hoveredId) : undefined;
+  const selected = selectedId !== undefined ? view.indexById.get(selectedId) : undefined;
+  const supernodeOf = useMemo(() => {
+    const of = new Map<number, number>();
+    supernodes.forEach((s, group) => {
+      for (const id of s.nodeIds) {
+        const index = view.indexById.get(id);
+        if (index !== undefined) of.set(index, group);
+      }
+    });
+    return of;
+  }, [supernodes, view]);
+
+  const edgeFocus = hovered ?? selected;
+  useEffect(() => {
+    const el = canvas.current;
+    const ctx = el?.getContext("2d");
+    if (!el || !ctx) return;
+    const dpr = window.devicePixelRatio || 1;
+    const width = Math.round(size.width * dpr);
+    const height = Math.round(size.height * dpr);
+    if (el.width !== width || el.height !== height) {
+      el.width = width;
+      el.height = height;
+    }
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, size.width, size.height);
+    const style = getComputedStyle(el);
+    paintEdges(ctx, view, layout, shownLinks, t, edgeFocus, {
+      positive: style.getPropertyValue("--edge-positive").trim() || "#3b6fd8",
+      negative: style.getPropertyValue("--edge-negative").trim() || "#d8453b",
+    });
+  }, [view, layout, shownLinks, t, edgeFocus, size]);
+
+  useEffect(() => {
+    if (!focus) return;
+    const index = view.indexById.get(focus.id);
+    if (index === undefined) return;
+    update((old) => centerOn(old, layout.x[index]!, layout.y[index]!, size));
+    // Only a new request moves the view, not a resize or a new layout.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [focus?.seq]);
+
+  const ring = (index: number | undefined, className: string) =>
+    index !== undefined && shownNodes[index] ? (
+      <circle
+        className={className}
+        cx={layout.x[index]!}
+        cy={layout.y[index]!}
+        r={layout.r[index]! + 4 / t.k}
+      />
+    ) : null;
+
+  return (
+    <>
+      <canvas
+        ref={canvas}
+        className="graph-edges"
+        style={{ width: size.width, height: size.height }}
+      />
+      <svg
+        className="graph-svg"
+        width={size.width}
+        height={size.height}
+        role="img"
+        aria-label={`Attribution graph: ${view.nodes.length} nodes and ${view.linkSource.length} edges; tokens along the bottom, layers going up, logits on top`}
+        data-testid="graph-svg"
+        onPointerOver={(e) => {
+          const id = nodeIdAt(e.target);
+          if (id !== useCircuitsStore.getState().hoveredId) useCircuitsStore.getState().hover(id);
+        }}
+        onPointerLeave={() => useCircuitsStore.getState().hover(undefined)}
+        onPointerDown={(e) => {
+          if (e.button !== 0) return;
+          e.currentTarget.setPointerCapture(e.pointerId);
+          drag.current = {
+            x: e.clientX,
+            y: e.clientY,
+            t,
+            nodeId: nodeIdAt(e.target),
+            moved: false,
+          };
+        }}
+        onPointerMove={(e) => {
+          const d = drag.current;
+          if (!d) return;
+          const dx = e.clientX - d.x;
+          const dy = e.clientY - d.y;
+          if (!d.moved && Math.abs(dx) + Math.abs(dy) < DRAG_PX) return;
+          d.moved = true;
+          update(() => panBy(d.t, dx, dy));
+        }}
+        onPointerUp={(e) => {
+          const d = drag.current;
+          drag.current = undefined;
+          if (!d || d.moved) return;
+          const store = useCircuitsStore.getState();
+          if (d.nodeId && e.shiftKey) store.togglePin(d.nodeId);
+          else store.select(d.nodeId);
+        }}
+        onPointerCancel={() => (drag.current = undefined)}
+      >
+        <g transform={`translate(${t.x} ${t.y}) scale(${t.k})`}>
+          <GraphGrid layout={layout} />
+          <GraphNodes
+            view={view}
+            layout={layout}
+            shownNodes={shownNodes}
+            pinned={pinned}
+            supernodeOf={supernodeOf}
+          />
+          {ring(selected, "node-ring selected")}
+          {hovered !== selected && ring(hovered, "node-ring hovered")}
+        </g>
+        <GraphLabels view={view} layout={layout} shownNodes={shownNodes} t={t} size={size} />
+        <GraphAxes layout={layout} tokens={view.tokens} nLayers={view.nLayers} t={t} size={size} />
+      </svg>
+      {hovered !== undefined && shownNodes[hovered] ? (
+        <NodeTooltip view={view} layout={layout} index={hovered} t={t} size={size} />
+      ) : null}
+      <div className="graph-zoom" role="group" aria-label="Zoom">
+        <button type="button" aria-label="Zoom in" onClick={() => zoomBy(1.5)}>
+          +
+        </button>
+        <button type="button" aria-label="Zoom out" onClick={() => zoomBy(1 / 1.5)}>
+          −
+        </button>
+        <button type="button" onClick={reset}>
+          Fit
+        </button>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,26 @@
+import { GraphCanvas } from "./GraphCanvas.tsx";
+import { GraphError } from "./GraphError.tsx";
+import { GraphMetadata } from "./GraphMetadata.tsx";
+import { GraphToolbar } from "./GraphToolbar.tsx";
+import { NodePanel } from "./NodePanel.tsx";
+import { SubgraphPanel } from "./SubgraphPanel.tsx";
+import { useCircuitsStore } from "./circuitsStore.ts";
+
+/** A shown graph: what it is, the controls, the drawing, and the side panel. */
+export function GraphWorkspace() {
+  const view = useCircuitsStore((s) => s.shown!.view);
+  return (
+    <div className="circuits-workspace">
+      <GraphMetadata />
+      <GraphToolbar />
+      <GraphError />
+      <div className="circuits-main">
+        <GraphCanvas />
+        <aside className="circuits-side">
+          <NodePanel />
+          <SubgraphPanel view={view} />
+        </aside>
+      </div>
+    </div>
+  );
+}

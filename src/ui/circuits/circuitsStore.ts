@@ -1,0 +1,178 @@
+import { create } from "zustand";
+import { editsFromGraph, graphWithEdits } from "./graphEdits.ts";
+import { layoutGraph, type GraphLayout } from "./graphLayout.ts";
+import { parseGraphJson, type GraphJson } from "./localGraphJson.ts";
+import { initialThreshold } from "./nodeThreshold.ts";
+import {
+  groupPinned,
+  removeSupernode,
+  renameSupernode,
+  withoutNode,
+  type Supernode,
+} from "./supernodes.ts";
+import { buildViewGraph, type ViewGraph } from "./viewGraph.ts";
+
+/** Where a shown graph came from: a file, or (later) computed here from a transcoder set. */
+export type GraphOrigin =
+  { kind: "file"; fileName: string } | { kind: "computed"; setName: string };
+
+/** circuit-tracer's compute_graph_scores, when known (a computed graph, or a file that has them). */
+export interface GraphScores {
+  replacement: number;
+  completeness: number;
+}
+
+/** A graph ready to draw: the JSON, its view model and layout (built once per graph). */
+export interface ShownGraph {
+  json: GraphJson;
+  view: ViewGraph;
+  layout: GraphLayout;
+  origin: GraphOrigin;
+  scores?: GraphScores;
+}
+
+/** Neuronpedia's upload limit. */
+export const MAX_GRAPH_BYTES = 100e6;
+
+interface CircuitsState {
+  shown?: ShownGraph;
+  error?: string;
+  reading: boolean;
+  threshold: number;
+  hoveredId?: string;
+  selectedId?: string;
+  pinnedIds: string[];
+  supernodes: Supernode[];
+  clerps: Record<string, string>;
+  /** A request to bring a node into view (seq changes each time). */
+  focus?: { id: string; seq: number };
+  show: (json: GraphJson, origin: GraphOrigin, scores?: GraphScores) => void;
+  uploadFile: (file: File) => Promise<void>;
+  fail: (message: string) => void;
+  setThreshold: (threshold: number) => void;
+  hover: (id: string | undefined) => void;
+  select: (id: string | undefined, focus?: boolean) => void;
+  togglePin: (id: string) => void;
+  groupPinned: (label: string) => void;
+  renameSupernode: (index: number, label: string) => void;
+  removeSupernode: (index: number) => void;
+  setClerp: (id: string, clerp: string) => void;
+  /** The graph JSON with pins, supernodes and labels, as a download holds it. */
+  editedJson: () => GraphJson | undefined;
+  clear: () => void;
+}
+
+/** Scores a file may carry in metadata.scores (circuit-tracer's names). */
+function scoresInFile(json: GraphJson): GraphScores | undefined {
+  const s = json.metadata.scores as Record<string, unknown> | undefined;
+  const replacement = s?.replacement_score;
+  const completeness = s?.completeness_score;
+  return typeof replacement === "number" && typeof completeness === "number"
+    ? { replacement, completeness }
+    : undefined;
+}
+
+let focusSeq = 0;
+
+/** The Circuits view: the graph shown, the reader's pins, supernodes and labels. */
+export const useCircuitsStore = create<CircuitsState>((set, get) => ({
+  reading: false,
+  threshold: 0.8,
+  pinnedIds: [],
+  supernodes: [],
+  clerps: {},
+  show(json, origin, scores) {
+    const view = buildViewGraph(json);
+    const edits = editsFromGraph(json);
+    set({
+      shown: {
+        json,
+        view,
+        layout: layoutGraph(view),
+        origin,
+        scores: scores ?? scoresInFile(json),
+      },
+      error: undefined,
+      reading: false,
+      threshold: initialThreshold(view, json.metadata.node_threshold),
+      hoveredId: undefined,
+      selectedId: edits.clickedId || undefined,
+      pinnedIds: edits.pinnedIds,
+      supernodes: edits.supernodes,
+      clerps: {},
+    });
+  },
+  async uploadFile(file) {
+    if (file.size > MAX_GRAPH_BYTES) {
+      get().fail(
+        `${file.name}: ${(file.size / 1e6).toFixed(0)} MB; a graph file may be at most 100 MB`,
+      );
+      return;
+    }
+    set({ reading: true, error: undefined });
+    try {
+      const json = parseGraphJson(await file.text(), file.name);
+      get().show(json, { kind: "file", fileName: file.name });
+    } catch (err) {
+      get().fail((err as Error).message);
+    }
+  },
+  fail: (message) => set({ error: message, reading: false }),
+  setThreshold: (threshold) => set({ threshold }),
+  hover: (hoveredId) => set({ hoveredId }),
+  select(selectedId, focus = false) {
+    set({
+      selectedId,
+      ...(focus && selectedId ? { focus: { id: selectedId, seq: ++focusSeq } } : {}),
+    });
+  },
+  togglePin(id) {
+    const { pinnedIds, supernodes } = get();
+    if (pinnedIds.includes(id)) {
+      set({
+        pinnedIds: pinnedIds.filter((p) => p !== id),
+        supernodes: withoutNode(supernodes, id),
+      });
+    } else {
+      set({ pinnedIds: [...pinnedIds, id] });
+    }
+  },
+  groupPinned(label) {
+    const { pinnedIds, supernodes } = get();
+    set({ supernodes: groupPinned(pinnedIds, supernodes, label) });
+  },
+  renameSupernode: (index, label) =>
+    set({ supernodes: renameSupernode(get().supernodes, index, label) }),
+  removeSupernode: (index) => set({ supernodes: removeSupernode(get().supernodes, index) }),
+  setClerp: (id, clerp) => set({ clerps: { ...get().clerps, [id]: clerp } }),
+  editedJson() {
+    const { shown, pinnedIds, supernodes, clerps, selectedId } = get();
+    if (!shown) return undefined;
+    return graphWithEdits(shown.json, {
+      pinnedIds,
+      supernodes,
+      clerps,
+      clickedId: selectedId ?? "",
+    });
+  },
+  clear: () =>
+    set({
+      shown: undefined,
+      error: undefined,
+      hoveredId: undefined,
+      selectedId: undefined,
+      pinnedIds: [],
+      supernodes: [],
+      clerps: {},
+    }),
+}));
+
+/** A node's label: the one typed here, else the file's clerp. */
+export function useClerp(id: string | undefined): string {
+  return useCircuitsStore((s) => {
+    if (id === undefined || !s.shown) return "";
+    if (Object.hasOwn(s.clerps, id)) return s.clerps[id]!;
+    const index = s.shown.view.indexById.get(id);
+    return index === undefined ? "" : s.shown.view.nodes[index]!.json.clerp;
+  });
+}
