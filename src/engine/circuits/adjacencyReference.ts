@@ -42,7 +42,7 @@ export function slotGradients(
   row: ArrayLike<number>,
 ): Float64Array[] {
   const { nLayer: L, dModel: d, positions: P } = model;
-  let g = new Float64Array(P * d);
+  let g: Float64Array = new Float64Array(P * d);
   if (targetLayer === L) {
     const atLast = new Float64Array(P * d);
     atLast.set(Array.from(row), (P - 1) * d);
@@ -95,7 +95,7 @@ function matmulRows(
 }
 
 /** g_v[q, j] = Σ_{p ≥ q} A[h(j), p, q] g_z[p, j]: the value gradient through frozen patterns. */
-function patternBackward(
+export function patternBackward(
   gZ: Float64Array,
   pattern: Float64Array,
   model: FrozenModel,
