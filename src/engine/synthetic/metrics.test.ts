@@ -29,7 +29,9 @@ function matmul(a: Float32Array, b: Float32Array, rows: number, inner: number, c
   for (let r = 0; r < rows; r++)
     for (let k = 0; k < inner; k++) {
       const x = a[r * inner + k]!;
-      if (x !== 0) for (let c = 0; c < cols; c++) out[r * cols + c] += x * b[k * cols + c]!;
+      if (x !== 0)
+        for (let c = 0; c < cols; c++)
+          out[r * cols + c] = out[r * cols + c]! + x * b[k * cols + c]!;
     }
   return out;
 }
@@ -61,13 +63,9 @@ async function evaluatePermuted(perm: number[], numFeatures: number, d: number, 
   const acts = randomActs(rows, numFeatures, 3);
   const x = matmul(acts, truth, rows, numFeatures, d);
   const z = latentsOf(acts, rows);
-  const recon = matmul(
-    z,
-    basis(perm.length, d).map((_, k) => dict.wDec[k]! / 0.2),
-    rows,
-    perm.length,
-    d,
-  );
+  // The unscaled decoder rebuilds x exactly: x̂ = z @ (W_dec / scale).
+  const unitDecoder = Float32Array.from(dict.wDec, (w) => w / 0.2);
+  const recon = matmul(z, unitDecoder, rows, perm.length, d);
   const matchings = await latentMatchings(reference, dict, numFeatures, {
     output: { dim: d, vectors: truth },
     input: { dim: d, vectors: truth },
