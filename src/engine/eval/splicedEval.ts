@@ -40,10 +40,13 @@ export interface EvalWindows {
 /** Rows [start, end) of a chunk that the dictionary replaces. */
 export type RowRange = readonly [number, number];
 
-/** What to splice: handlers that replace the site at the given rows, and the hook to ablate. */
+/**
+ * What to splice: handlers that replace the site(s) at the given rows, and the hook(s) to
+ * ablate (several: a transcoder set, every replaced MLP zero-ablated at once).
+ */
 export interface SpliceSpec {
   handlers(replaceRows: readonly RowRange[]): HookHandler[];
-  ablateHook: string;
+  ablateHook: string | readonly string[];
   /** [rows] u32: each row's non-zero latents, written by the handlers (for l0). */
   activeCounts?: GPUBuffer;
 }
@@ -188,7 +191,7 @@ export async function evaluateSpliced(
       model.encodeForward(encoder, {
         ...forward,
         logits: zero,
-        handlers: [zeroHook(splice.ablateHook)],
+        handlers: [splice.ablateHook].flat().map(zeroHook),
       });
       const pass = encoder.beginComputePass();
       pass.setPipeline(compare);
