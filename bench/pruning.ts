@@ -5,6 +5,7 @@
  */
 import type { AttributionGraph } from "../src/engine/circuits/attributionGraph.ts";
 import { handGraph } from "../src/engine/circuits/circuitTestGraphs.ts";
+import { buildGraphJson, graphJsonText } from "../src/engine/circuits/graphJson.ts";
 import { computeGraphScores } from "../src/engine/circuits/graphScores.ts";
 import { pruneGraph } from "../src/engine/circuits/pruning.ts";
 import { seededRandom } from "../src/engine/dictionary/init.ts";
@@ -81,3 +82,7 @@ const show = (s: { replacementScore: number; completenessScore: number }) =>
   `replacement ${s.replacementScore.toFixed(4)}, completeness ${s.completenessScore.toFixed(4)}`;
 console.log(`scores, full graph: ${full.text}, ${show(full.value)}`);
 console.log(`scores, pruned graph: ${part.text}, ${show(part.value)}`);
+const written = timed(() =>
+  graphJsonText(buildGraphJson(graph, { slug: "bench", decodeToken: String, pruned })),
+);
+console.log(`graph JSON: ${written.text}, ${(written.value.length / 1e6).toFixed(1)} MB`);

@@ -53,19 +53,18 @@ export function buildGraphJson(graph: AttributionGraph, options: GraphJsonOption
     );
   }
 
-  const records = new Map<number, GraphJsonNode>();
-  for (let i = 0; i < n; i++) {
-    if (pruned.nodeMask[i])
-      records.set(i, nodeRecord(graph, i, pruned.cumulativeScores[i]!, options));
-  }
+  const records: (GraphJsonNode | undefined)[] = Array.from({ length: n }, (_, i) =>
+    pruned.nodeMask[i] ? nodeRecord(graph, i, pruned.cumulativeScores[i]!, options) : undefined,
+  );
   const links: GraphJsonLink[] = [];
   const connected = new Set<string>();
   for (let t = 0; t < n; t++) {
-    const target = records.get(t);
+    const target = records[t];
     if (target === undefined) continue;
     for (let s = 0; s < n; s++) {
-      const source = records.get(s);
-      if (!pruned.edgeMask[t * n + s] || source === undefined) continue;
+      if (!pruned.edgeMask[t * n + s]) continue;
+      const source = records[s];
+      if (source === undefined) continue;
       links.push({
         source: source.node_id,
         target: target.node_id,
@@ -74,8 +73,10 @@ export function buildGraphJson(graph: AttributionGraph, options: GraphJsonOption
       connected.add(source.node_id).add(target.node_id);
     }
   }
-  const nodes = [...records.values()].filter(
-    (r) => connected.has(r.node_id) || r.feature_type === "embedding" || r.feature_type === "logit",
+  const nodes = records.filter(
+    (r): r is GraphJsonNode =>
+      r !== undefined &&
+      (connected.has(r.node_id) || r.feature_type === "embedding" || r.feature_type === "logit"),
   );
   checkQParamIds(nodes, options);
   return {
