@@ -99,7 +99,7 @@ describe("SyntheticModelConfig", () => {
   it("scales the 16k's structure down in the small presets", () => {
     for (const name of ["small-2k", "tiny"] as const) {
       const c = SYNTHETIC_PRESETS[name];
-      const h = c.hierarchy;
+      const h = c.hierarchy!;
       // Tree features (roots·85) keep the 16k's two thirds of all features.
       expect((h.total_root_nodes * 85) / c.num_features).toBeCloseTo(10_880 / 16_384, 10);
       expect([h.branching_factor, h.max_depth, h.mutually_exclusive_portion]).toEqual([4, 3, 1]);
