@@ -10,9 +10,8 @@
  * time, so the scores go into 65,536 buckets by their float64 exponent and top mantissa bits
  * (an order-preserving key for non-negative numbers). The walk adds whole buckets from the
  * top until the one that crosses, and sorts only that bucket. Zeros are never stored: they
- * cannot be where the fraction crosses. Sums are float64 (circuit-tracer's
- * are float32), so the crossing can move only where the fraction sits within rounding of the
- * threshold.
+ * cannot be where the fraction crosses. Sums are float64 (circuit-tracer's are float32), so
+ * the crossing can move only where the fraction sits within rounding of the threshold.
  */
 
 /** Calls `emit` for the scores; scores never emitted are 0. */
@@ -39,8 +38,8 @@ export function findThresholdOf(count: number, visit: ScoreVisitor, threshold: n
   let minPositive = Infinity;
   visit((score) => {
     emitted++;
-    if (!(score >= 0)) {
-      throw new Error(`findThreshold: scores must be non-negative numbers, found ${score}`);
+    if (!(score >= 0 && score < Infinity)) {
+      throw new Error(`findThreshold: scores must be finite and non-negative, found ${score}`);
     }
     if (score === 0) return;
     const b = bucketOf(score);

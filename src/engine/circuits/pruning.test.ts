@@ -159,8 +159,9 @@ describe("findThreshold", () => {
 
   it("returns the largest score when every score is 0, and rejects negative or NaN scores", () => {
     expect(findThreshold([0, 0, 0], 0.8)).toBe(0);
-    expect(() => findThreshold([1, -2], 0.8)).toThrow(/non-negative numbers, found -2/);
+    expect(() => findThreshold([1, -2], 0.8)).toThrow(/finite and non-negative, found -2/);
     expect(() => findThreshold([1, NaN], 0.8)).toThrow(/found NaN/);
+    expect(() => findThreshold([Infinity], 0.8)).toThrow(/found Infinity/);
     expect(() => findThreshold([], 0.8)).toThrow(/no scores/);
   });
 });
