@@ -4,7 +4,7 @@ import type { AttributionGraph } from "./attributionGraph.ts";
 import { selectTargets, type AttributionProblem } from "./attributionNodes.ts";
 import { setUpAttribution, type SetupOptions } from "./attributionSetup.ts";
 import { partialInfluences } from "./partialInfluence.ts";
-import { referenceRowBackend, type RowBackend } from "./rowBackend.ts";
+import { rowBackend, type AttributionDevice } from "./rowBackend.ts";
 import type { TranscoderSet } from "./transcoderSet.ts";
 
 /** circuit-tracer's update_interval: batches between re-rankings of the features to visit. */
@@ -15,11 +15,8 @@ export interface AttributeOptions extends SetupOptions {
   maxFeatureNodes?: number;
   /** Target rows per backward pass (circuit-tracer's batch_size). */
   batchRows?: number;
-  /** Computes the rows; default: the float64 reference. */
-  backend?: (
-    problem: AttributionProblem,
-    setup: ReturnType<typeof setUpAttribution>,
-  ) => Promise<RowBackend>;
+  /** Rows by batched WGSL backward passes on this device; without one, the float64 reference. */
+  device?: AttributionDevice;
   /** Rows done of the rows to do, and the backward passes so far. */
   onProgress?: (rowsDone: number, rowsTotal: number, passes: number) => void;
   signal?: AbortSignal;
@@ -62,9 +59,7 @@ export async function attribute(
       `maxFeatureNodes must be a non-negative integer, got ${options.maxFeatureNodes}`,
     );
   }
-  const backend = options.backend
-    ? await options.backend(problem, setup)
-    : referenceRowBackend(forward.model, sources);
+  const backend = await rowBackend(forward.model, sources, batchRows, options.device);
   const S = sources.count;
   const nodeCount = S + nLogits;
   const edgeRows = new Float32Array((cap + nLogits) * S);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../dictionary/init.ts";
+import { processWeights } from "../model/processWeights.ts";
+import { randomGpt2Weights, tinyConfig } from "../model/randomGpt2.ts";
 import { logitTargets, salientLogits, softmax } from "./logitTargets.ts";
 
 function normals(n: number, seed: number, scale = 1): Float64Array {
@@ -71,5 +73,17 @@ describe("logitTargets", () => {
     expect(() =>
       logitTargets(new Float64Array(5), new Float32Array(12), new Float32Array(5), 3),
     ).toThrow("W_U has 12 values; expected d_model 3 × vocabulary 5");
+  });
+});
+
+describe("logitTargets on processed weights", () => {
+  it("centring is a no-op: center_unembed already centred W_U and b_U", () => {
+    const w = processWeights(randomGpt2Weights(tinyConfig(), 4));
+    const { dModel: d, vocabSize: V } = w.config;
+    const t = logitTargets(normals(V, 5, 3), w.wU, w.bU, d, 10, 0.95);
+    t.tokens.forEach((k, i) => {
+      for (let c = 0; c < d; c++) expect(t.vectors[i * d + c]).toBeCloseTo(w.wU[c * V + k]!, 6);
+      expect(t.biases[i]).toBeCloseTo(w.bU[k]!, 6);
+    });
   });
 });
