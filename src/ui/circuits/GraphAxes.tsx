@@ -67,7 +67,7 @@ export const GraphGrid = memo(function GraphGrid(props: { layout: GraphLayout })
   }
   for (const [row, y] of layout.rowY.entries()) {
     if (row === 0) continue;
-    const edge = y + ROW_HEIGHT / 2;
+    const edge = y + layout.rowHeight[row]! / 2;
     lines.push(<line key={`r${row}`} x1={0} x2={layout.width} y1={edge} y2={edge} />);
   }
   return <g className="graph-grid">{lines}</g>;

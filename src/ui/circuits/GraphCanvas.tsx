@@ -7,10 +7,22 @@ import { NodeTooltip } from "./NodeTooltip.tsx";
 import { paintEdges } from "./edgePainter.ts";
 import { centerOn, panBy, type Transform } from "./panZoom.ts";
 import { useElementSize } from "./useElementSize.ts";
-import { usePanZoom } from "./usePanZoom.ts";
+import { AXIS_BOTTOM, AXIS_LEFT, usePanZoom } from "./usePanZoom.ts";
+import { layoutForView, type GraphLayout } from "./graphLayout.ts";
+import type { ViewGraph } from "./viewGraph.ts";
 import { useShownGraph } from "./useShownGraph.ts";
 
 const DRAG_PX = 3;
+
+// Layouts per graph and view aspect: built once each, kept while the graph is.
+const layouts = new WeakMap<ViewGraph, Map<number, GraphLayout>>();
+function cachedLayout(view: ViewGraph, aspect: number): GraphLayout {
+  let byAspect = layouts.get(view);
+  if (!byAspect) layouts.set(view, (byAspect = new Map()));
+  let layout = byAspect.get(aspect);
+  if (!layout) byAspect.set(aspect, (layout = layoutForView(view, aspect)));
+  return layout;
+}
 
 const nodeIdAt = (target: EventTarget | null) =>
   (target as Element | null)?.closest?.("[data-node]")?.getAttribute("data-node") ?? undefined;
@@ -31,8 +43,9 @@ function GraphDrawing(props: {
   size: { width: number; height: number };
 }) {
   const { surface, size } = props;
-  const { shown, view, pinned, shownNodes, shownLinks } = useShownGraph();
-  const { layout } = shown;
+  const { view, pinned, shownNodes, shownLinks } = useShownGraph();
+  const aspect = Math.round(((size.width - AXIS_LEFT) / (size.height - AXIS_BOTTOM)) * 10) / 10;
+  const layout = useMemo(() => cachedLayout(view, aspect), [view, aspect]);
   const hoveredId = useCircuitsStore((s) => s.hoveredId);
   const selectedId = useCircuitsStore((s) => s.selectedId);
   const supernodes = useCircuitsStore((s) => s.supernodes);

@@ -1,7 +1,7 @@
 import { useCircuitsStore } from "./circuitsStore.ts";
-import { ROW_HEIGHT, type GraphLayout } from "./graphLayout.ts";
+import { LINE_HEIGHT, type GraphLayout } from "./graphLayout.ts";
 import { fitLabel, LABEL_FONT_PX } from "./labelFit.ts";
-import { nodeName } from "./nodeFacts.ts";
+import { graphLabel } from "./nodeFacts.ts";
 import type { Transform } from "./panZoom.ts";
 import type { ViewGraph } from "./viewGraph.ts";
 
@@ -23,7 +23,7 @@ export function GraphLabels(props: {
 }) {
   const { view, layout, shownNodes, t, size } = props;
   const clerps = useCircuitsStore((s) => s.clerps);
-  const rowPx = ROW_HEIGHT * t.k;
+  const linePx = LINE_HEIGHT * t.k;
   const labels = [];
   for (const node of view.nodes) {
     if (labels.length === MAX_LABELS) break;
@@ -31,7 +31,7 @@ export function GraphLabels(props: {
     if (!shownNodes[i]) continue;
     const slotPx = layout.slot[i]! * t.k;
     const rPx = layout.r[i]! * t.k;
-    if (slotPx < MIN_LABEL_SLOT_PX || rowPx < 2 * rPx + LABEL_FONT_PX + 8) continue;
+    if (slotPx < MIN_LABEL_SLOT_PX || linePx < 2 * rPx + LABEL_FONT_PX + 6) continue;
     const x = layout.x[i]! * t.k + t.x;
     const y = (layout.y[i]! + layout.r[i]!) * t.k + t.y + LABEL_FONT_PX + 1;
     if (x < -slotPx || x > size.width + slotPx || y < 0 || y > size.height + LABEL_FONT_PX)
@@ -39,7 +39,7 @@ export function GraphLabels(props: {
     const clerp = Object.hasOwn(clerps, node.json.node_id)
       ? clerps[node.json.node_id]!
       : node.json.clerp;
-    const text = fitLabel(nodeName(node, view, clerp), slotPx - 4);
+    const text = fitLabel(graphLabel(node, clerp), slotPx - 4);
     if (text === "") continue;
     labels.push(
       <text key={i} x={x} y={y} className="node-label">

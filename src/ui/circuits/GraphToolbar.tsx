@@ -1,25 +1,8 @@
 import { useMemo } from "react";
 import { useCircuitsStore } from "./circuitsStore.ts";
-import { graphFileName } from "./graphEdits.ts";
-import { GraphUploadButton } from "./GraphUploadButton.tsx";
 import { useShownGraph } from "./useShownGraph.ts";
 
-/** Saves the graph, with the reader's pins, supernodes and labels, as circuit-tracer JSON. */
-function downloadGraph(): void {
-  const json = useCircuitsStore.getState().editedJson();
-  if (!json) return;
-  const blob = new Blob([JSON.stringify(json, null, 2)], { type: "application/json" });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = graphFileName(json);
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-/** The node-threshold slider, the legend, and the graph's file actions. */
+/** The node-threshold slider, what it leaves shown, and the legend. */
 export function GraphToolbar() {
   const threshold = useCircuitsStore((s) => s.threshold);
   const setThreshold = useCircuitsStore((s) => s.setThreshold);
@@ -73,15 +56,6 @@ export function GraphToolbar() {
         </span>
         <span className="legend-item legend-positive">━ excites</span>
         <span className="legend-item legend-negative">━ inhibits</span>
-      </span>
-      <span className="graph-actions">
-        <button type="button" onClick={downloadGraph}>
-          Download JSON
-        </button>
-        <GraphUploadButton label="Upload another…" />
-        <button type="button" onClick={() => useCircuitsStore.getState().clear()}>
-          Close
-        </button>
       </span>
     </div>
   );

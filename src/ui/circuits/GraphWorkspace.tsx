@@ -1,3 +1,4 @@
+import { GraphActions } from "./GraphActions.tsx";
 import { GraphCanvas } from "./GraphCanvas.tsx";
 import { GraphError } from "./GraphError.tsx";
 import { GraphMetadata } from "./GraphMetadata.tsx";
@@ -11,7 +12,10 @@ export function GraphWorkspace() {
   const view = useCircuitsStore((s) => s.shown!.view);
   return (
     <div className="circuits-workspace">
-      <GraphMetadata />
+      <header className="graph-head">
+        <GraphMetadata />
+        <GraphActions />
+      </header>
       <GraphToolbar />
       <GraphError />
       <div className="circuits-main">

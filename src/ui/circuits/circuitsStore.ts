@@ -1,6 +1,5 @@
 import { create } from "zustand";
 import { editsFromGraph, graphWithEdits } from "./graphEdits.ts";
-import { layoutGraph, type GraphLayout } from "./graphLayout.ts";
 import { parseGraphJson, type GraphJson } from "./localGraphJson.ts";
 import { initialThreshold } from "./nodeThreshold.ts";
 import {
@@ -22,11 +21,10 @@ export interface GraphScores {
   completeness: number;
 }
 
-/** A graph ready to draw: the JSON, its view model and layout (built once per graph). */
+/** A graph ready to draw: the JSON and its view model (built once per graph). */
 export interface ShownGraph {
   json: GraphJson;
   view: ViewGraph;
-  layout: GraphLayout;
   origin: GraphOrigin;
   scores?: GraphScores;
 }
@@ -88,7 +86,6 @@ export const useCircuitsStore = create<CircuitsState>((set, get) => ({
       shown: {
         json,
         view,
-        layout: layoutGraph(view),
         origin,
         scores: scores ?? scoresInFile(json),
       },

@@ -43,19 +43,23 @@ export function paintEdges(
     path.moveTo(layout.x[s]! * t.k + t.x, layout.y[s]! * t.k + t.y);
     path.lineTo(layout.x[d]! * t.k + t.x, layout.y[d]! * t.k + t.y);
   }
-  const fade = focus === undefined ? 1 : 0.25;
+  // Thousands of edges would paint a solid block: the more there are, the fainter each.
+  const crowd = Math.min(1, Math.max(0.2, Math.sqrt(400 / Math.max(1, links.length))));
+  const fade = crowd * (focus === undefined ? 1 : 0.3);
   ctx.lineCap = "round";
   for (const [set, boost] of [
     [paths, 0],
     [focused, 1],
   ] as const) {
-    for (let slot = 0; slot < 2 * BUCKETS; slot++) {
-      const bucket = slot % BUCKETS;
+    // Weak to strong, both signs at each step, so the strongest edges end up on top.
+    for (let bucket = 0; bucket < BUCKETS; bucket++) {
       const { width, alpha } = edgeStyle((bucket + 0.5) / BUCKETS);
-      ctx.strokeStyle = slot < BUCKETS ? colors.positive : colors.negative;
-      ctx.globalAlpha = boost ? Math.min(1, alpha + 0.35) : alpha * fade;
-      ctx.lineWidth = width + boost;
-      ctx.stroke(set[slot]!);
+      for (const sign of [0, 1]) {
+        ctx.strokeStyle = sign === 0 ? colors.positive : colors.negative;
+        ctx.globalAlpha = boost ? Math.min(1, alpha + 0.35) : alpha * fade;
+        ctx.lineWidth = width + boost;
+        ctx.stroke(set[sign * BUCKETS + bucket]!);
+      }
     }
   }
   ctx.globalAlpha = 1;

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { edgeStyle } from "./edgePainter.ts";
 import { fitLabel } from "./labelFit.ts";
-import { featureIndex, logitOutput, nodeFacts, nodeName, strongestLinks } from "./nodeFacts.ts";
+import {
+  featureIndex,
+  graphLabel,
+  logitOutput,
+  nodeFacts,
+  nodeName,
+  strongestLinks,
+} from "./nodeFacts.ts";
 import { visibleNodes } from "./nodeThreshold.ts";
 import { smallGraph } from "./testGraphs.ts";
 import { buildViewGraph } from "./viewGraph.ts";
@@ -30,6 +37,12 @@ describe("node facts", () => {
     expect(facts.position).toBe(String(f.json.ctx_idx));
     expect(nodeName(byKind("embedding"), view, "")).toBe("Token <|endoftext|>");
     expect(nodeName(byKind("error"), view, "")).toMatch(/^Error L\d$/);
+    // In the drawing the row and column say the layer and token: labels are short.
+    expect(graphLabel(f, "")).toBe(`#${index}`);
+    expect(graphLabel(f, "cat-ness")).toBe("cat-ness");
+    expect(graphLabel(byKind("logit"), byKind("logit").json.clerp)).toBe("·mat");
+    expect(graphLabel(byKind("embedding"), "")).toBe("");
+    expect(graphLabel(byKind("error"), "")).toBe("");
   });
 
   it("lists a node's strongest links first, skipping hidden nodes", () => {

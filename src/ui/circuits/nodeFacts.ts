@@ -33,6 +33,21 @@ export function nodeName(node: ViewNode, graph: ViewGraph, clerp: string): strin
   }
 }
 
+/**
+ * A node's label in the drawing, where its row and column already say its layer and token:
+ * a feature's label or latent index, a logit's token; tokens and errors get none.
+ */
+export function graphLabel(node: ViewNode, clerp: string): string {
+  switch (node.kind) {
+    case "logit":
+      return visibleToken(logitOutput(node)!.token);
+    case "feature":
+      return clerp !== "" ? clerp : `#${featureIndex(node) ?? node.json.feature}`;
+    default:
+      return "";
+  }
+}
+
 export const KIND_NAMES: Record<ViewNode["kind"], string> = {
   feature: "transcoder feature",
   error: "error: what the transcoder misses",
