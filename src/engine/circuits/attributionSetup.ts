@@ -26,7 +26,14 @@ export function setUpAttribution(
   options: SetupOptions = {},
 ): AttributionSetup {
   if (tokens.length === 0) throw new Error("the prompt is empty");
-  const forward = replacementForward(weights, set, withBos(tokens, options.bos));
+  const withBosFirst = withBos(tokens, options.bos);
+  const nCtx = weights.config.nCtx;
+  if (withBosFirst.length > nCtx) {
+    throw new Error(
+      `the prompt has ${withBosFirst.length} tokens with BOS first; the model's context is ${nCtx}`,
+    );
+  }
+  const forward = replacementForward(weights, set, withBosFirst);
   const w = forward.weights;
   const logits = logitTargets(
     forward.logits,

@@ -16,13 +16,12 @@ export function partialInfluences(
   nodeCount: number,
   maxIterations = 128,
 ): Float64Array {
-  const normalized = new Float64Array(rowCount * columns);
+  // Each row's 1 / Σ|A[r, :]|, so that Â is never held (it would be as large as the rows).
+  const inverseSums = new Float64Array(rowCount);
   for (let r = 0; r < rowCount; r++) {
     let sum = 0;
     for (let c = 0; c < columns; c++) sum += Math.abs(rows[r * columns + c]!);
-    const inv = 1 / Math.max(sum, 1e-8);
-    for (let c = 0; c < columns; c++)
-      normalized[r * columns + c] = Math.abs(rows[r * columns + c]!) * inv;
+    inverseSums[r] = 1 / Math.max(sum, 1e-8);
   }
   const influences = new Float64Array(nodeCount);
   let prod = new Float64Array(nodeCount);
@@ -31,9 +30,9 @@ export function partialInfluences(
     const next = new Float64Array(nodeCount);
     let any = false;
     for (let r = 0; r < rowCount; r++) {
-      const weight = prod[rowToNode[r]!]!;
+      const weight = prod[rowToNode[r]!]! * inverseSums[r]!;
       if (weight === 0) continue;
-      for (let c = 0; c < columns; c++) next[c]! += weight * normalized[r * columns + c]!;
+      for (let c = 0; c < columns; c++) next[c]! += weight * Math.abs(rows[r * columns + c]!);
     }
     for (let c = 0; c < columns; c++) {
       if (next[c] !== 0) any = true;
