@@ -105,7 +105,7 @@ describe("npm run train --sweep / --kind list / --layers", () => {
     await expect(
       train([...base, "--kind", "sae,transcoder", "--layer", "1", "--sweep", "k=4,8"]),
     ).rejects.toThrow(
-      "--sweep: cannot sweep k with architecture standard: only topk and batchtopk read it",
+      "--sweep: cannot sweep k with architecture standard: only topk, batchtopk and matryoshka_batchtopk read it",
     );
     await expect(train([...base, "--kind", "transcoder", "--layers", "0,7"])).rejects.toThrow(
       `layers: "7" is not a layer of this model (0..3)`,

@@ -68,6 +68,17 @@ const RUNS: Run[] = [
   },
   {
     kind: "sae",
+    flags: ["--architecture", "matryoshka_batchtopk", "--k", "3", "--matryoshka-widths", "8,24,48"],
+    saved: "jumprelu",
+    metrics: [
+      "auxiliary_reconstruction_loss",
+      "topk_threshold",
+      "inner_mse_loss_8",
+      "inner_mse_loss_24",
+    ],
+  },
+  {
+    kind: "sae",
     flags: [
       ...["--architecture", "jumprelu", "--l0-coefficient", "0.2"],
       ...["--jumprelu-init-threshold", "0.05", "--jumprelu-bandwidth", "0.05"],
@@ -98,6 +109,13 @@ const RUNS: Run[] = [
   },
   {
     kind: "transcoder",
+    // The default widths for d_sae 48: 6, 12, 24, 48.
+    flags: ["--architecture", "matryoshka_batchtopk", "--k", "3"],
+    saved: "jumprelu_transcoder",
+    metrics: ["inner_mse_loss_6", "inner_mse_loss_12", "inner_mse_loss_24"],
+  },
+  {
+    kind: "transcoder",
     flags: ["--architecture", "jumprelu", "--skip", "--jumprelu-sparsity-loss-mode", "tanh"],
     saved: "jumprelu_skip_transcoder",
     metrics: ["l0_loss"],
@@ -112,6 +130,7 @@ describe("npm run train --architecture on activation files", () => {
       "--skip",
       "--aux-k-coefficient",
       "--topk-threshold-lr",
+      "--matryoshka-widths",
       "--l0-coefficient",
       "--jumprelu-sparsity-loss-mode",
       "--jumprelu-bandwidth",
@@ -125,7 +144,7 @@ describe("npm run train --architecture on activation files", () => {
 
   it("refuses flags the architecture does not read, and impossible settings", async () => {
     expect(await trainError([...base("sae"), "--k", "4"])).toBe(
-      "--k is for --architecture topk or batchtopk, not standard",
+      "--k is for --architecture topk or batchtopk or matryoshka_batchtopk, not standard",
     );
     expect(await trainError([...base("sae"), "--architecture", "topk", "--l1", "2"])).toBe(
       "--l1 is for --architecture standard, not topk",
@@ -141,7 +160,25 @@ describe("npm run train --architecture on activation files", () => {
       "topk: k must be an integer in 1..d_sae (48), got 49",
     );
     expect(await trainError([...base("sae"), "--architecture", "gated"])).toBe(
-      '--architecture expects one of standard|topk|batchtopk|jumprelu, got "gated"',
+      '--architecture expects one of standard|topk|batchtopk|matryoshka_batchtopk|jumprelu, got "gated"',
+    );
+    const matryoshka = [...base("sae"), "--architecture", "matryoshka_batchtopk", "--k", "3"];
+    expect(
+      await trainError(
+        [...base("sae"), "--architecture", "batchtopk"].concat(["--matryoshka-widths", "8,48"]),
+      ),
+    ).toBe("--matryoshka-widths is for --architecture matryoshka_batchtopk, not batchtopk");
+    expect(await trainError([...matryoshka, "--matryoshka-widths", "8,24"])).toBe(
+      "--matryoshka-widths 8,24: the last of matryoshka_widths must be d_sae (48), got 24",
+    );
+    expect(await trainError([...matryoshka, "--matryoshka-widths", "24,8,48"])).toBe(
+      "--matryoshka-widths 24,8,48: matryoshka_widths must be strictly increasing (24 then 8)",
+    );
+    expect(await trainError([...matryoshka, "--matryoshka-widths", "8,x,48"])).toBe(
+      '--matryoshka-widths 8,x,48: matryoshka widths "8,x,48": item 2 ("x") is not a positive integer',
+    );
+    expect(await trainError([...matryoshka, "--matryoshka-widths", "0,48"])).toBe(
+      "--matryoshka-widths 0,48: matryoshka_widths[0] = 0: every width must be a positive integer",
     );
   });
 

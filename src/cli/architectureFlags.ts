@@ -4,18 +4,27 @@ import {
   type ArchitectureName,
   type ArchitectureOptions,
 } from "../engine/train/architecture.ts";
+import {
+  matryoshkaWidthsProblem,
+  parseMatryoshkaWidths,
+} from "../engine/dictionary/matryoshkaWidths.ts";
 import { CliError } from "./cliError.ts";
-import { choiceFlag, numberFlag } from "./flags.ts";
+import { choiceFlag, numberFlag, stringFlag } from "./flags.ts";
 
-export const ARCHITECTURE_HELP = `  --architecture A       standard (ReLU + L1, default), topk, batchtopk or jumprelu (SAELens's
-                         training architectures; default: the --init folder's)
-  --k K                  topk: latents per row (an integer <= 256); batchtopk: per row on
-                         average, int(k * batch) per batch (default 100)
+export const ARCHITECTURE_HELP = `  --architecture A       standard (ReLU + L1, default), topk, batchtopk, matryoshka_batchtopk or
+                         jumprelu (SAELens's training architectures; default: the --init
+                         folder's)
+  --k K                  topk: latents per row (an integer <= 256); batchtopk and
+                         matryoshka_batchtopk: per row on average, int(k * batch) per batch
+                         (default 100)
+  --matryoshka-widths W1,W2,...
+                         matryoshka_batchtopk: the nested prefixes, strictly increasing, the
+                         last = d_sae (default d_sae/8,d_sae/4,d_sae/2,d_sae; SAELens has none)
   --skip                 transcoder: a skip connection y^ += x @ W_skip^T (W_skip starts at 0)
-  --aux-k-coefficient C  topk, batchtopk: weight of the AuxK loss on dead latents (default 1)
+  --aux-k-coefficient C  topk, batchtopk, matryoshka_batchtopk: weight of the AuxK loss on dead latents (default 1)
   --no-rescale-acts-by-decoder-norm
-                         topk, batchtopk: select on pre, not pre * ||W_dec row||
-  --topk-threshold-lr R  batchtopk: rate of the running threshold saved as the JumpReLU
+                         topk, (matryoshka_)batchtopk: select on pre, not pre * ||W_dec row||
+  --topk-threshold-lr R  (matryoshka_)batchtopk: rate of the running threshold saved as the JumpReLU
                          threshold (default 0.01)
   --l0-coefficient C     jumprelu: L0 coefficient (default 1)
   --jumprelu-sparsity-loss-mode step|tanh
@@ -33,6 +42,7 @@ export const ARCHITECTURE_OPTIONS = {
   "aux-k-coefficient": str,
   "no-rescale-acts-by-decoder-norm": { type: "boolean" },
   "topk-threshold-lr": str,
+  "matryoshka-widths": str,
   "l0-coefficient": str,
   "jumprelu-sparsity-loss-mode": str,
   "jumprelu-tanh-scale": str,
@@ -43,10 +53,11 @@ export const ARCHITECTURE_OPTIONS = {
 
 /** The flags each architecture reads beyond the shared ones (the L1 flags are standard's). */
 const FLAGS_OF: Record<string, readonly ArchitectureName[]> = {
-  k: ["topk", "batchtopk"],
-  "aux-k-coefficient": ["topk", "batchtopk"],
-  "no-rescale-acts-by-decoder-norm": ["topk", "batchtopk"],
-  "topk-threshold-lr": ["batchtopk"],
+  k: ["topk", "batchtopk", "matryoshka_batchtopk"],
+  "aux-k-coefficient": ["topk", "batchtopk", "matryoshka_batchtopk"],
+  "no-rescale-acts-by-decoder-norm": ["topk", "batchtopk", "matryoshka_batchtopk"],
+  "topk-threshold-lr": ["batchtopk", "matryoshka_batchtopk"],
+  "matryoshka-widths": ["matryoshka_batchtopk"],
   "l0-coefficient": ["jumprelu"],
   "jumprelu-sparsity-loss-mode": ["jumprelu"],
   "jumprelu-tanh-scale": ["jumprelu"],
@@ -65,6 +76,18 @@ export interface ArchitectureFlags {
   options: Partial<ArchitectureOptions>;
   /** The architecture-specific flags given, checked once the architecture is known. */
   given: string[];
+}
+
+/** --matryoshka-widths' list; whether its last is d_sae is checked once d_sae is known. */
+function widthsFlag(text: string): number[] {
+  try {
+    const widths = parseMatryoshkaWidths(text);
+    const problem = matryoshkaWidthsProblem(widths, widths[widths.length - 1]!);
+    if (problem !== undefined) throw new Error(problem);
+    return widths;
+  } catch (err) {
+    throw new CliError(`--matryoshka-widths ${text}: ${(err as Error).message}`);
+  }
 }
 
 /** Refuses a flag the architecture does not read. */
@@ -99,6 +122,9 @@ export function parseArchitectureFlags(
   set("auxLossCoefficient", num("aux-k-coefficient", { min: 0 }));
   if (v["no-rescale-acts-by-decoder-norm"] === true) options.rescaleActsByDecoderNorm = false;
   set("topkThresholdLr", num("topk-threshold-lr", { positive: true }));
+  if (v["matryoshka-widths"] !== undefined) {
+    options.matryoshkaWidths = widthsFlag(stringFlag(v, "matryoshka-widths"));
+  }
   set("l0Coefficient", num("l0-coefficient", { min: 0 }));
   if (v["jumprelu-sparsity-loss-mode"] !== undefined) {
     options.jumpreluSparsityLossMode = choiceFlag(

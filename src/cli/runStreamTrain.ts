@@ -19,7 +19,7 @@ import { modelName, sequenceSettings } from "./modelFlags.ts";
 import { progressLine, saveDictionaryRun, startMetricsLog } from "./runOutputs.ts";
 import type { TrainResult } from "./runTrain.ts";
 import { scheduleOf, type StreamFlags, type TrainCommand } from "./trainCommand.ts";
-import { resolveArchitecture } from "./trainArchitecture.ts";
+import { checkWidthsFor, resolveArchitecture } from "./trainArchitecture.ts";
 import { runSweepTrain } from "./sweepTrain.ts";
 
 /** Tokens per forward pass of the model while streaming (whole sequences): a store batch. */
@@ -81,6 +81,7 @@ export async function runStreamTrain(
   const init = cmd.init === undefined ? undefined : await loadSaelensFolder(cmd.init);
   const kind = cmd.kind ?? init!.spec.kind;
   const run = resolveArchitecture(cmd.arch, kind, init, cmd.init);
+  checkWidthsFor(run, cmd.dSae ?? init!.spec.dSae);
   if (init && (init.spec.dIn !== cfg.dModel || init.spec.dOut !== cfg.dModel)) {
     throw new CliError(
       `--init ${cmd.init}: cfg.json has d_in ${init.spec.dIn}, d_out ${init.spec.dOut} but the model's d_model is ${cfg.dModel}`,

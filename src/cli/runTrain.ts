@@ -13,7 +13,12 @@ import { progressLine, saveDictionaryRun, startMetricsLog } from "./runOutputs.t
 import { CliError } from "./cliError.ts";
 import { runStreamTrain } from "./runStreamTrain.ts";
 import { scheduleOf, type TrainCommand } from "./trainCommand.ts";
-import { resolveArchitecture, startParams, withArchitecture } from "./trainArchitecture.ts";
+import {
+  checkWidthsFor,
+  resolveArchitecture,
+  startParams,
+  withArchitecture,
+} from "./trainArchitecture.ts";
 
 /** Batches used to estimate the normalization scale (SAELens uses up to 1000). */
 const NORM_ESTIMATE_BATCHES = 100;
@@ -52,6 +57,7 @@ export async function runTrain(
       init ? checkInit(cmd, init.spec, acts) : freshSpec(cmd, kind, acts, file),
       run,
     );
+    checkWidthsFor(run, spec.dSae);
     await acts.assertFinite();
 
     let sIn = 1;

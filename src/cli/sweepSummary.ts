@@ -2,6 +2,7 @@ import type { DictionarySpec } from "../engine/dictionary/spec.ts";
 import type { DictionaryEvaluation } from "../engine/stream/streamSession.ts";
 import type { SweepValue } from "../engine/stream/sweep.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
+import { readsK } from "../engine/train/architecture.ts";
 import type { SweepPlan } from "./sweepPlans.ts";
 import type { TrainCommand } from "./trainCommand.ts";
 
@@ -56,7 +57,7 @@ export function sweepRow(
 ): SweepRow {
   const { member, plan } = p;
   const a = plan.architecture!;
-  const topk = a.architecture === "topk" || a.architecture === "batchtopk";
+  const topk = readsK(a);
   return {
     id: member.id,
     label: member.label,

@@ -8,9 +8,11 @@ import {
   architectureOptions,
   exportedActivation,
   initialParams,
+  selectsOverBatch,
   type ArchitectureName,
   type ArchitectureOptions,
 } from "../engine/train/architecture.ts";
+import { matryoshkaWidthsProblem } from "../engine/dictionary/matryoshkaWidths.ts";
 import { foldNormalization } from "../engine/train/normalization.ts";
 import type { SaelensDictionary } from "../node/saelensFolder.ts";
 import { checkFlagsFor, type ArchitectureFlags } from "./architectureFlags.ts";
@@ -31,7 +33,7 @@ function folderArchitecture(spec: DictionarySpec): ArchitectureName {
 /**
  * The flags' architecture, else the --init folder's, else standard. A folder starts a run of the
  * architecture it was saved from: ReLU standard, TopK topk (its k unless --k says otherwise),
- * JumpReLU jumprelu, or batchtopk when its thresholds are one τ.
+ * JumpReLU jumprelu, or (matryoshka_)batchtopk when its thresholds are one τ.
  */
 export function resolveArchitecture(
   flags: ArchitectureFlags,
@@ -47,11 +49,13 @@ export function resolveArchitecture(
     const oneTau = threshold !== undefined && threshold.every((t) => t === threshold[0]);
     const fits =
       exportedActivation(architectureOptions({ architecture: name })).kind === act.kind &&
-      (name !== "batchtopk" || oneTau);
+      (!selectsOverBatch({ architecture: name }) || oneTau);
     if (!fits) {
       throw new CliError(
         `--init ${initDir}: a ${act.kind} dictionary` +
-          (act.kind === "jumprelu" && name === "batchtopk" ? " with per-latent thresholds" : "") +
+          (act.kind === "jumprelu" && selectsOverBatch({ architecture: name })
+            ? " with per-latent thresholds"
+            : "") +
           ` cannot start a ${name} run`,
       );
     }
@@ -63,6 +67,16 @@ export function resolveArchitecture(
     architecture: architectureOptions({ architecture: name, ...folderK, ...flags.options }),
     skip,
   };
+}
+
+/** Refuses --matryoshka-widths whose last width is not the run's d_sae. */
+export function checkWidthsFor(run: RunArchitecture, dSae: number): void {
+  const a = run.architecture;
+  if (a.architecture !== "matryoshka_batchtopk" || a.matryoshkaWidths.length === 0) return;
+  const problem = matryoshkaWidthsProblem(a.matryoshkaWidths, dSae);
+  if (problem !== undefined) {
+    throw new CliError(`--matryoshka-widths ${a.matryoshkaWidths.join(",")}: ${problem}`);
+  }
 }
 
 /** The spec as the run saves it: the architecture's exported activation, the skip flag. */

@@ -14,7 +14,7 @@ import { isHookSite, parseSweep, type Sweep } from "../engine/stream/sweep.ts";
 
 export const TRAIN_USAGE =
   "usage: npm run train -- (--data acts.safetensors | --model builtin|DIR --layer L [--hook H]) " +
-  "--kind transcoder|sae|sae,transcoder [--sweep SETTING=V1,V2,...] [--layers all|L1,L2,...] --d-sae N [--architecture standard|topk|batchtopk|jumprelu] [--k K] " +
+  "--kind transcoder|sae|sae,transcoder [--sweep SETTING=V1,V2,...] [--layers all|L1,L2,...] --d-sae N [--architecture standard|topk|batchtopk|matryoshka_batchtopk|jumprelu] [--k K] [--matryoshka-widths W1,W2,...] " +
   "[--skip] --l1 C --lr LR --batch B --steps S --seed K [--init DIR] " +
   "[--normalize none|expected_average_only_in] [--log-every N] [--shuffle] --out DIR";
 

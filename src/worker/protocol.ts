@@ -32,15 +32,18 @@ export interface StreamDictionaryConfig {
   lr: number;
   /** SAELens's training architecture; absent = "standard" (runs saved before it stay valid). */
   architecture?: StreamArchitecture;
-  /** TopK / BatchTopK: latents kept per token (SAELens's k). */
+  /** TopK / BatchTopK / Matryoshka BatchTopK: latents kept per token (SAELens's k). */
   k?: number;
+  /** Matryoshka BatchTopK: SAELens's matryoshka_widths; absent: d_sae/8, /4, /2, d_sae. */
+  matryoshkaWidths?: number[];
   /** JumpReLU: SAELens's l0_coefficient. */
   l0Coefficient?: number;
   /** Transcoder only: a skip connection (W_skip). */
   skip?: boolean;
 }
 
-export type StreamArchitecture = "standard" | "topk" | "batchtopk" | "jumprelu";
+export type StreamArchitecture =
+  "standard" | "topk" | "batchtopk" | "matryoshka_batchtopk" | "jumprelu";
 
 /** Train a list of dictionaries of the built-in model at once, on one stream. */
 export interface StreamRunConfig {

@@ -15,6 +15,7 @@ import type { TokenCorpus } from "../engine/stream/tokenCorpus.ts";
 import { dictionarySeed } from "../engine/stream/dictionarySeed.ts";
 import {
   architectureOptions,
+  readsK,
   thresholdStorage,
   type ArchitectureOptions,
 } from "../engine/train/architecture.ts";
@@ -82,8 +83,9 @@ export function architectureOf(d: StreamDictionaryConfig): ArchitectureOptions {
   const architecture = d.architecture ?? "standard";
   return architectureOptions({
     architecture,
-    ...((architecture === "topk" || architecture === "batchtopk") && d.k !== undefined
-      ? { k: d.k }
+    ...(readsK({ architecture }) && d.k !== undefined ? { k: d.k } : {}),
+    ...(architecture === "matryoshka_batchtopk" && d.matryoshkaWidths !== undefined
+      ? { matryoshkaWidths: d.matryoshkaWidths }
       : {}),
     ...(architecture === "jumprelu" && d.l0Coefficient !== undefined
       ? { l0Coefficient: d.l0Coefficient }

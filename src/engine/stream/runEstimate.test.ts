@@ -97,6 +97,13 @@ describe("runEstimate", () => {
         B: 8,
         split: { count: 1, rows: 8 },
       },
+      {
+        kind: "sae" as const,
+        arch: architectureOptions({ architecture: "matryoshka_batchtopk", k: 4 }),
+        skip: false,
+        B: 8,
+        split: { count: 1, rows: 8 },
+      },
     ];
     for (const c of cases) {
       const spec = {

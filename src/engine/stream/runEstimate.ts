@@ -9,6 +9,8 @@ import { paramLayout, type ParamLayout } from "../dictionary/layout.ts";
 import type { DictionaryKind } from "../dictionary/spec.ts";
 import {
   architectureOptions,
+  matryoshkaWidthsOf,
+  readsK,
   thresholdStorage,
   type ArchitectureName,
   type ArchitectureOptions,
@@ -37,6 +39,8 @@ export interface EstimateDictionary {
   dOut: number;
   architecture: ArchitectureName;
   k?: number;
+  /** matryoshka_batchtopk (absent: the default ladder). */
+  matryoshkaWidths?: number[];
   skip?: boolean;
 }
 
@@ -123,10 +127,11 @@ export const ACHIEVED_SHARE = 0.6;
 
 /** The architecture options the worker builds for a dictionary (SAELens's defaults otherwise). */
 export function estimateArchitecture(d: EstimateDictionary): ArchitectureOptions {
-  const topk = d.architecture === "topk" || d.architecture === "batchtopk";
+  const topk = readsK({ architecture: d.architecture });
   return architectureOptions({
     architecture: d.architecture,
     ...(topk && d.k !== undefined ? { k: d.k } : {}),
+    ...(d.matryoshkaWidths !== undefined ? { matryoshkaWidths: d.matryoshkaWidths } : {}),
   });
 }
 
@@ -164,6 +169,13 @@ export function dictionaryBufferSizes(
     add("gAux", B * dOutP * F32);
     add("batchState", (8 + 256) * 4);
     add("rowTies", B * 4);
+    const widths = matryoshkaWidthsOf(a, layout.dSae);
+    add("levelWidths", Math.max(1, widths.length) * 4);
+    if (widths.length > 0) {
+      add("levelResiduals", widths.length * B * dOutP * F32);
+      add("innerSums", (widths.length - 1) * (B + 1) * F32);
+      add("innerStaging", (widths.length - 1) * F32);
+    }
   }
   add("stepParams", 8 * 4);
   add("params", layout.total * F32);
@@ -261,7 +273,7 @@ function blockFlopsPerToken(m: EstimateModel, layers: number, context: number): 
  */
 export function dictionaryStepFlops(d: EstimateDictionary, B: number): number {
   const a = estimateArchitecture(d);
-  const active = a.architecture === "topk" || a.architecture === "batchtopk" ? a.k : d.dSae;
+  const active = readsK(a) ? a.k : d.dSae;
   const encoder = 2 * 2 * B * d.dIn * d.dSae;
   const decoder = 3 * 2 * B * Math.min(active, d.dSae) * d.dOut;
   const skip = d.kind === "transcoder" && d.skip ? 3 * 2 * B * d.dIn * d.dOut : 0;

@@ -18,6 +18,7 @@ import { LinearKernels } from "../model/linearKernels.ts";
 import {
   exportedActivation,
   initialParams,
+  selectsOverBatch,
   STANDARD,
   type ArchitectureOptions,
 } from "../train/architecture.ts";
@@ -330,7 +331,7 @@ export class StreamSession {
     const exported = await this.export();
     for (const [i, d] of exported.entries()) {
       const a = this.dictionaries[i]!.trainer.gpu.architecture;
-      const batchTopK = training && a.architecture === "batchtopk" ? a.k : undefined;
+      const batchTopK = training && selectsOverBatch(a) ? a.k : undefined;
       const control = options.control;
       const offset = i * options.sequences;
       const metrics = await evaluateDictionary(

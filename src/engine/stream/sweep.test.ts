@@ -27,7 +27,7 @@ describe("parseSweep", () => {
 describe("checkSweep", () => {
   it("refuses a setting the architecture does not read, with the reason", () => {
     expect(() => checkSweep(parseSweep("k=8,16"), "standard")).toThrow(
-      "cannot sweep k with architecture standard: only topk and batchtopk read it",
+      "cannot sweep k with architecture standard: only topk, batchtopk and matryoshka_batchtopk read it",
     );
     expect(() => checkSweep(parseSweep("l1_coefficient=1,2"), "topk")).toThrow(
       "only standard reads it",

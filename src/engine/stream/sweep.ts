@@ -27,7 +27,7 @@ export interface Sweep {
 
 /** The architectures that read a setting; the others are read by every architecture. */
 const READERS: Partial<Record<SweepSetting, readonly ArchitectureName[]>> = {
-  k: ["topk", "batchtopk"],
+  k: ["topk", "batchtopk", "matryoshka_batchtopk"],
   l1_coefficient: ["standard"],
   l0_coefficient: ["jumprelu"],
 };
@@ -121,6 +121,11 @@ function parseSweepValue(setting: SweepSetting, text: string): SweepValue {
   return n;
 }
 
+/** "a", "a and b", "a, b and c". */
+function listed(names: readonly string[]): string {
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}
+
 /** Checks a sweep against the run's architecture; each value's own range as parseSweep does. */
 export function checkSweep(sweep: Sweep, architecture: ArchitectureName): void {
   if (sweep.values.length === 0) throw new Error(`sweep ${sweep.setting}: no values`);
@@ -134,7 +139,7 @@ export function checkSweep(sweep: Sweep, architecture: ArchitectureName): void {
   if (readers && !readers.includes(architecture)) {
     throw new Error(
       `cannot sweep ${sweep.setting} with architecture ${architecture}: only ` +
-        `${readers.join(" and ")} read${readers.length === 1 ? "s" : ""} it`,
+        `${listed(readers)} read${readers.length === 1 ? "s" : ""} it`,
     );
   }
   if (sweep.setting === "k" && architecture === "topk") {

@@ -295,7 +295,7 @@ export function planMicroBatches(
   if (selectsOverBatch(a)) {
     throw new Error(
       `batch ${B} x d_sae ${layout.dSae} needs ${mib(B * rowBytes)} buffers, over this ` +
-        `adapter's ${mib(limit)} per binding, and ${a.architecture} selects over the whole batch at ` +
+        `adapter's ${mib(limit)} per binding, and ${a.architecture === "batchtopk" ? "BatchTopK" : "Matryoshka BatchTopK"} selects over the whole batch at ` +
         `once, so it cannot be split: use a batch of at most ${fitting}`,
     );
   }

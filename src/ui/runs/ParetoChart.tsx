@@ -28,6 +28,7 @@ const ARCHITECTURE_SHAPES: Record<StreamArchitecture, { shape: SymbolType; glyph
   standard: { shape: "circle", glyph: "●" },
   topk: { shape: "triangle", glyph: "▲" },
   batchtopk: { shape: "diamond", glyph: "◆" },
+  matryoshka_batchtopk: { shape: "star", glyph: "★" },
   jumprelu: { shape: "square", glyph: "■" },
 };
 

@@ -1,5 +1,12 @@
 import type { StreamRunConfig } from "../../worker/protocol.ts";
-import { DEFAULT_K, DEFAULT_L0_COEFFICIENT, readsK, readsL0, readsL1 } from "../state/defaults.ts";
+import {
+  DEFAULT_K,
+  DEFAULT_L0_COEFFICIENT,
+  readsK,
+  readsL0,
+  readsL1,
+  readsWidths,
+} from "../state/defaults.ts";
 
 /** Exactly as set: a label rounded to 4 digits turned d_sae 65536 into "65540". */
 const fmt = (v: unknown) => String(v);
@@ -28,6 +35,9 @@ function flatten(c: StreamRunConfig): Map<string, unknown> {
     // Only what the architecture reads: standard's L1, TopK's k, JumpReLU's L0 coefficient.
     if (readsL1(architecture)) out.set(`${name} l1`, d.l1Coefficient);
     if (readsK(architecture)) out.set(`${name} k`, d.k ?? DEFAULT_K);
+    if (readsWidths(architecture)) {
+      out.set(`${name} widths`, d.matryoshkaWidths?.join(",") ?? "default");
+    }
     if (readsL0(architecture))
       out.set(`${name} l0 coef`, d.l0Coefficient ?? DEFAULT_L0_COEFFICIENT);
     out.set(`${name} lr`, d.lr);

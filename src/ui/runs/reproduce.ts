@@ -1,3 +1,4 @@
+import { resolveMatryoshkaWidths } from "../../engine/dictionary/matryoshkaWidths.ts";
 import { ARCHITECTURE_DEFAULTS as SL } from "../../engine/reference/architectureSpec.ts";
 import { last, seedOf, type RunRecord } from "../../storage/runRecord.ts";
 import type { StreamDictionaryConfig } from "../../worker/protocol.ts";
@@ -43,6 +44,17 @@ function saeConfigClass(sae: StreamDictionaryConfig): { name: string; fields: st
         name: "BatchTopKTrainingSAEConfig",
         fields: [
           `k=${pyFloat(k)}`,
+          `aux_loss_coefficient=${pyFloat(SL.auxLossCoefficient)}`,
+          `rescale_acts_by_decoder_norm=${py(SL.rescaleActsByDecoderNorm)}`,
+          `topk_threshold_lr=${SL.topkThresholdLr}`,
+        ],
+      };
+    case "matryoshka_batchtopk":
+      return {
+        name: "MatryoshkaBatchTopKTrainingSAEConfig",
+        fields: [
+          `k=${pyFloat(k)}`,
+          `matryoshka_widths=[${resolveMatryoshkaWidths(sae.matryoshkaWidths ?? [], sae.dSae).join(", ")}]`,
           `aux_loss_coefficient=${pyFloat(SL.auxLossCoefficient)}`,
           `rescale_acts_by_decoder_norm=${py(SL.rescaleActsByDecoderNorm)}`,
           `topk_threshold_lr=${SL.topkThresholdLr}`,
@@ -191,9 +203,10 @@ function architectureDifference(
         text: `Both are TopK with k = ${k}, but sparsify applies the ReLU before choosing the top k, and the playground (as SAELens) after, on pre-activations scaled by the decoder norms (rescale_acts_by_decoder_norm). The playground's AuxK (coefficient ${SL.auxLossCoefficient}) reconstructs the residual from latents dead for ${SL.deadFeatureWindow} steps; sparsify's AuxK is off unless --auxk_alpha is set, and counts a latent dead after 10M tokens.`,
       };
     case "batchtopk":
+    case "matryoshka_batchtopk":
       return {
         k: Math.max(1, Math.round(k)),
-        text: `sparsify has no BatchTopK: it keeps exactly k latents per token. The playground's keeps int(k·batch) = ${Math.trunc(k * batchSize)} latents per batch (${k} per token on average), with AuxK, and is saved as a JumpReLU whose threshold is the running minimum kept activation.`,
+        text: `sparsify has no ${t.architecture === "batchtopk" ? "BatchTopK" : "Matryoshka BatchTopK"}: it keeps exactly k latents per token. The playground's keeps int(k·batch) = ${Math.trunc(k * batchSize)} latents per batch (${k} per token on average), with AuxK${t.architecture === "batchtopk" ? "" : " and a reconstruction loss for each nested prefix of the latents"}, and is saved as a JumpReLU whose threshold is the running minimum kept activation.`,
       };
     case "jumprelu":
       return {

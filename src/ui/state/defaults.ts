@@ -57,6 +57,7 @@ export const ARCHITECTURE_LABELS: Record<StreamArchitecture, string> = {
   standard: "Standard (ReLU + L1)",
   topk: "TopK",
   batchtopk: "BatchTopK",
+  matryoshka_batchtopk: "Matryoshka BatchTopK",
   jumprelu: "JumpReLU",
 };
 export const STREAM_ARCHITECTURES = Object.keys(ARCHITECTURE_LABELS) as StreamArchitecture[];
@@ -78,7 +79,9 @@ export function maxK(architecture: StreamArchitecture, dSae: number): number {
 }
 
 /** Whether the architecture reads k, the L1 coefficient, the L0 coefficient. */
-export const readsK = (a: StreamArchitecture | undefined) => a === "topk" || a === "batchtopk";
+export const readsK = (a: StreamArchitecture | undefined) =>
+  a === "topk" || a === "batchtopk" || a === "matryoshka_batchtopk";
+export const readsWidths = (a: StreamArchitecture | undefined) => a === "matryoshka_batchtopk";
 export const readsL1 = (a: StreamArchitecture | undefined) => (a ?? "standard") === "standard";
 export const readsL0 = (a: StreamArchitecture | undefined) => a === "jumprelu";
 

@@ -1,6 +1,10 @@
 import type { HookSite } from "../../engine/model/hooks.ts";
 import { HOOK_SITES } from "../../engine/model/hooks.ts";
 import { parseSweep } from "../../engine/stream/sweep.ts";
+import {
+  matryoshkaWidthsProblem,
+  parseMatryoshkaWidths,
+} from "../../engine/dictionary/matryoshkaWidths.ts";
 import type { StreamDictionaryConfig, StreamRunConfig } from "../../worker/protocol.ts";
 import {
   DEFAULT_K,
@@ -8,6 +12,7 @@ import {
   GPU_DEFAULTS,
   maxK,
   readsK,
+  readsWidths,
   readsL0,
   STREAM_ARCHITECTURES,
 } from "./defaults.ts";
@@ -44,7 +49,17 @@ export function configFromUrl(search: string, d: StreamRunConfig = GPU_DEFAULTS)
     const setsIt = [...p.keys()].some((key) => key.startsWith(`${prefix}.`));
     const architecture =
       STREAM_ARCHITECTURES.find((a) => a === arch) ?? (setsIt ? undefined : base.architecture);
-    const { architecture: _a, k: _k, l0Coefficient: _l0, skip: _s, ...rest } = base;
+    const {
+      architecture: _a,
+      k: _k,
+      l0Coefficient: _l0,
+      skip: _s,
+      matryoshkaWidths: _w,
+      ...rest
+    } = base;
+    const widths = readsWidths(architecture)
+      ? (widthsFromUrl(p.get(`${prefix}.widths`), dSae) ?? base.matryoshkaWidths)
+      : undefined;
     return {
       ...rest,
       site: HOOK_SITES.includes(site as HookSite) ? (site as HookSite) : base.site,
@@ -55,6 +70,7 @@ export function configFromUrl(search: string, d: StreamRunConfig = GPU_DEFAULTS)
       ...(readsK(architecture)
         ? { k: num(p, `${prefix}.k`, base.k ?? DEFAULT_K, 1, maxK(architecture!, dSae)) }
         : {}),
+      ...(widths !== undefined ? { matryoshkaWidths: widths } : {}),
       ...(readsL0(architecture)
         ? {
             l0Coefficient: num(
@@ -89,6 +105,17 @@ export function configFromUrl(search: string, d: StreamRunConfig = GPU_DEFAULTS)
     evalSequences: num(p, "eval", d.evalSequences, 0, 1000),
     liveEvalEvery: num(p, "live", d.liveEvalEvery, 0, 1e6),
   };
+}
+
+/** `sae.widths=64,128,256,512`: valid Matryoshka widths for d_sae, else undefined. */
+function widthsFromUrl(raw: string | null, dSae: number): number[] | undefined {
+  if (raw === null) return undefined;
+  try {
+    const widths = parseMatryoshkaWidths(raw);
+    return matryoshkaWidthsProblem(widths, dSae) === undefined ? widths : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `sweep=k=4,8` (parseSweep's form) and `layers=0,2`; malformed ones are ignored. */
@@ -126,6 +153,9 @@ export function configToUrl(c: StreamRunConfig): string {
     const architecture = dict.architecture ?? "standard";
     p.set(`${kind}.arch`, architecture);
     if (readsK(architecture)) p.set(`${kind}.k`, String(dict.k ?? DEFAULT_K));
+    if (readsWidths(architecture) && dict.matryoshkaWidths) {
+      p.set(`${kind}.widths`, dict.matryoshkaWidths.join(","));
+    }
     if (readsL0(architecture)) {
       p.set(`${kind}.l0`, String(dict.l0Coefficient ?? DEFAULT_L0_COEFFICIENT));
     }

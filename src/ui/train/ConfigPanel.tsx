@@ -16,8 +16,10 @@ import {
   readsK,
   readsL0,
   readsL1,
+  readsWidths,
   STREAM_ARCHITECTURES,
 } from "../state/defaults.ts";
+import { MatryoshkaWidthsField } from "./MatryoshkaWidthsField.tsx";
 import { useEngineStore } from "../state/engineStore.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { SETTING_HELP } from "./settingHelp.ts";
@@ -78,12 +80,15 @@ export function ConfigPanel() {
   const setArchitecture = (kind: Kind, architecture: StreamArchitecture) => {
     const d = dict(kind);
     if (!d) return;
-    const { architecture: _a, k: _k, l0Coefficient: _l0, ...rest } = d;
+    const { architecture: _a, k: _k, l0Coefficient: _l0, matryoshkaWidths: _w, ...rest } = d;
     const next: StreamDictionaryConfig = {
       ...rest,
       ...(architecture === "standard" ? {} : { architecture }),
       ...(readsK(architecture)
         ? { k: Math.min(d.k ?? DEFAULT_K, maxK(architecture, d.dSae)) }
+        : {}),
+      ...(readsWidths(architecture) && d.matryoshkaWidths
+        ? { matryoshkaWidths: d.matryoshkaWidths }
         : {}),
       ...(readsL0(architecture)
         ? { l0Coefficient: d.l0Coefficient ?? DEFAULT_L0_COEFFICIENT }
@@ -285,9 +290,12 @@ export function ConfigPanel() {
                     onChange={(v) =>
                       updateDict(kind, {
                         dSae: v,
-                        // k stays within the new d_sae.
+                        // k stays within the new d_sae; widths that no longer end at it go.
                         ...(readsK(d.architecture)
                           ? { k: Math.min(d.k ?? DEFAULT_K, maxK(d.architecture!, v)) }
+                          : {}),
+                        ...(d.matryoshkaWidths && d.matryoshkaWidths.at(-1) !== v
+                          ? { matryoshkaWidths: undefined }
                           : {}),
                       })
                     }
@@ -317,6 +325,15 @@ export function ConfigPanel() {
                         attached ? "k is fixed during a run: it sizes the TopK buffers" : undefined
                       }
                       onChange={(v) => updateDict(kind, { k: v })}
+                    />
+                  )}
+                  {readsWidths(d.architecture) && (
+                    <MatryoshkaWidthsField
+                      value={d.matryoshkaWidths}
+                      dSae={d.dSae}
+                      disabled={attached}
+                      testId={`${kind}-matryoshka-widths`}
+                      onChange={(widths) => updateDict(kind, { matryoshkaWidths: widths })}
                     />
                   )}
                   {readsL0(d.architecture) && (

@@ -37,10 +37,15 @@ export const SETTING_HELP = {
   architecture:
     "Standard: ReLU latents with an L1 penalty. TopK: the k largest latents of each token. " +
     "BatchTopK: the k × batch largest over the batch (saved as JumpReLU with its threshold). " +
+    "Matryoshka BatchTopK: BatchTopK plus a reconstruction loss for each nested prefix of the " +
+    "latents (SAELens's matryoshka_batchtopk). " +
     "JumpReLU: a learned threshold per latent with an L0 penalty.",
   dSae: "The number of latents (dictionary features).",
   l1: "Weight of the L1 sparsity penalty (SAELens's l1_coefficient, on latents × ‖W_dec row‖).",
-  k: "Latents kept per token (TopK) or per token on average over the batch (BatchTopK).",
+  k: "Latents kept per token (TopK) or per token on average over the batch (BatchTopK, Matryoshka).",
+  matryoshkaWidths:
+    "SAELens's matryoshka_widths: the nested prefixes of the latents, each with its own " +
+    "reconstruction loss; strictly increasing, the last = d_sae. Empty: d_sae/8, /4, /2, d_sae.",
   l0: "Weight of the L0 sparsity penalty (SAELens's l0_coefficient), through the threshold's straight-through estimator.",
   lr: "Adam's learning rate.",
   skip: "Adds W_skip x to the transcoder's output: a dense linear path beside the sparse one.",
