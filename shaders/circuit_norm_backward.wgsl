@@ -1,7 +1,8 @@
 // Backward through a LayerNorm with a frozen scale, for a batch of target rows (attribution):
 // out[r] = residual[r] + (x[r] − mean(x[r])) · invScales[site.scaleRow · P + p],
 // x[r] = input[r] + (batch row b's target row if it is injected here, at this position),
-// r = b · P + p. residual and input are read only when the site says so (else zero).
+// Rows are position-major, r = p · nb + b (nb = run.nSeq batch rows), for positions
+// p < run.rows / nb. residual and input are read only when the site says so (else zero).
 // One invocation per row, looping over d twice (the mean, then the output).
 override D4: u32;
 
@@ -32,8 +33,8 @@ fn inputAt(r: u32, injected: bool, b: u32, k4: u32) -> vec4<f32> {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = linearId(gid, nwg, 64u);
   if (r >= run.rows) { return; }
-  let b = r / run.seqLen;
-  let p = r % run.seqLen;
+  let b = r % run.nSeq;
+  let p = r / run.nSeq;
   let rowSite = targetSites[b];
   let injected = rowSite.x == site.injectLayer && u32(rowSite.y) == p;
   var sum = vec4<f32>(0.0);

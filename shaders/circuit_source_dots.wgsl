@@ -1,5 +1,7 @@
 // Adjacency entries of one chunk of sources (one slot) for a batch of target rows:
-// out[b, j] = Σ_c vectors[j, c] · G[b · P + tilePos[j / 4], c], G the gradient at the slot.
+// out[b, j] = Σ_c vectors[j, c] · G[tilePos[j / 4] · nb + b, c], G the gradient at the slot,
+// rows position-major (nb = run.nSeq batch rows). G holds run.rows / nb positions: past them
+// the gradient is zero, and so is the entry.
 // Sources come in tiles of 4 that share a position (padded with zero vectors), so each
 // invocation computes 4 sources × ROWS batch rows and every G load serves 4 sources.
 override D4: u32;
@@ -26,11 +28,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var gBase: array<u32, ROWS>;
   var acc: array<vec4<f32>, ROWS>;
   for (var r = 0u; r < ROWS; r++) {
-    gBase[r] = (min(b0 + r, run.nSeq - 1u) * run.seqLen + pos) * D4;
+    gBase[r] = (pos * run.nSeq + min(b0 + r, run.nSeq - 1u)) * D4;
     acc[r] = vec4<f32>(0.0);
   }
   let vBase = 4u * t * D4;
-  for (var k4 = 0u; k4 < D4; k4++) {
+  let k4End = select(0u, D4, pos < run.rows / run.nSeq);
+  for (var k4 = 0u; k4 < k4End; k4++) {
     let s0 = vectors4[vBase + k4];
     let s1 = vectors4[vBase + D4 + k4];
     let s2 = vectors4[vBase + 2u * D4 + k4];

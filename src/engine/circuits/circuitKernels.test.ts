@@ -58,8 +58,11 @@ describe("circuit_norm_backward.wgsl", () => {
   const d = 12;
   const P = 5;
   const nb = 3;
-  // Batch row 0 targets layer 2 at position 1, row 1 layer 1 (not injected here), row 2 layer 2 at 4.
-  const sites = Int32Array.from([2, 1, 1, 3, 2, 4]);
+  // Only positions 0..3 are in the pass (rows position-major: r = p · nb + b).
+  const active = 4;
+  const M = active * nb;
+  // Batch row 0 targets layer 2 at position 1, row 1 layer 1 (not injected here), row 2 layer 2 at 3.
+  const sites = Int32Array.from([2, 1, 1, 3, 2, 3]);
 
   for (const site of [
     { injectLayer: 2, scaleRow: 1, hasResidual: true, hasInput: true },
@@ -69,15 +72,15 @@ describe("circuit_norm_backward.wgsl", () => {
     it(`matches the float64 LayerNorm backward, ${JSON.stringify(site)}`, async () => {
       const gpu = await withDevice();
       const kernels = new CircuitKernels(gpu.device, shaders, d, 6);
-      const residual = randomArray(nb * P * d, 1);
-      const input = randomArray(nb * P * d, 2);
+      const residual = randomArray(M * d, 1);
+      const input = randomArray(M * d, 2);
       const rows = randomArray(nb * d, 3);
       const scales = Float64Array.from(randomArray(3 * P, 4), (v) => 0.5 + Math.abs(v));
-      const out = gpu.buffer(new Float32Array(nb * P * d));
+      const out = gpu.buffer(new Float32Array(M * d));
       gpu.dispatch(
         kernels.normBackward,
         [
-          gpu.buffer(Uint32Array.from([nb * P, P, nb, 0]), true),
+          gpu.buffer(Uint32Array.from([M, P, nb, 0]), true),
           gpu.buffer(siteWords(site), true),
           gpu.buffer(residual),
           gpu.buffer(input),
@@ -86,19 +89,21 @@ describe("circuit_norm_backward.wgsl", () => {
           gpu.buffer(rows),
           out,
         ],
-        kernels.normGrid(nb * P),
+        kernels.normGrid(M),
       );
-      const x = new Float64Array(nb * P * d);
-      if (site.hasInput) x.set(input);
-      for (let b = 0; b < nb; b++)
-        if (sites[2 * b] === site.injectLayer)
-          for (let c = 0; c < d; c++) x[(b * P + sites[2 * b + 1]!) * d + c]! += rows[b * d + c]!;
-      const rowScales = scales.subarray(site.scaleRow * P, (site.scaleRow + 1) * P);
-      const want = new Float64Array(nb * P * d);
-      for (let b = 0; b < nb; b++)
-        want.set(normBackward(x.subarray(b * P * d, (b + 1) * P * d), rowScales, d), b * P * d);
-      if (site.hasResidual) for (let i = 0; i < want.length; i++) want[i]! += residual[i]!;
-      expectClose(await gpu.read(out, nb * P * d), want, 1e-6);
+      const want = new Float64Array(M * d);
+      for (let r = 0; r < M; r++) {
+        const p = Math.floor(r / nb);
+        const b = r % nb;
+        const x = new Float64Array(d);
+        if (site.hasInput) x.set(input.subarray(r * d, (r + 1) * d));
+        if (sites[2 * b] === site.injectLayer && sites[2 * b + 1] === p)
+          for (let c = 0; c < d; c++) x[c]! += rows[b * d + c]!;
+        const scale = Float64Array.of(scales[site.scaleRow * P + p]!);
+        want.set(normBackward(x, scale, d), r * d);
+        if (site.hasResidual) for (let c = 0; c < d; c++) want[r * d + c]! += residual[r * d + c]!;
+      }
+      expectClose(await gpu.read(out, M * d), want, 1e-6);
       gpu.done();
     });
   }
@@ -113,42 +118,48 @@ describe("circuit_pattern_backward.wgsl", () => {
       const gpu = await withDevice();
       const P = 6;
       const nb = 3;
+      // The pass covers positions 0..4: the gradient at position 5 is zero.
+      const active = 5;
       const model = randomFrozenModel(
         { ...shape, nLayer: 1, positions: P, skip: false, ln1Gain: false },
         5,
       );
       const d = model.dModel;
       const kernels = new CircuitKernels(gpu.device, shaders, d, model.dHead);
-      const gZ = randomArray(nb * P * d, 6);
+      const gZ = randomArray(active * nb * d, 6);
       const pattern = model.layers[0]!.pattern;
       const patternT = new Float32Array(pattern.length);
       for (let h = 0; h < model.nHead; h++)
         for (let p = 0; p < P; p++)
           for (let q = 0; q < P; q++) patternT[(h * P + q) * P + p] = pattern[(h * P + p) * P + q]!;
-      const out = gpu.buffer(new Float32Array(nb * P * d));
+      const out = gpu.buffer(new Float32Array(active * nb * d));
       gpu.dispatch(
         kernels.patternBackward,
         [
-          gpu.buffer(Uint32Array.from([nb * P, P, nb, 0]), true),
+          gpu.buffer(Uint32Array.from([active * nb, P, nb, 0]), true),
           gpu.buffer(gZ),
           gpu.buffer(patternT),
           out,
         ],
-        kernels.patternGrid(nb * P),
+        kernels.patternGrid(active * nb),
       );
-      const want = new Float64Array(nb * P * d);
+      const want = new Float64Array(active * nb * d);
       for (let b = 0; b < nb; b++) {
-        const slice = Float64Array.from(gZ.subarray(b * P * d, (b + 1) * P * d));
-        want.set(patternBackward(slice, pattern, model), b * P * d);
+        const sequence = new Float64Array(P * d);
+        for (let p = 0; p < active; p++)
+          sequence.set(gZ.subarray((p * nb + b) * d, (p * nb + b + 1) * d), p * d);
+        const gV = patternBackward(sequence, pattern, model);
+        for (let q = 0; q < active; q++)
+          want.set(gV.subarray(q * d, (q + 1) * d), (q * nb + b) * d);
       }
-      expectClose(await gpu.read(out, nb * P * d), want, 1e-6);
+      expectClose(await gpu.read(out, active * nb * d), want, 1e-6);
       gpu.done();
     });
   }
 });
 
 describe("circuit_source_dots.wgsl", () => {
-  it("dots each source with the gradient at its position, in tiles cut into chunks", async () => {
+  it("dots each source with the gradient at its position, zero past the pass's positions", async () => {
     const gpu = await withDevice();
     const model = randomFrozenModel(
       { nLayer: 1, dModel: 8, nHead: 2, positions: 4, skip: false, ln1Gain: false },
@@ -156,6 +167,8 @@ describe("circuit_source_dots.wgsl", () => {
     );
     const { dModel: d, positions: P } = model;
     const nb = 11;
+    // The pass covers positions 0..2: sources at position 3 get zero.
+    const active = 3;
     // Uneven counts per position (7, 1, 0, 5) so tiles are padded; all at slot 0.
     const positions = [0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 3, 3, 3];
     const sources = randomSources(
@@ -167,8 +180,8 @@ describe("circuit_source_dots.wgsl", () => {
     const chunks = sourceChunks(sources, model.nLayer, d, 2);
     expect(chunks.map((c) => c.tiles)).toEqual([2, 2, 1]);
     const kernels = new CircuitKernels(gpu.device, shaders, d, model.dHead);
-    const g = randomArray(nb * P * d, 9);
-    const run = gpu.buffer(Uint32Array.from([nb * P, P, nb, 0]), true);
+    const g = randomArray(active * nb * d, 9);
+    const run = gpu.buffer(Uint32Array.from([active * nb, P, nb, 0]), true);
     const gBuffer = gpu.buffer(g);
     for (const chunk of chunks) {
       const n = chunk.tiles * SOURCES_PER_TILE;
@@ -188,12 +201,15 @@ describe("circuit_source_dots.wgsl", () => {
       const want = new Float64Array(nb * n);
       for (let b = 0; b < nb; b++)
         for (let j = 0; j < n; j++) {
-          const at = (b * P + chunk.tilePos[Math.floor(j / SOURCES_PER_TILE)]!) * d;
+          const pos = chunk.tilePos[Math.floor(j / SOURCES_PER_TILE)]!;
+          if (pos >= active) continue;
           let sum = 0;
-          for (let c = 0; c < d; c++) sum += chunk.vectors[j * d + c]! * g[at + c]!;
+          for (let c = 0; c < d; c++) sum += chunk.vectors[j * d + c]! * g[(pos * nb + b) * d + c]!;
           want[b * n + j] = sum;
         }
-      expectClose(await gpu.read(out, nb * n), want, 1e-6);
+      const got = await gpu.read(out, nb * n);
+      if (chunk.tilePos.every((pos) => pos >= active)) expect(got.every((v) => v === 0)).toBe(true);
+      else expectClose(got, want, 1e-6);
     }
     gpu.done();
   });

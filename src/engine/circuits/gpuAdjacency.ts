@@ -44,9 +44,11 @@ interface LayerBinds {
 /**
  * Rows of the attribution adjacency, A[t, s] = r_tᵀ J v_s, by batched backward passes through
  * the frozen replacement model (frozenModel.ts) in WGSL: up to batchRows target rows per pass,
- * the gradient [batchRows, P, d] walked from the top layer down; at each source slot one kernel
- * dots every source vector with the gradient at its position. The model and the sources are
- * uploaded once; each pass is one command buffer and one read-back.
+ * the gradient [P, batchRows, d] walked from the top layer down; at each source slot one kernel
+ * dots every source vector with the gradient at its position. A pass starts at its highest
+ * target layer and stops at its last target position (above and past them the gradient is
+ * zero). The model and the sources are uploaded once; each pass is one command buffer and one
+ * read-back, the next pass encoded while the last one's rows come back.
  */
 export class GpuAdjacency {
   private readonly uniforms: GPUBuffer[] = [];
@@ -64,7 +66,7 @@ export class GpuAdjacency {
     private readonly run: GPUBuffer,
     private readonly targetSites: GPUBuffer,
     private readonly targetRows: GPUBuffer,
-    /** g (the residual gradient), g_mid, and two scratch buffers, each [batchRows · P, d]. */
+    /** g (the residual gradient), g_mid, and two scratch buffers, each [P, batchRows, d]. */
     private readonly grads: GPUBuffer[],
     private readonly chunks: GpuChunk[],
     private readonly staging: GPUBuffer[],
@@ -170,9 +172,10 @@ export class GpuAdjacency {
     checkTargets(this.model, targets);
     const S = this.sourceCount;
     const out = new Float32Array(targets.count * S);
-    // Highest layer first, so a pass whose rows all sit low skips the layers above them.
+    // Highest layer, then last position, first: a pass whose rows all sit low skips the layers
+    // above them, and the positions past its last target position (the gradient is zero there).
     const order = Array.from({ length: targets.count }, (_, t) => t).sort(
-      (a, b) => targets.layer[b]! - targets.layer[a]! || a - b,
+      (a, b) => targets.layer[b]! - targets.layer[a]! || targets.pos[b]! - targets.pos[a]! || a - b,
     );
     const passes = attributionPasses(targets.count, this.batchRows);
     let pending: Promise<void> | undefined;
@@ -213,7 +216,8 @@ export class GpuAdjacency {
       sites[2 * b + 1] = targets.pos[t]!;
       rows.set(targets.vectors.subarray(t * d, (t + 1) * d), b * d);
     });
-    device.queue.writeBuffer(this.run, 0, Uint32Array.from([nb * P, P, nb, 0]));
+    const positions = 1 + batch.reduce((last, t) => Math.max(last, targets.pos[t]!), 0);
+    device.queue.writeBuffer(this.run, 0, Uint32Array.from([positions * nb, P, nb, 0]));
     device.queue.writeBuffer(this.targetSites, 0, sites);
     device.queue.writeBuffer(this.targetRows, 0, rows);
     const top = targets.layer[batch[0]!]!;
@@ -221,7 +225,7 @@ export class GpuAdjacency {
 
     const encoder = device.createCommandEncoder({ label: "attribution backward pass" });
     const pass = encoder.beginComputePass();
-    this.encodeBackward(pass, top, nb);
+    this.encodeBackward(pass, top, positions * nb, nb);
     pass.end();
     let offset = 0;
     for (const c of active) {
@@ -236,10 +240,10 @@ export class GpuAdjacency {
     return (out) => unpackEntries(entries, active, batch, this.sourceCount, out);
   }
 
-  private encodeBackward(pass: GPUComputePassEncoder, top: number, nb: number): void {
+  /** M = rows of the gradient: the pass's positions × nb batch rows. */
+  private encodeBackward(pass: GPUComputePassEncoder, top: number, M: number, nb: number): void {
     const { kernels, model } = this;
     const L = model.nLayer;
-    const M = nb * model.positions;
     const binds = this.layerBinds;
     const dispatch = (pipeline: GPUComputePipeline, bind: GPUBindGroup, grid: [number, number]) => {
       pass.setPipeline(pipeline);
