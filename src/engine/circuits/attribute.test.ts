@@ -136,7 +136,7 @@ describe("attribute", () => {
     expect(calls).toBe(1);
   });
 
-  it("refuses an empty prompt, one too long with BOS, and a bad batch size", async () => {
+  it("refuses an empty prompt, one too long with BOS, a bad batch size or cap", async () => {
     await expect(attribute(weights, set, [], options)).rejects.toThrow("the prompt is empty");
     await expect(attribute(weights, set, new Array(9).fill(3), options)).rejects.toThrow(
       "the prompt has 10 tokens with BOS first; the model's context is 9",
@@ -144,6 +144,9 @@ describe("attribute", () => {
     await expect(attribute(weights, set, prompt, { ...options, batchRows: 0 })).rejects.toThrow(
       "batchRows must be a positive integer, got 0",
     );
+    await expect(
+      attribute(weights, set, prompt, { ...options, maxFeatureNodes: -1 }),
+    ).rejects.toThrow("maxFeatureNodes must be a non-negative integer, got -1");
   });
 });
 

@@ -2,7 +2,8 @@ import type { Gpt2Weights } from "../model/gpt2Weights.ts";
 import { decodeTokens } from "../text/tokenizer.ts";
 import type { AttributionGraph } from "./attributionGraph.ts";
 import { selectTargets, type AttributionProblem } from "./attributionNodes.ts";
-import { setUpAttribution, type SetupOptions } from "./attributionSetup.ts";
+import { setUpAttribution, type AttributionSetup, type SetupOptions } from "./attributionSetup.ts";
+import type { AttributionTargets } from "./frozenModel.ts";
 import { partialInfluences } from "./partialInfluence.ts";
 import { rowBackend, type AttributionDevice } from "./rowBackend.ts";
 import type { TranscoderSet } from "./transcoderSet.ts";
@@ -50,15 +51,17 @@ export async function attribute(
   if (!Number.isInteger(batchRows) || batchRows < 1) {
     throw new Error(`batchRows must be a positive integer, got ${batchRows}`);
   }
+  const maxFeatureNodes = options.maxFeatureNodes;
+  if (
+    maxFeatureNodes !== undefined &&
+    !(Number.isInteger(maxFeatureNodes) && maxFeatureNodes >= 0)
+  ) {
+    throw new Error(`maxFeatureNodes must be a non-negative integer, got ${maxFeatureNodes}`);
+  }
   const setup = setUpAttribution(weights, set, tokens, options);
   const { problem, forward } = setup;
   const { nFeatures, nLogits, sources } = problem;
-  const cap = Math.min(options.maxFeatureNodes ?? nFeatures, nFeatures);
-  if (!Number.isInteger(cap) || cap < 0) {
-    throw new Error(
-      `maxFeatureNodes must be a non-negative integer, got ${options.maxFeatureNodes}`,
-    );
-  }
+  const cap = Math.min(maxFeatureNodes ?? nFeatures, nFeatures);
   const backend = await rowBackend(forward.model, sources, batchRows, options.device);
   const S = sources.count;
   const nodeCount = S + nLogits;
@@ -69,7 +72,7 @@ export async function attribute(
   let rowsDone = 0;
   let passes = 0;
   const runBatch = async (
-    targets: Parameters<typeof selectTargets>[0],
+    targets: AttributionTargets,
     indices: number[],
     nodeOf: (i: number) => number,
   ) => {
@@ -144,7 +147,7 @@ function rankUnvisited(
  * feature rows, then logit rows last; unvisited features' columns dropped.
  */
 function assembleGraph(
-  setup: ReturnType<typeof setUpAttribution>,
+  setup: AttributionSetup,
   set: TranscoderSet,
   edgeRows: Float32Array,
   rowToNode: Int32Array,

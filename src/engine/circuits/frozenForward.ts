@@ -1,4 +1,4 @@
-import type { FrozenModel } from "./frozenModel.ts";
+import type { AttributionTargets, FrozenModel } from "./frozenModel.ts";
 
 /**
  * What enters the frozen replacement model, each absent = 0. With attention patterns and
@@ -113,7 +113,7 @@ export function matmul(
 export function readTargets(
   model: FrozenModel,
   state: FrozenState,
-  targets: { count: number; layer: Int32Array; pos: Int32Array; vectors: Float32Array },
+  targets: AttributionTargets,
 ): Float64Array {
   const d = model.dModel;
   const out = new Float64Array(targets.count);

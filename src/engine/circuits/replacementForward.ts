@@ -1,6 +1,6 @@
 import { referenceForward } from "../model/gpt2Reference.ts";
 import type { Gpt2Weights } from "../model/gpt2Weights.ts";
-import { hookName } from "../model/hooks.ts";
+import { hookName, type HookSite } from "../model/hooks.ts";
 import { processWeights } from "../model/processWeights.ts";
 import type { FrozenLayer, FrozenModel } from "./frozenModel.ts";
 import { attentionPattern, rowScales, valueWeights } from "./modelFreeze.ts";
@@ -38,8 +38,7 @@ export function replacementForward(
   const P = tokens.length;
   const d = config.dModel;
   const run = referenceForward(w, tokens);
-  const hook = (l: number, site: Parameters<typeof hookName>[1]) =>
-    run.hooks.get(hookName(l, site))!;
+  const hook = (l: number, site: HookSite) => run.hooks.get(hookName(l, site))!;
   const layers = w.layers.map((_, l) =>
     captureLayer(set.layers[l], hook(l, "ln2.hook_normalized"), hook(l, "hook_mlp_out"), P, d),
   );
