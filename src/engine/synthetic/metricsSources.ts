@@ -86,3 +86,11 @@ export function hostSource(
     },
   };
 }
+
+/** Mixed into the model's seed so that evaluation samples are not the training stream. */
+export const EVAL_STREAM_SALT = 0x65766131;
+
+/** The sampler stream an evaluation draws from (training uses the model's seed itself). */
+export function evalStreamSeed(modelSeed: number): number {
+  return (modelSeed ^ EVAL_STREAM_SALT) >>> 0;
+}
