@@ -1,12 +1,13 @@
-// out[b, :] = Σ_i acts[b, i]·vectors[i, :] + bias: a workgroup per sample gathers its active
-// features 256 at a time, in index order (a prefix sum), and adds their rows. Reference:
-// src/engine/synthetic/sampleReference.ts (decode).
+// out[b, :] = Σ_i acts[b, i]·vectors[i, :] + bias, in two passes without workgroup barriers:
+// `compact` lists each CHUNK of a sample's features that are active, in index order;
+// `main`, one invocation per (sample, output dimension), sums the listed rows chunk by chunk.
+// Reference: src/engine/synthetic/sampleReference.ts (decode).
 
 struct Params {
   batch: u32,
   num_features: u32,
   dim: u32,
-  _pad: u32,
+  chunks: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -14,55 +15,50 @@ struct Params {
 @group(0) @binding(2) var<storage, read> vectors: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
+// [batch, num_features]: chunk c's active features at [c·CHUNK, c·CHUNK + count).
+@group(0) @binding(5) var<storage, read_write> active_list: array<u32>;
+// [batch, chunks].
+@group(0) @binding(6) var<storage, read_write> active_count: array<u32>;
 
-const WG: u32 = 256u;
+const CHUNK: u32 = 64u;
 
-var<workgroup> scan: array<u32, WG>;
-var<workgroup> active_index: array<u32, WG>;
-var<workgroup> active_value: array<f32, WG>;
-
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let b = wid.x;
-  let t = lid.x;
-  let dim = params.dim;
+@compute @workgroup_size(64)
+fn compact(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let chunk = gid.x;
+  let b = gid.y;
+  if (chunk >= params.chunks || b >= params.batch) {
+    return;
+  }
   let n = params.num_features;
-  let out_row = b * dim;
-  for (var d = t; d < dim; d += WG) {
-    out[out_row + d] = bias[d];
+  let start = chunk * CHUNK;
+  let end = min(start + CHUNK, n);
+  var count = 0u;
+  for (var i = start; i < end; i++) {
+    if (acts[b * n + i] > 0.0) {
+      active_list[b * n + start + count] = i;
+      count++;
+    }
   }
-  for (var tile = 0u; tile < n; tile += WG) {
-    let i = tile + t;
-    var value = 0.0;
-    if (i < n) {
-      value = acts[b * n + i];
-    }
-    let is_active = value > 0.0;
-    scan[t] = select(0u, 1u, is_active);
-    workgroupBarrier();
-    for (var offset = 1u; offset < WG; offset *= 2u) {
-      var add = 0u;
-      if (t >= offset) {
-        add = scan[t - offset];
-      }
-      workgroupBarrier();
-      scan[t] += add;
-      workgroupBarrier();
-    }
-    if (is_active) {
-      let slot = scan[t] - 1u;
-      active_index[slot] = i;
-      active_value[slot] = value;
-    }
-    let count = scan[WG - 1u];
-    workgroupBarrier();
-    for (var d = t; d < dim; d += WG) {
-      var acc = out[out_row + d];
-      for (var k = 0u; k < count; k++) {
-        acc += active_value[k] * vectors[active_index[k] * dim + d];
-      }
-      out[out_row + d] = acc;
-    }
-    workgroupBarrier();
+  active_count[b * params.chunks + chunk] = count;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let d = gid.x;
+  let b = gid.y;
+  if (d >= params.dim || b >= params.batch) {
+    return;
   }
+  let n = params.num_features;
+  let dim = params.dim;
+  var acc = bias[d];
+  for (var chunk = 0u; chunk < params.chunks; chunk++) {
+    let count = active_count[b * params.chunks + chunk];
+    let base = b * n + chunk * CHUNK;
+    for (var k = 0u; k < count; k++) {
+      let i = active_list[base + k];
+      acc += acts[b * n + i] * vectors[i * dim + d];
+    }
+  }
+  out[b * dim + d] = acc;
 }

@@ -1,5 +1,6 @@
-// Raw activations of a synthetic model (prelude: synthetic_random). One invocation per
-// (sample b, feature i), a workgroup per 256 features of one sample:
+// Raw activations of a synthetic model (prelude: synthetic_random). `copula_shared` draws
+// ε [batch, rank] first (no workgroup barrier: software adapters run those slowly); `main`
+// then runs one invocation per (sample b, feature i):
 //   fire = ε·F_i + η·√d_i > t_i  (low-rank Gaussian copula), or u < p_i without a correlation;
 //   raw[b, i] = fire ? max(0, mean_i + std_i·n) : 0.
 // Reference: src/engine/synthetic/sampleReference.ts.
@@ -21,23 +22,23 @@ struct Params {
 // F [num_features, rank] (unused without a correlation).
 @group(0) @binding(2) var<storage, read> factor: array<f32>;
 @group(0) @binding(3) var<storage, read_write> raw: array<f32>;
+// ε [batch, rank].
+@group(0) @binding(4) var<storage, read_write> eps: array<f32>;
 
-const WG: u32 = 256u;
-const MAX_RANK: u32 = 256u;
-
-var<workgroup> eps: array<f32, MAX_RANK>;
+@compute @workgroup_size(64)
+fn copula_shared(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let r = gid.x;
+  let b = gid.y;
+  if (r >= params.rank || b >= params.batch) {
+    return;
+  }
+  eps[b * params.rank + r] = normal_at(row_key(params.seed, params.step, STREAM_COPULA_SHARED, b), r);
+}
 
 @compute @workgroup_size(256)
-fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let b = wid.y;
-  let i = wid.x * WG + lid.x;
-  if (params.correlated != 0u) {
-    let shared_key = row_key(params.seed, params.step, STREAM_COPULA_SHARED, b);
-    for (var r = lid.x; r < params.rank; r += WG) {
-      eps[r] = normal_at(shared_key, r);
-    }
-  }
-  workgroupBarrier();
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  let b = gid.y;
   if (i >= params.num_features || b >= params.batch) {
     return;
   }
@@ -47,8 +48,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let own_key = row_key(params.seed, params.step, STREAM_COPULA_OWN, b);
     var z = normal_at(own_key, i) * f.w;
     let base = i * params.rank;
+    let shared_base = b * params.rank;
     for (var r = 0u; r < params.rank; r++) {
-      z += eps[r] * factor[base + r];
+      z += eps[shared_base + r] * factor[base + r];
     }
     fires = z > f.x;
   } else {

@@ -9,7 +9,10 @@ import { bindBuffers, createBuffer, createKernel } from "../gpu/kernel.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { FeatureVectors, SyntheticModel } from "./syntheticModel.ts";
 
-const WG = 256;
+const FIRE_WG = 256;
+const SMALL_WG = 64;
+/** Features one `compact` invocation of synthetic_decode.wgsl lists. */
+const CHUNK = 64;
 const MAX_RANK = 256;
 const MAX_CHAIN = 32;
 const MAX_WORKGROUPS = 65535;
@@ -34,9 +37,17 @@ export interface GpuSamplerOptions {
   streamSeed?: number;
 }
 
+interface Pipelines {
+  copulaShared: GPUComputePipeline;
+  fire: GPUComputePipeline;
+  hierarchy: GPUComputePipeline | null;
+  compact: GPUComputePipeline;
+  decode: GPUComputePipeline;
+}
+
 interface Decoder {
   bind: GPUBindGroup;
-  out: GPUBuffer;
+  dim: number;
 }
 
 export class GpuSyntheticSampler {
@@ -50,11 +61,7 @@ export class GpuSyntheticSampler {
 
   private constructor(
     private readonly device: GPUDevice,
-    private readonly pipelines: {
-      fire: GPUComputePipeline;
-      hierarchy: GPUComputePipeline | null;
-      decode: GPUComputePipeline;
-    },
+    private readonly pipelines: Pipelines,
     private readonly model: SyntheticModel,
     readonly batch: number,
     private readonly streamSeed: number,
@@ -65,6 +72,7 @@ export class GpuSyntheticSampler {
       "synthetic correlation factor",
       model.correlation ? Float32Array.from(model.correlation.factor) : new Float32Array(4),
     );
+    const eps = this.scratch("synthetic copula ε", batch * (model.correlation?.rank ?? 1));
     const acts = this.scratch("synthetic acts", batch * n);
     const raw = pipelines.hierarchy ? this.scratch("synthetic raw acts", batch * n) : acts;
     const tree = model.hierarchy ? treeTables(model) : null;
@@ -79,7 +87,9 @@ export class GpuSyntheticSampler {
       );
       this.owned.push(params);
       this.stepParams.push(params);
-      this.fireBinds.push(bindBuffers(device, pipelines.fire, [params, features, factor, raw]));
+      this.fireBinds.push(
+        bindBuffers(device, pipelines.fire, [params, features, factor, raw, eps]),
+      );
       if (pipelines.hierarchy && treeBuffer && members) {
         this.hierarchyBinds.push(
           bindBuffers(device, pipelines.hierarchy, [
@@ -93,8 +103,10 @@ export class GpuSyntheticSampler {
         );
       }
     }
-    const x = this.addDecoder(acts, model.input);
-    const y = model.output ? this.addDecoder(acts, model.output) : null;
+    const list = this.scratch("synthetic active features", batch * n);
+    const counts = this.scratch("synthetic active counts", batch * Math.ceil(n / CHUNK));
+    const x = this.addDecoder(acts, model.input, list, counts);
+    const y = model.output ? this.addDecoder(acts, model.output, list, counts) : null;
     this.buffers = { acts, x, y };
   }
 
@@ -120,28 +132,28 @@ export class GpuSyntheticSampler {
         `synthetic sampler: hierarchy depth ${model.hierarchy.maxDepth} is above the ${MAX_CHAIN - 1} the GPU sampler takes`,
       );
     }
-    const largest =
-      batch * Math.max(model.numFeatures, model.input.dim, model.output?.dim ?? 0) * 4;
+    const widest = Math.max(model.numFeatures, model.input.dim, model.output?.dim ?? 0);
+    const largest = batch * widest * 4;
     if (largest > device.limits.maxStorageBufferBindingSize) {
       throw new Error(
-        `synthetic sampler: a [${batch}, ${model.numFeatures}] batch needs ${largest} bytes, above this device's ${device.limits.maxStorageBufferBindingSize}; use a smaller batch`,
+        `synthetic sampler: a [${batch}, ${widest}] batch needs ${largest} bytes, above this device's ${device.limits.maxStorageBufferBindingSize}; use a smaller batch`,
       );
     }
-    const options_ = { prelude: "synthetic_random" };
-    const pipelines = {
-      fire: createKernel(device, shaders, "synthetic_fire", options_),
+    const withRandom = { prelude: "synthetic_random" };
+    const pipelines: Pipelines = {
+      copulaShared: createKernel(device, shaders, "synthetic_fire", {
+        ...withRandom,
+        entryPoint: "copula_shared",
+      }),
+      fire: createKernel(device, shaders, "synthetic_fire", withRandom),
       hierarchy: model.hierarchy
-        ? createKernel(device, shaders, "synthetic_hierarchy", options_)
+        ? createKernel(device, shaders, "synthetic_hierarchy", withRandom)
         : null,
+      compact: createKernel(device, shaders, "synthetic_decode", { entryPoint: "compact" }),
       decode: createKernel(device, shaders, "synthetic_decode"),
     };
-    return new GpuSyntheticSampler(
-      device,
-      pipelines,
-      model,
-      batch,
-      options.streamSeed ?? model.config.seed ?? 0,
-    );
+    const streamSeed = options.streamSeed ?? model.config.seed ?? 0;
+    return new GpuSyntheticSampler(device, pipelines, model, batch, streamSeed);
   }
 
   /** Encodes batch `step` of the stream; the returned buffers are rewritten by the next call. */
@@ -153,33 +165,28 @@ export class GpuSyntheticSampler {
     this.ring = (this.ring + 1) % STEPS_PER_SUBMIT;
     const n = this.model.numFeatures;
     const corr = this.model.correlation;
-    this.device.queue.writeBuffer(
-      this.stepParams[slot]!,
-      0,
-      Uint32Array.of(
-        this.batch,
-        n,
-        corr?.rank ?? 0,
-        step,
-        this.streamSeed >>> 0,
-        corr ? 1 : 0,
-        0,
-        0,
-      ),
-    );
+    const params = [this.batch, n, corr?.rank ?? 0, step, this.streamSeed >>> 0, corr ? 1 : 0];
+    this.device.queue.writeBuffer(this.stepParams[slot]!, 0, Uint32Array.of(...params, 0, 0));
     const pass = encoder.beginComputePass({ label: "synthetic sample" });
-    pass.setPipeline(this.pipelines.fire);
     pass.setBindGroup(0, this.fireBinds[slot]!);
-    pass.dispatchWorkgroups(Math.ceil(n / WG), this.batch);
+    if (corr) {
+      pass.setPipeline(this.pipelines.copulaShared);
+      pass.dispatchWorkgroups(Math.ceil(corr.rank / SMALL_WG), this.batch);
+    }
+    pass.setPipeline(this.pipelines.fire);
+    pass.dispatchWorkgroups(Math.ceil(n / FIRE_WG), this.batch);
     if (this.pipelines.hierarchy) {
       pass.setPipeline(this.pipelines.hierarchy);
       pass.setBindGroup(0, this.hierarchyBinds[slot]!);
-      pass.dispatchWorkgroups(Math.ceil(n / WG), this.batch);
+      pass.dispatchWorkgroups(Math.ceil(n / FIRE_WG), this.batch);
     }
+    pass.setPipeline(this.pipelines.compact);
+    pass.setBindGroup(0, this.decoders[0]!.bind);
+    pass.dispatchWorkgroups(Math.ceil(Math.ceil(n / CHUNK) / SMALL_WG), this.batch);
     pass.setPipeline(this.pipelines.decode);
     for (const d of this.decoders) {
       pass.setBindGroup(0, d.bind);
-      pass.dispatchWorkgroups(this.batch);
+      pass.dispatchWorkgroups(Math.ceil(d.dim / SMALL_WG), this.batch);
     }
     pass.end();
     return this.buffers;
@@ -190,18 +197,26 @@ export class GpuSyntheticSampler {
     this.owned.length = 0;
   }
 
-  private addDecoder(acts: GPUBuffer, fv: FeatureVectors): GPUBuffer {
+  /** out = acts·vectors + bias through the shared list of active features. */
+  private addDecoder(
+    acts: GPUBuffer,
+    fv: FeatureVectors,
+    list: GPUBuffer,
+    counts: GPUBuffer,
+  ): GPUBuffer {
+    const n = this.model.numFeatures;
     const params = this.upload(
       "synthetic decode shape",
-      Uint32Array.of(this.batch, this.model.numFeatures, fv.dim, 0),
+      Uint32Array.of(this.batch, n, fv.dim, Math.ceil(n / CHUNK)),
       GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     );
     const vectors = this.upload("synthetic feature vectors", fv.vectors);
     const bias = this.upload("synthetic bias", fv.bias);
     const out = this.scratch("synthetic decoded", this.batch * fv.dim);
+    const buffers = [params, acts, vectors, bias, out, list, counts];
     this.decoders.push({
-      bind: bindBuffers(this.device, this.pipelines.decode, [params, acts, vectors, bias, out]),
-      out,
+      bind: bindBuffers(this.device, this.pipelines.decode, buffers),
+      dim: fv.dim,
     });
     return out;
   }
@@ -227,9 +242,9 @@ export class GpuSyntheticSampler {
 /** Per feature (t_i or p_i, mean_i, std_i, √d_i), as synthetic_fire.wgsl reads it. */
 function featureTable(model: SyntheticModel): Float32Array<ArrayBuffer> {
   const n = model.numFeatures;
+  const corr = model.correlation;
   const table = new Float32Array(n * 4);
   for (let i = 0; i < n; i++) {
-    const corr = model.correlation;
     table[i * 4] = corr ? model.thresholds[i]! : model.firingProbabilities[i]!;
     table[i * 4 + 1] = model.meanMagnitudes[i]!;
     table[i * 4 + 2] = model.stdMagnitudes[i]!;
