@@ -31,15 +31,9 @@ export function GraphAxes(props: {
         if (x < AXIS_LEFT - width / 2 || x > size.width + width / 2) return null;
         const token = visibleToken(tokens[p] ?? "");
         return (
-          <text
-            key={p}
-            x={x}
-            y={bottom + 19}
-            className="axis-label axis-token"
-            data-testid="axis-token"
-          >
+          <text key={p} x={x} y={bottom + 19} className="axis-label axis-token">
             <title>{`position ${p}: ${token}`}</title>
-            {fitLabel(token, width - 4) || "·"}
+            <tspan data-testid="axis-token">{fitLabel(token, width - 4) || "…"}</tspan>
           </text>
         );
       })}

@@ -4,7 +4,8 @@ import { GraphAxes, GraphGrid } from "./GraphAxes.tsx";
 import { GraphLabels } from "./GraphLabels.tsx";
 import { GraphNodes } from "./GraphNodes.tsx";
 import { NodeTooltip } from "./NodeTooltip.tsx";
-import { paintEdges } from "./edgePainter.ts";
+import type { EdgeGeometry } from "./edgePainter.ts";
+import { useEdgePainter } from "./useEdgePainter.ts";
 import { centerOn, panBy, type Transform } from "./panZoom.ts";
 import { useElementSize } from "./useElementSize.ts";
 import { AXIS_BOTTOM, AXIS_LEFT, usePanZoom } from "./usePanZoom.ts";
@@ -16,6 +17,18 @@ const DRAG_PX = 3;
 
 // Layouts per graph and view aspect: built once each, kept while the graph is.
 const layouts = new WeakMap<ViewGraph, Map<number, GraphLayout>>();
+/** The shown links' ends, for the edge painter. */
+function edgeGeometry(view: ViewGraph, layout: GraphLayout, links: Int32Array): EdgeGeometry {
+  return {
+    x: layout.x,
+    y: layout.y,
+    source: links.map((l) => view.linkSource[l]!),
+    target: links.map((l) => view.linkTarget[l]!),
+    weight: Float32Array.from(links, (l) => view.linkWeight[l]!),
+    maxAbsWeight: view.maxAbsWeight,
+  };
+}
+
 function cachedLayout(view: ViewGraph, aspect: number): GraphLayout {
   let byAspect = layouts.get(view);
   if (!byAspect) layouts.set(view, (byAspect = new Map()));
@@ -51,7 +64,6 @@ function GraphDrawing(props: {
   const supernodes = useCircuitsStore((s) => s.supernodes);
   const focus = useCircuitsStore((s) => s.focus);
   const { t, update, zoomBy, reset } = usePanZoom(surface, layout, size);
-  const canvas = useRef<HTMLCanvasElement>(null);
   const drag = useRef<{ x: number; y: number; t: Transform; nodeId?: string; moved: boolean }>(
     undefined,
   );
@@ -70,25 +82,15 @@ function GraphDrawing(props: {
   }, [supernodes, view]);
 
   const edgeFocus = hovered ?? selected;
-  useEffect(() => {
-    const el = canvas.current;
-    const ctx = el?.getContext("2d");
-    if (!el || !ctx) return;
-    const dpr = window.devicePixelRatio || 1;
-    const width = Math.round(size.width * dpr);
-    const height = Math.round(size.height * dpr);
-    if (el.width !== width || el.height !== height) {
-      el.width = width;
-      el.height = height;
-    }
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, size.width, size.height);
-    const style = getComputedStyle(el);
-    paintEdges(ctx, view, layout, shownLinks, t, edgeFocus, {
-      positive: style.getPropertyValue("--edge-positive").trim() || "#3b6fd8",
-      negative: style.getPropertyValue("--edge-negative").trim() || "#d8453b",
-    });
-  }, [view, layout, shownLinks, t, edgeFocus, size]);
+  const geometry = useMemo(
+    () => edgeGeometry(view, layout, shownLinks),
+    [view, layout, shownLinks],
+  );
+  const frame = useMemo(
+    () => ({ t, focus: edgeFocus, width: size.width, height: size.height }),
+    [t, edgeFocus, size.width, size.height],
+  );
+  useEdgePainter(surface, geometry, frame);
 
   useEffect(() => {
     if (!focus) return;
@@ -111,11 +113,6 @@ function GraphDrawing(props: {
 
   return (
     <>
-      <canvas
-        ref={canvas}
-        className="graph-edges"
-        style={{ width: size.width, height: size.height }}
-      />
       <svg
         className="graph-svg"
         width={size.width}

@@ -11,6 +11,8 @@ import {
 /** Room kept for the layer axis (left) and the token axis (bottom), in screen pixels. */
 export const AXIS_LEFT = 48;
 export const AXIS_BOTTOM = 30;
+/** Room kept above the fitted graph for the zoom buttons. */
+const TOP_ROOM = 28;
 
 interface Kept {
   t: Transform;
@@ -38,9 +40,9 @@ export function usePanZoom(
   size: { width: number; height: number },
 ): PanZoom {
   const fit = useCallback((): Transform => {
-    const area = { width: size.width - AXIS_LEFT, height: size.height - AXIS_BOTTOM };
+    const area = { width: size.width - AXIS_LEFT, height: size.height - AXIS_BOTTOM - TOP_ROOM };
     const t = fitTransform(content, area);
-    return { ...t, x: t.x + AXIS_LEFT };
+    return { ...t, x: t.x + AXIS_LEFT, y: t.y + TOP_ROOM };
   }, [content, size.width, size.height]);
   const [kept, setKept] = useState<Kept>();
   const current = useCallback(
