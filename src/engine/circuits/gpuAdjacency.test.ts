@@ -149,6 +149,11 @@ describe("GpuAdjacency", () => {
       GpuAdjacency.create(device, shaders, model, sources, { batchRows: 0 }),
     ).rejects.toThrow("batchRows must be a positive integer, got 0");
     const adjacency = await GpuAdjacency.create(device, shaders, model, sources, { batchRows: 2 });
+    const running = adjacency.rows(randomTargets(model, [2, 1, 0], [4, 3, 2], 10));
+    await expect(adjacency.rows(randomTargets(model, [1], [1], 11))).rejects.toThrow(
+      "GpuAdjacency.rows: the previous call has not finished",
+    );
+    expect((await running).passes).toBe(2);
     const targets = randomTargets(model, [0, 3], [1, 2], 9);
     await expect(adjacency.rows(targets)).rejects.toThrow(
       /AttributionTargets.pos\[1\] = 2: a logit target/,

@@ -1,44 +1,25 @@
-import { bindBuffers, createBuffer } from "../gpu/kernel.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import { checkFrozenModel, checkSources, checkTargets } from "./attributionShapes.ts";
-import { CircuitKernels, siteWords, SITE_BYTES, type NormSite } from "./circuitKernels.ts";
-import type { AttributionSources, AttributionTargets, FrozenModel } from "./frozenModel.ts";
 import {
-  destroyFrozenModel,
-  ln1ScaleRow,
-  ln2ScaleRow,
-  lnFinalScaleRow,
-  uploadFrozenModel,
-  type GpuFrozenModel,
-} from "./gpuFrozenModel.ts";
-import { sourceChunks, SOURCES_PER_TILE, type SourceChunk } from "./sourceTiles.ts";
+  BackwardPassEncoder,
+  createBackwardBuffers,
+  destroyBackwardBuffers,
+  type BackwardBuffers,
+} from "./backwardPassEncoder.ts";
+import { CircuitKernels } from "./circuitKernels.ts";
+import type { AttributionSources, AttributionTargets, FrozenModel } from "./frozenModel.ts";
+import { destroyFrozenModel, uploadFrozenModel, type GpuFrozenModel } from "./gpuFrozenModel.ts";
+import {
+  destroySourceChunks,
+  unpackEntries,
+  uploadSourceChunks,
+  type GpuSourceChunk,
+} from "./gpuSourceChunks.ts";
+import { sourceChunks, SOURCES_PER_TILE } from "./sourceTiles.ts";
 
 /** Backward passes needed for `count` target rows, `batchRows` at a time. */
 export function attributionPasses(count: number, batchRows: number): number {
   return Math.ceil(count / batchRows);
-}
-
-interface GpuChunk {
-  chunk: SourceChunk;
-  vectors: GPUBuffer;
-  tilePos: GPUBuffer;
-  uniform: GPUBuffer;
-  /** [batchRows, tiles · 4] this pass's entries. */
-  out: GPUBuffer;
-  bind: GPUBindGroup;
-}
-
-/** The bind groups of one block's backward, made once. */
-interface LayerBinds {
-  skip?: GPUBindGroup;
-  /** LN2 backward of the residual gradient plus the skip path and this layer's targets. */
-  ln2: GPUBindGroup;
-  /** LN2 backward when the pass starts at this layer: only the injected targets. */
-  ln2Start: GPUBindGroup;
-  wO: GPUBindGroup;
-  pattern: GPUBindGroup;
-  wV: GPUBindGroup;
-  ln1: GPUBindGroup;
 }
 
 /**
@@ -51,36 +32,20 @@ interface LayerBinds {
  * read-back, the next pass encoded while the last one's rows come back.
  */
 export class GpuAdjacency {
-  private readonly uniforms: GPUBuffer[] = [];
-  private readonly layerBinds: LayerBinds[];
-  /** The logit targets' start: g = (r − mean(r)) / sF at the last position, zero elsewhere. */
-  private readonly finalBind: GPUBindGroup;
+  private busy = false;
 
   private constructor(
     private readonly device: GPUDevice,
     private readonly model: FrozenModel,
     readonly sourceCount: number,
     readonly batchRows: number,
-    private readonly kernels: CircuitKernels,
     private readonly weights: GpuFrozenModel,
-    private readonly run: GPUBuffer,
-    private readonly targetSites: GPUBuffer,
-    private readonly targetRows: GPUBuffer,
-    /** g (the residual gradient), g_mid, and two scratch buffers, each [P, batchRows, d]. */
-    private readonly grads: GPUBuffer[],
-    private readonly chunks: GpuChunk[],
+    private readonly buffers: BackwardBuffers,
+    private readonly chunks: GpuSourceChunk[],
+    private readonly encoder: BackwardPassEncoder,
+    /** Two read-back buffers, [batchRows, every chunk's tiles · 4] each, used in turn. */
     private readonly staging: GPUBuffer[],
-  ) {
-    this.layerBinds = this.makeLayerBinds();
-    const [g, , scratchA, scratchB] = grads as [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
-    const final = { injectLayer: model.nLayer, scaleRow: lnFinalScaleRow(model) };
-    this.finalBind = this.normBind(
-      { ...final, hasResidual: false, hasInput: false },
-      scratchA,
-      scratchB,
-      g,
-    );
-  }
+  ) {}
 
   static async create(
     device: GPUDevice,
@@ -103,7 +68,7 @@ export class GpuAdjacency {
           `${gradBytes} bytes, over the adapter's maxStorageBufferBindingSize ${maxBinding}; ` +
           `use batchRows ≤ ${Math.floor(maxBinding / (P * d * 4))}`,
       );
-    const kernels = new CircuitKernels(device, shaders, d, model.dHead);
+    // A chunk's vectors [tiles · 4, d] and entries [B, tiles · 4] must each fit one binding.
     const tileBytes = SOURCES_PER_TILE * 4 * Math.max(d, B);
     const maxTiles = Math.min(CircuitKernels.maxDotTiles, Math.floor(maxBinding / tileBytes));
     const chunks = sourceChunks(sources, model.nLayer, d, maxTiles);
@@ -114,36 +79,11 @@ export class GpuAdjacency {
           `adapter's maxBufferSize ${device.limits.maxBufferSize}; use a smaller batchRows`,
       );
 
+    const kernels = new CircuitKernels(device, shaders, d, model.dHead);
     const weights = uploadFrozenModel(device, model);
-    const uniformUsage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
-    const run = createBuffer(device, "circuit run", 16, uniformUsage);
-    const targetSites = createBuffer(device, "circuit target sites", B * 8);
-    const targetRows = createBuffer(device, "circuit target rows", B * d * 4);
-    const grads = ["g", "g_mid", "scratch A", "scratch B"].map((name) =>
-      createBuffer(device, `circuit ${name}`, gradBytes),
-    );
-    const gpuChunks = chunks.map((chunk, i): GpuChunk => {
-      const vectors = createBuffer(device, `circuit sources ${i}`, chunk.vectors.byteLength);
-      device.queue.writeBuffer(vectors, 0, chunk.vectors);
-      const tilePos = createBuffer(device, `circuit tile positions ${i}`, chunk.tiles * 4);
-      device.queue.writeBuffer(tilePos, 0, chunk.tilePos);
-      const uniform = createBuffer(device, `circuit chunk ${i}`, 16, uniformUsage);
-      device.queue.writeBuffer(uniform, 0, Uint32Array.from([chunk.tiles, 0, 0, 0]));
-      const out = createBuffer(
-        device,
-        `circuit entries ${i}`,
-        ((B * chunk.vectors.length) / d) * 4,
-      );
-      const bind = bindBuffers(device, kernels.sourceDots, [
-        run,
-        uniform,
-        grads[0]!,
-        vectors,
-        tilePos,
-        out,
-      ]);
-      return { chunk, vectors, tilePos, uniform, out, bind };
-    });
+    const buffers = createBackwardBuffers(device, B, P, d);
+    const gpuChunks = uploadSourceChunks(device, kernels, chunks, B, buffers.run, buffers.grads[0]);
+    const encoder = new BackwardPassEncoder(device, kernels, model, weights, buffers, gpuChunks);
     const staging = [0, 1].map((i) =>
       device.createBuffer({
         label: `circuit staging ${i}`,
@@ -156,47 +96,54 @@ export class GpuAdjacency {
       model,
       sources.count,
       B,
-      kernels,
       weights,
-      run,
-      targetSites,
-      targetRows,
-      grads,
+      buffers,
       gpuChunks,
+      encoder,
       staging,
     );
   }
 
-  /** [targets.count, sources.count] row-major, and the number of backward passes it took. */
+  /**
+   * [targets.count, sources.count] row-major, and the number of backward passes it took. One
+   * call at a time (the passes share buffers). Rows are computed highest layer first, then
+   * last position first, so one call with many targets covers fewer layers and positions per
+   * pass than the same targets in arbitrary batches.
+   */
   async rows(targets: AttributionTargets): Promise<{ rows: Float32Array; passes: number }> {
+    if (this.busy) throw new Error("GpuAdjacency.rows: the previous call has not finished");
     checkTargets(this.model, targets);
-    const S = this.sourceCount;
-    const out = new Float32Array(targets.count * S);
-    // Highest layer, then last position, first: a pass whose rows all sit low skips the layers
-    // above them, and the positions past its last target position (the gradient is zero there).
+    this.busy = true;
+    try {
+      return await this.allRows(targets);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  destroy(): void {
+    this.encoder.destroy();
+    destroyFrozenModel(this.weights);
+    destroyBackwardBuffers(this.buffers);
+    destroySourceChunks(this.chunks);
+    for (const b of this.staging) b.destroy();
+  }
+
+  private async allRows(targets: AttributionTargets) {
+    const out = new Float32Array(targets.count * this.sourceCount);
     const order = Array.from({ length: targets.count }, (_, t) => t).sort(
       (a, b) => targets.layer[b]! - targets.layer[a]! || targets.pos[b]! - targets.pos[a]! || a - b,
     );
     const passes = attributionPasses(targets.count, this.batchRows);
-    let pending: Promise<void> | undefined;
+    let unpacked: Promise<void> | undefined;
     for (let k = 0; k < passes; k++) {
       const batch = order.slice(k * this.batchRows, (k + 1) * this.batchRows);
-      const staging = this.staging[k % 2]!;
-      const read = this.submitPass(targets, batch, staging);
-      await pending;
-      pending = read.then((unpack) => unpack(out));
+      const read = this.submitPass(targets, batch, this.staging[k % 2]!);
+      await unpacked;
+      unpacked = read.then((unpack) => unpack(out));
     }
-    await pending;
+    await unpacked;
     return { rows: out, passes };
-  }
-
-  destroy(): void {
-    destroyFrozenModel(this.weights);
-    for (const b of [this.run, this.targetSites, this.targetRows, ...this.grads, ...this.uniforms])
-      b.destroy();
-    for (const c of this.chunks)
-      for (const b of [c.vectors, c.tilePos, c.uniform, c.out]) b.destroy();
-    for (const b of this.staging) b.destroy();
   }
 
   /** Encodes and submits one pass; resolves, once read back, to a function writing its rows. */
@@ -205,9 +152,8 @@ export class GpuAdjacency {
     batch: number[],
     staging: GPUBuffer,
   ): Promise<(out: Float32Array) => void> {
-    const { device, model } = this;
-    const d = model.dModel;
-    const P = model.positions;
+    const { device, model, buffers } = this;
+    const { dModel: d, positions: P, nLayer: L } = model;
     const nb = batch.length;
     const sites = new Int32Array(this.batchRows * 2).fill(-1);
     const rows = new Float32Array(this.batchRows * d);
@@ -216,152 +162,28 @@ export class GpuAdjacency {
       sites[2 * b + 1] = targets.pos[t]!;
       rows.set(targets.vectors.subarray(t * d, (t + 1) * d), b * d);
     });
+    const top = batch.reduce((highest, t) => Math.max(highest, targets.layer[t]!), 0);
     const positions = 1 + batch.reduce((last, t) => Math.max(last, targets.pos[t]!), 0);
-    device.queue.writeBuffer(this.run, 0, Uint32Array.from([positions * nb, P, nb, 0]));
-    device.queue.writeBuffer(this.targetSites, 0, sites);
-    device.queue.writeBuffer(this.targetRows, 0, rows);
-    const top = targets.layer[batch[0]!]!;
-    const active = this.chunks.filter((c) => c.chunk.slot < top || c.chunk.slot === model.nLayer);
+    device.queue.writeBuffer(buffers.run, 0, Uint32Array.from([positions * nb, P, nb, 0]));
+    device.queue.writeBuffer(buffers.targetSites, 0, sites);
+    device.queue.writeBuffer(buffers.targetRows, 0, rows);
 
-    const encoder = device.createCommandEncoder({ label: "attribution backward pass" });
-    const pass = encoder.beginComputePass();
-    this.encodeBackward(pass, top, positions * nb, nb);
+    const commands = device.createCommandEncoder({ label: "attribution backward pass" });
+    const pass = commands.beginComputePass();
+    this.encoder.encode(pass, top, positions * nb, nb);
     pass.end();
-    let offset = 0;
-    for (const c of active) {
-      const bytes = nb * c.chunk.tiles * SOURCES_PER_TILE * 4;
-      encoder.copyBufferToBuffer(c.out, 0, staging, offset, bytes);
-      offset += bytes;
+    // Slots at or above the top layer get no gradient: their entries stay zero.
+    const read = this.chunks.filter((c) => c.chunk.slot < top || c.chunk.slot === L);
+    let bytes = 0;
+    for (const c of read) {
+      const chunkBytes = nb * c.chunk.tiles * SOURCES_PER_TILE * 4;
+      commands.copyBufferToBuffer(c.out, 0, staging, bytes, chunkBytes);
+      bytes += chunkBytes;
     }
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ, 0, Math.max(16, Math.ceil(offset / 16) * 16));
-    const entries = new Float32Array(staging.getMappedRange(0, offset).slice(0));
+    device.queue.submit([commands.finish()]);
+    await staging.mapAsync(GPUMapMode.READ, 0, Math.max(16, bytes));
+    const entries = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
     staging.unmap();
-    return (out) => unpackEntries(entries, active, batch, this.sourceCount, out);
-  }
-
-  /** M = rows of the gradient: the pass's positions × nb batch rows. */
-  private encodeBackward(pass: GPUComputePassEncoder, top: number, M: number, nb: number): void {
-    const { kernels, model } = this;
-    const L = model.nLayer;
-    const binds = this.layerBinds;
-    const dispatch = (pipeline: GPUComputePipeline, bind: GPUBindGroup, grid: [number, number]) => {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bind);
-      pass.dispatchWorkgroups(grid[0], grid[1]);
-    };
-    const dots = (slot: number) => {
-      for (const c of this.chunks)
-        if (c.chunk.slot === slot)
-          dispatch(kernels.sourceDots, c.bind, kernels.dotsGrid(c.chunk.tiles, nb));
-    };
-    if (top === L) dispatch(kernels.normBackward, this.finalBind, kernels.normGrid(M));
-    for (let l = Math.min(top, L - 1); l >= 0; l--) {
-      const b = binds[l]!;
-      if (l < top) {
-        dots(l);
-        if (b.skip) dispatch(kernels.matmul, b.skip, kernels.matmulGrid(M));
-        dispatch(kernels.normBackward, b.ln2, kernels.normGrid(M));
-      } else dispatch(kernels.normBackward, b.ln2Start, kernels.normGrid(M));
-      dispatch(kernels.matmul, b.wO, kernels.matmulGrid(M));
-      dispatch(kernels.patternBackward, b.pattern, kernels.patternGrid(M));
-      dispatch(kernels.matmul, b.wV, kernels.matmulGrid(M));
-      dispatch(kernels.normBackward, b.ln1, kernels.normGrid(M));
-    }
-    dots(L);
-  }
-
-  private makeLayerBinds(): LayerBinds[] {
-    const { device, kernels, model, weights } = this;
-    const [g, gMid, scratchA, scratchB] = this.grads as [
-      GPUBuffer,
-      GPUBuffer,
-      GPUBuffer,
-      GPUBuffer,
-    ];
-    const matmul = (x: GPUBuffer, w: GPUBuffer, out: GPUBuffer) =>
-      bindBuffers(device, kernels.matmul, [this.run, x, w, weights.zeroBias, out]);
-    return weights.layers.map((layer, l): LayerBinds => {
-      const binds: LayerBinds = {
-        ln2: this.normBind(
-          {
-            injectLayer: l,
-            scaleRow: ln2ScaleRow(model, l),
-            hasResidual: true,
-            hasInput: !!layer.wSkip,
-          },
-          g,
-          scratchA,
-          gMid,
-        ),
-        ln2Start: this.normBind(
-          { injectLayer: l, scaleRow: ln2ScaleRow(model, l), hasResidual: false, hasInput: false },
-          scratchA,
-          scratchB,
-          gMid,
-        ),
-        wO: matmul(gMid, layer.wOT, scratchA),
-        pattern: bindBuffers(device, kernels.patternBackward, [
-          this.run,
-          scratchA,
-          layer.patternT,
-          scratchB,
-        ]),
-        wV: matmul(scratchB, layer.wVTGain, scratchA),
-        ln1: this.normBind(
-          { injectLayer: -1, scaleRow: ln1ScaleRow(l), hasResidual: true, hasInput: true },
-          gMid,
-          scratchA,
-          g,
-        ),
-      };
-      if (layer.wSkip) binds.skip = matmul(g, layer.wSkip, scratchA);
-      return binds;
-    });
-  }
-
-  private normBind(site: NormSite, residual: GPUBuffer, input: GPUBuffer, out: GPUBuffer) {
-    const uniform = createBuffer(
-      this.device,
-      "circuit site",
-      SITE_BYTES,
-      GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    );
-    this.device.queue.writeBuffer(uniform, 0, siteWords(site));
-    this.uniforms.push(uniform);
-    return bindBuffers(this.device, this.kernels.normBackward, [
-      this.run,
-      uniform,
-      residual,
-      input,
-      this.weights.invScales,
-      this.targetSites,
-      this.targetRows,
-      out,
-    ]);
-  }
-}
-
-/** Scatters one pass's read-back entries (active chunks in order) into the adjacency rows. */
-function unpackEntries(
-  entries: Float32Array,
-  active: GpuChunk[],
-  batch: number[],
-  S: number,
-  out: Float32Array,
-): void {
-  const nb = batch.length;
-  let offset = 0;
-  for (const { chunk } of active) {
-    const n = chunk.tiles * SOURCES_PER_TILE;
-    for (let b = 0; b < nb; b++) {
-      const row = batch[b]! * S;
-      const at = offset + b * n;
-      for (let j = 0; j < n; j++) {
-        const column = chunk.columns[j]!;
-        if (column >= 0) out[row + column] = entries[at + j]!;
-      }
-    }
-    offset += nb * n;
+    return (out) => unpackEntries(entries, read, batch, this.sourceCount, out);
   }
 }
