@@ -14,9 +14,10 @@ import { DICT_CLASS_OPTION, dictClassHelp, recognizeOptionsFrom } from "./dictCl
 import { intFlag, numberFlag, parseCommandFlags, stringFlag } from "./flags.ts";
 import { MODEL_HELP, MODEL_OPTIONS, parseModelFlags, sequenceSettings } from "./modelFlags.ts";
 import { readModelQuality } from "./modelQuality.ts";
+import { runSetEval, TRANSCODERS_HELP, takeTranscoderPaths } from "./transcoderSetEval.ts";
 
 const USAGE =
-  "usage: npm run eval -- --model builtin|DIR --dict PATH [--sequences N] [--no-processing] " +
+  "usage: npm run eval -- --model builtin|DIR --dict PATH | --transcoders PATH... [--sequences N] [--no-processing] " +
   "[--prepend-bos | --no-prepend-bos] [--context-size N] [--include-special-tokens]";
 
 const HELP = `${USAGE}
@@ -37,6 +38,7 @@ ${MODEL_HELP}
   --norm-scaling-factor S
                          the constant an expected_average_only_in dictionary was trained
                          with, when its files do not carry it
+${TRANSCODERS_HELP}
 ${dictClassHelp(25)}
   --sequences N          held-out windows (default ${DEFAULT_EVAL_SEQUENCES})
   --include-special-tokens
@@ -46,8 +48,9 @@ ${dictClassHelp(25)}
 
 runCli("eval", async () => {
   const str = { type: "string" } as const;
+  const { rest, paths: transcoders } = takeTranscoderPaths(process.argv.slice(2));
   const v = parseCommandFlags(
-    process.argv.slice(2),
+    rest,
     {
       ...MODEL_OPTIONS,
       dict: str,
@@ -61,8 +64,13 @@ runCli("eval", async () => {
   );
   if (!v) return;
   const flags = parseModelFlags(v, stringFlag(v, "model"));
-  const dictDir = stringFlag(v, "dict");
   const sequences = intFlag(v, "sequences", DEFAULT_EVAL_SEQUENCES);
+  if (transcoders) {
+    if (v.dict !== undefined) throw new CliError("give --dict or --transcoders, not both");
+    await runSetEval(flags, transcoders, sequences, v["include-special-tokens"] !== true);
+    return;
+  }
+  const dictDir = stringFlag(v, "dict");
   const scale =
     v["norm-scaling-factor"] === undefined
       ? undefined

@@ -18,7 +18,9 @@ import { modelName } from "./modelFlags.ts";
 import { progressLine, saveDictionaryRun, startMetricsLog } from "./runOutputs.ts";
 import type { TrainResult } from "./runTrain.ts";
 import { openStream } from "./runStreamTrain.ts";
-import { writeCircuitTracerSet } from "./sweepCircuitTracer.ts";
+import { evaluateTranscoderSet } from "../engine/circuits/setQuality.ts";
+import { runTranscoderSet, writeCircuitTracerSet } from "./sweepCircuitTracer.ts";
+import { setQualityLine } from "./transcoderSetEval.ts";
 import { frontierSvg } from "./sweepFrontier.ts";
 import { sweepCsv, sweepRow, type SweepRow } from "./sweepSummary.ts";
 import { buildSweepPlans, type SweepPlan } from "./sweepPlans.ts";
@@ -185,22 +187,35 @@ export async function runSweepTrain(
     const rows = plans.map((p, i) =>
       sweepRow(p, session.dictionaries[i]!.spec, cmd, last.get(p.member.id), evals[i]?.metrics),
     );
+    const trained = plans.map((p, i) => ({
+      member: p.member,
+      spec: session.dictionaries[i]!.spec,
+      params: exported[i]!.params,
+    }));
+    const layerSet = flags.layers !== undefined && multi.sweep === undefined;
+    const setRun = runTranscoderSet(trained, layerSet, nLayer, cmd.out);
+    // The set as a whole, every MLP replaced at once, on the windows of the evaluations above.
+    const setQuality =
+      setRun && flags.evalSequences > 0
+        ? await evaluateTranscoderSet(device, shaders, model, corpus, setRun.set, {
+            sequences: flags.evalSequences,
+            contextSize: options.contextSize,
+            prependBos: options.prependBos,
+            excludeSpecialTokens: options.excludeSpecialTokens,
+          })
+        : undefined;
+    if (setQuality) report(setQualityLine(setQuality));
     await writeFile(
       join(cmd.out, "sweep.json"),
-      JSON.stringify({ dictionaries: rows }, null, 2) + "\n",
+      JSON.stringify(
+        { dictionaries: rows, ...(setQuality ? { transcoder_set: setQuality } : {}) },
+        null,
+        2,
+      ) + "\n",
     );
     await writeFile(join(cmd.out, "sweep.csv"), sweepCsv(rows));
     await writeFile(join(cmd.out, "frontier.svg"), frontierSvg(rows));
-    const set = await writeCircuitTracerSet(
-      cmd.out,
-      plans.map((p, i) => ({
-        member: p.member,
-        spec: session.dictionaries[i]!.spec,
-        params: exported[i]!.params,
-      })),
-      flags.layers !== undefined && multi.sweep === undefined,
-      nLayer,
-    );
+    const set = await writeCircuitTracerSet(cmd.out, trained, layerSet, nLayer);
     if (set) report(set);
     const first = session.dictionaries[0]!;
     return {

@@ -8,6 +8,7 @@ import { saelensZip } from "../engine/formats/saelensZip.ts";
 import { gemmTuneDb } from "../storage/gemmTuneDb.ts";
 import { runDb, StorageError } from "../storage/runDb.ts";
 import { dictionaryTitle, loadedTitle, runFolderName } from "../storage/runNames.ts";
+import { transcoderSetDownload } from "./transcoderSetDownload.ts";
 import { runFiles } from "./runExportFiles.ts";
 import type { Gpt2Config } from "../engine/model/gpt2Config.ts";
 import type { Gpt2Weights } from "../engine/model/gpt2Weights.ts";
@@ -242,21 +243,23 @@ async function train(runId: string, config: StreamRunConfig, mode: RunMode): Pro
   }
 }
 
-async function exportRun(runId: string, fileName: string): Promise<void> {
+async function exportRun(runId: string, fileName: string, set = false): Promise<void> {
   const weights = await runDb.weights(runId);
   if (!weights) throw new Error("this run has no saved weights yet (they are saved when it ends)");
   // Curves, evaluations, name and seeds come from the page's record of the run.
   const run = await runDb.run(runId);
   // A TopK transcoder is written as topk_transcoder (runSaelensCfg), which SAELens cannot load.
-  const zip = saelensZip(
-    weights.dictionaries.map((d) => ({
-      folder: run ? runFolderName(run, d.id) : d.id,
-      spec: d.spec,
-      params: d.params,
-      sparsity: d.sparsity,
-      ...(run ? runFiles(run, d.id) : {}),
-    })),
-  );
+  const zip = set
+    ? transcoderSetDownload(weights, run)
+    : saelensZip(
+        weights.dictionaries.map((d) => ({
+          folder: run ? runFolderName(run, d.id) : d.id,
+          spec: d.spec,
+          params: d.params,
+          sparsity: d.sparsity,
+          ...(run ? runFiles(run, d.id) : {}),
+        })),
+      );
   const bytes = zip.buffer.slice(zip.byteOffset, zip.byteOffset + zip.byteLength) as ArrayBuffer;
   self.postMessage({ type: "export-ready", runId, fileName, bytes } satisfies FromWorker, [bytes]);
 }
@@ -461,7 +464,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       forRun(msg.runId)?.setHyperparameters(msg.change);
       break;
     case "export-run":
-      exportRun(msg.runId, msg.fileName).catch((err: unknown) =>
+      exportRun(msg.runId, msg.fileName, msg.set).catch((err: unknown) =>
         post({ type: "export-error", runId: msg.runId, message: messageOf(err) }),
       );
       break;

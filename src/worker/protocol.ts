@@ -238,7 +238,13 @@ export type ToWorker =
       change: Omit<HyperparameterChange, "step" | "previous">;
     }
   /** Zip a run's final weights as SAELens folders (answered with export-ready). */
-  | { type: "export-run"; runId: string; fileName: string }
+  | {
+      type: "export-run";
+      runId: string;
+      fileName: string;
+      /** Zip its transcoders as a transcoder set instead ("Download set"). */
+      set?: boolean;
+    }
   | { type: "inject-fault"; fault: InjectedFault }
   | ToWorkerFeatures;
 

@@ -80,3 +80,12 @@ export function folderPaths(set: FileSet, fromDir: string, folder: string): stri
   if (dir === undefined) return [];
   return [...set.files.keys()].filter((p) => dir !== "" && under(p, dir));
 }
+
+/**
+ * One FileSet of several that share a tree (the folders of one zip, whose paths keep their
+ * folder): a set's config and the folders it names must be read together.
+ */
+export function mergeFileSets(name: string, sets: readonly FileSet[]): FileSet {
+  if (sets.length === 1) return sets[0]!;
+  return { name, files: new Map(sets.flatMap((s) => [...s.files])) };
+}

@@ -7,6 +7,7 @@ import { metric } from "../format.ts";
 import { describeArchitecture } from "../state/defaults.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { KIND_COLORS, KIND_LABELS, runOpacity } from "../train/seriesColors.ts";
+import { isTranscoderSetRun } from "../../worker/transcoderSetDownload.ts";
 import { downloadRun } from "./download.ts";
 import { RunNameCell } from "./RunNameCell.tsx";
 import { runsCsv } from "./runsCsv.ts";
@@ -273,6 +274,24 @@ function RunActions(props: { run: RunRecord; attached: boolean; onError: (e: str
       >
         Download
       </button>{" "}
+      {isTranscoderSetRun(run) && (
+        <>
+          <button
+            type="button"
+            disabled={attached}
+            title="Its transcoders as a transcoder set: a SAELens folder per layer and circuit-tracer/ (config.yaml and layer files), which npm run eval -- --transcoders reads"
+            onClick={() =>
+              downloadRun(
+                run.id,
+                runZipName(run).replace(/-saelens\.zip$/, "-transcoder-set.zip"),
+                true,
+              ).catch((e: unknown) => props.onError(`Download failed: ${(e as Error).message}`))
+            }
+          >
+            Download set
+          </button>{" "}
+        </>
+      )}
       <button
         type="button"
         disabled={attached}

@@ -3,11 +3,14 @@ import { sendToEngine } from "../engine.ts";
 
 const waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
 
-/** Asks the worker to zip a run's weights as SAELens folders, then saves the file. */
-export function downloadRun(runId: string, fileName: string): Promise<void> {
+/**
+ * Asks the worker to zip a run's weights as SAELens folders (with `set`, its transcoders as a
+ * transcoder set), then saves the file.
+ */
+export function downloadRun(runId: string, fileName: string, set = false): Promise<void> {
   return new Promise((resolve, reject) => {
     waiting.set(runId, { resolve, reject });
-    sendToEngine({ type: "export-run", runId, fileName });
+    sendToEngine({ type: "export-run", runId, fileName, set });
   });
 }
 
