@@ -1,3 +1,4 @@
+import { graphJsonText } from "../../engine/circuits/graphJson.ts";
 import { useCircuitsStore } from "./circuitsStore.ts";
 import { graphFileName } from "./graphEdits.ts";
 import { GraphUploadButton } from "./GraphUploadButton.tsx";
@@ -6,7 +7,7 @@ import { GraphUploadButton } from "./GraphUploadButton.tsx";
 function downloadGraph(): void {
   const json = useCircuitsStore.getState().editedJson();
   if (!json) return;
-  const blob = new Blob([JSON.stringify(json, null, 2)], { type: "application/json" });
+  const blob = new Blob([graphJsonText(json)], { type: "application/json" });
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;

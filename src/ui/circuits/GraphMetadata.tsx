@@ -34,13 +34,13 @@ export function GraphMetadata() {
       {shown.scores ? (
         <ul className="graph-scores" data-testid="graph-scores">
           <li>
-            <strong>Replacement score {score(shown.scores.replacement)}</strong>: the share of the
-            influence on the output that flows from tokens rather than through error nodes (1 = the
-            transcoders miss nothing).
+            <strong>Replacement score {score(shown.scores.replacementScore)}</strong>: the share of
+            the influence on the output that flows from tokens rather than through error nodes (1 =
+            the transcoders miss nothing).
           </li>
           <li>
-            <strong>Completeness score {score(shown.scores.completeness)}</strong>: the share of
-            each node&apos;s input that comes from features and tokens rather than error nodes,
+            <strong>Completeness score {score(shown.scores.completenessScore)}</strong>: the share
+            of each node&apos;s input that comes from features and tokens rather than error nodes,
             weighted by influence.
           </li>
         </ul>

@@ -1,6 +1,8 @@
 import { create } from "zustand";
 import { editsFromGraph, graphWithEdits } from "./graphEdits.ts";
-import { parseGraphJson, type GraphJson } from "./localGraphJson.ts";
+import { parseGraphJson } from "../../engine/circuits/graphJson.ts";
+import { MAX_GRAPH_JSON_BYTES, type GraphJson } from "../../engine/circuits/graphJsonTypes.ts";
+import type { GraphScores } from "../../engine/circuits/graphScores.ts";
 import { initialThreshold } from "./nodeThreshold.ts";
 import {
   groupPinned,
@@ -15,12 +17,6 @@ import { buildViewGraph, type ViewGraph } from "./viewGraph.ts";
 export type GraphOrigin =
   { kind: "file"; fileName: string } | { kind: "computed"; setName: string };
 
-/** circuit-tracer's compute_graph_scores, when known (a computed graph, or a file that has them). */
-export interface GraphScores {
-  replacement: number;
-  completeness: number;
-}
-
 /** A graph ready to draw: the JSON and its view model (built once per graph). */
 export interface ShownGraph {
   json: GraphJson;
@@ -28,9 +24,6 @@ export interface ShownGraph {
   origin: GraphOrigin;
   scores?: GraphScores;
 }
-
-/** Neuronpedia's upload limit. */
-export const MAX_GRAPH_BYTES = 100e6;
 
 interface CircuitsState {
   shown?: ShownGraph;
@@ -60,13 +53,15 @@ interface CircuitsState {
   clear: () => void;
 }
 
-/** Scores a file may carry in metadata.scores (circuit-tracer's names). */
+/**
+ * Scores a file may carry: circuit-tracer's JSON has none; a graph written here may hold them in
+ * metadata.info as replacement_score and completeness_score.
+ */
 function scoresInFile(json: GraphJson): GraphScores | undefined {
-  const s = json.metadata.scores as Record<string, unknown> | undefined;
-  const replacement = s?.replacement_score;
-  const completeness = s?.completeness_score;
-  return typeof replacement === "number" && typeof completeness === "number"
-    ? { replacement, completeness }
+  const replacementScore = json.metadata.info?.replacement_score;
+  const completenessScore = json.metadata.info?.completeness_score;
+  return typeof replacementScore === "number" && typeof completenessScore === "number"
+    ? { replacementScore, completenessScore }
     : undefined;
 }
 
@@ -91,7 +86,7 @@ export const useCircuitsStore = create<CircuitsState>((set, get) => ({
       },
       error: undefined,
       reading: false,
-      threshold: initialThreshold(view, json.metadata.node_threshold),
+      threshold: initialThreshold(view, json.metadata.node_threshold ?? undefined),
       hoveredId: undefined,
       selectedId: edits.clickedId || undefined,
       pinnedIds: edits.pinnedIds,
@@ -100,9 +95,9 @@ export const useCircuitsStore = create<CircuitsState>((set, get) => ({
     });
   },
   async uploadFile(file) {
-    if (file.size > MAX_GRAPH_BYTES) {
+    if (file.size > MAX_GRAPH_JSON_BYTES) {
       get().fail(
-        `${file.name}: ${(file.size / 1e6).toFixed(0)} MB; a graph file may be at most 100 MB`,
+        `${file.name}: ${(file.size / 2 ** 20).toFixed(0)} MiB; a graph file may be at most 100 MiB (Neuronpedia's limit)`,
       );
       return;
     }

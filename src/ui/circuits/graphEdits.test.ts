@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { editsFromGraph, graphFileName, graphWithEdits } from "./graphEdits.ts";
-import { parseGraphJson } from "./localGraphJson.ts";
+import { parseGraphJson } from "../../engine/circuits/graphJson.ts";
 import { smallGraph } from "./testGraphs.ts";
 
 describe("graph edits in the JSON", () => {

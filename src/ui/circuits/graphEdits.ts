@@ -1,4 +1,4 @@
-import type { GraphJson } from "./localGraphJson.ts";
+import type { GraphJson } from "../../engine/circuits/graphJsonTypes.ts";
 import { supernodesFromJson, supernodesToJson, type Supernode } from "./supernodes.ts";
 
 /** What a reader adds to a graph: pins, supernodes, feature labels, the clicked node. */

@@ -44,7 +44,9 @@ export interface GraphLayout {
 function cellOrder(a: ViewNode, b: ViewNode): number {
   const errA = a.kind === "error" ? 1 : 0;
   const errB = b.kind === "error" ? 1 : 0;
-  return errA - errB || b.importance - a.importance || a.json.feature - b.json.feature;
+  return (
+    errA - errB || b.importance - a.importance || (a.json.feature ?? 0) - (b.json.feature ?? 0)
+  );
 }
 
 /** Lines a cell of `count` nodes takes, and nodes on its fullest line. */

@@ -6,7 +6,7 @@ export function logitOutput(node: ViewNode): { token: string; probability: numbe
   if (node.kind !== "logit") return undefined;
   const m = /^Output "(.*)" \(p=([\d.eE+-]+)\)$/s.exec(node.json.clerp);
   if (m) return { token: m[1]!, probability: Number(m[2]) };
-  return { token: `#${node.json.feature}`, probability: node.json.token_prob };
+  return { token: `#${node.json.feature ?? "?"}`, probability: node.json.token_prob };
 }
 
 /** The latent index of a feature node: the middle of `{layer}_{feature}_{pos}`. */
@@ -29,7 +29,9 @@ export function nodeName(node: ViewNode, graph: ViewGraph, clerp: string): strin
     case "error":
       return `Error L${node.layer}`;
     case "feature":
-      return clerp !== "" ? clerp : `L${node.layer} #${featureIndex(node) ?? node.json.feature}`;
+      return clerp !== ""
+        ? clerp
+        : `L${node.layer} #${featureIndex(node) ?? node.json.feature ?? "?"}`;
   }
 }
 
@@ -42,7 +44,7 @@ export function graphLabel(node: ViewNode, clerp: string): string {
     case "logit":
       return visibleToken(logitOutput(node)!.token);
     case "feature":
-      return clerp !== "" ? clerp : `#${featureIndex(node) ?? node.json.feature}`;
+      return clerp !== "" ? clerp : `#${featureIndex(node) ?? node.json.feature ?? "?"}`;
     default:
       return "";
   }

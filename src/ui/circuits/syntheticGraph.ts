@@ -1,4 +1,8 @@
-import type { GraphJson, GraphJsonLink, GraphJsonNode } from "./localGraphJson.ts";
+import type {
+  GraphJson,
+  GraphJsonLink,
+  GraphJsonNode,
+} from "../../engine/circuits/graphJsonTypes.ts";
 
 /** For tests: a deterministic circuit-tracer graph JSON of a chosen size, ids as §5 writes them. */
 export interface SyntheticGraphSpec {

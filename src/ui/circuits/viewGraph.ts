@@ -1,4 +1,4 @@
-import type { GraphJson, GraphJsonNode } from "./localGraphJson.ts";
+import type { GraphJson, GraphJsonNode } from "../../engine/circuits/graphJsonTypes.ts";
 
 export type NodeKind = "feature" | "error" | "embedding" | "logit";
 
