@@ -83,6 +83,9 @@ export class CircuitKernels {
     return [Math.ceil(tiles / DOT_WORKGROUP), Math.ceil(batchRows / DOT_ROWS)];
   }
 
+  /** Gradient rows one linear.wgsl workgroup covers (8 rows × 4 invocations along y). */
+  static readonly matmulRowsPerWorkgroup = 32;
+
   /** Most tiles one source-dots dispatch can cover (65535 workgroups along x). */
   static readonly maxDotTiles = 65535 * DOT_WORKGROUP;
 }

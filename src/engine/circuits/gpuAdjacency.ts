@@ -1,3 +1,4 @@
+import { MAX_WORKGROUPS_PER_DIMENSION } from "../gpu/kernel.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import { checkFrozenModel, checkSources, checkTargets } from "./attributionShapes.ts";
 import {
@@ -67,6 +68,11 @@ export class GpuAdjacency {
         `GpuAdjacency: a gradient of batchRows ${B} × positions ${P} × dModel ${d} floats is ` +
           `${gradBytes} bytes, over the adapter's maxStorageBufferBindingSize ${maxBinding}; ` +
           `use batchRows ≤ ${Math.floor(maxBinding / (P * d * 4))}`,
+      );
+    if (Math.ceil((B * P) / CircuitKernels.matmulRowsPerWorkgroup) > MAX_WORKGROUPS_PER_DIMENSION)
+      throw new Error(
+        `GpuAdjacency: batchRows ${B} × positions ${P} gradient rows exceed one matmul dispatch; ` +
+          `use batchRows ≤ ${Math.floor((MAX_WORKGROUPS_PER_DIMENSION * CircuitKernels.matmulRowsPerWorkgroup) / P)}`,
       );
     // A chunk's vectors [tiles · 4, d] and entries [B, tiles · 4] must each fit one binding.
     const tileBytes = SOURCES_PER_TILE * 4 * Math.max(d, B);
