@@ -23,8 +23,9 @@ import { openPathItems } from "../node/zipPathSets.ts";
 import { CliError } from "./cliError.ts";
 import { sequenceSettings, type ModelFlags } from "./modelFlags.ts";
 
-export const TRANSCODERS_HELP = `  --transcoders PATH... a transcoder set instead of --dict: a set folder written by
-                         npm run train --layers (or its Download set zip), a
+export const TRANSCODERS_HELP = `  --transcoders PATH...
+                         a transcoder set instead of --dict: a set folder written by
+                         npm run train --layers (or the Runs view's Download set zip), a
                          circuit-tracer config.yaml (its layer files beside it), or
                          per-layer files of any format --dict reads (e.g. one
                          transcoder_circuits .pt per layer); a layer without one keeps
