@@ -26,6 +26,8 @@ import { isLoadMessage, LoadedWeights } from "./loadedWeights.ts";
 import { bindToModel, mlpInputLayer } from "../engine/model/mlpInputSite.ts";
 import { ModelSlot } from "./modelSlot.ts";
 import { PromptProbe } from "./promptProbe.ts";
+import { engineInterventionRunner } from "./interventionRunner.ts";
+import { isInterventionMessage } from "./interventionProtocol.ts";
 import type { FromWorker, ModelInfo, ModelSource, StreamRunConfig, ToWorker } from "./protocol.ts";
 import { runContextSize, RunFault, StreamRun } from "./streamRun.ts";
 
@@ -363,6 +365,15 @@ const prompts = new PromptProbe({
 
 const matcher = new FeatureMatcher(inspectorDeps);
 
+const interventions = engineInterventionRunner({
+  hostWeights: inspectorDeps.hostWeights,
+  modelName: () => slot.name(),
+  dictionary: inspectorDeps.dictionary,
+  runDictionaryIds: async (runId) => (await runDb.weights(runId))?.dictionaries.map((d) => d.id),
+  busy: inspectorDeps.busy,
+  post,
+});
+
 function featureWindow(m: Extract<ToWorker, { type: "feature-window" }>): void {
   prompts.windowActivations(m.tokens, m.dictionary, m.feature).then(
     (values) =>
@@ -413,6 +424,10 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
   if (msg.type === "feature-window") {
     featureWindow(msg);
+    return;
+  }
+  if (isInterventionMessage(msg)) {
+    interventions.handle(msg);
     return;
   }
   if (msg.type === "match-features" || msg.type === "cancel-match") {

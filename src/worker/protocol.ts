@@ -246,13 +246,15 @@ export type ToWorker =
       set?: boolean;
     }
   | { type: "inject-fault"; fault: InjectedFault }
-  | ToWorkerFeatures;
+  | ToWorkerFeatures
+  | import("./interventionProtocol.ts").ToWorkerIntervention;
 
 export type RunPhase = "preparing" | "running" | "paused" | "evaluating";
 
 export type FromWorker =
   | FromWorkerLoad
   | FromWorkerFeatures
+  | import("./interventionProtocol.ts").FromWorkerIntervention
   | { type: "ready"; adapter: AdapterInfo }
   | { type: "no-device"; message: string }
   | { type: "model-ready"; info: ModelInfo }

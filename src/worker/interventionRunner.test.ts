@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { randomTranscoderSet } from "../engine/circuits/randomTranscoderSet.ts";
+import type { DictionarySpec } from "../engine/dictionary/spec.ts";
+import { encodeText } from "../engine/text/tokenizer.ts";
+import { loadModelFolder } from "../node/modelFolder.ts";
+import type { FromWorkerIntervention, InterventionRequest } from "./interventionProtocol.ts";
+import { InterventionRunner } from "./interventionRunner.ts";
+import { resolveTranscoderSet, type SetSources } from "./interventionSets.ts";
+import type { FeatureDictionaryRef } from "./protocol.ts";
+
+const weights = await loadModelFolder("builtin", { processing: true });
+const d = weights.config.dModel;
+const random = randomTranscoderSet(
+  d,
+  [0, 1, 2, 3].map(() => ({ dSae: 16, activation: { kind: "relu" } as const })),
+  2,
+);
+const sae = {
+  spec: {
+    ...random.layers[0]!.spec,
+    kind: "sae",
+    hookName: "blocks.0.hook_resid_pre",
+  } satisfies DictionarySpec,
+  params: random.layers[0]!.params,
+  label: "an SAE",
+};
+
+/** Dictionaries by id: "tc<L>" the random set's layer L, "sae" an SAE. */
+function sources(ids: string[]): SetSources {
+  const byId = (id: string) =>
+    id === "sae" ? sae : { ...random.layers[Number(id.slice(2))]!, label: `run/${id}` };
+  return {
+    dictionary: (ref: FeatureDictionaryRef) =>
+      Promise.resolve(byId(ref.kind === "run" ? ref.dictionaryId : ref.loadId)),
+    runDictionaryIds: (runId) => Promise.resolve(runId === "r1" ? ids : undefined),
+    nLayer: 4,
+    modelName: "gpt2-brown (built-in)",
+  };
+}
+
+describe("transcoder sets by reference", () => {
+  it("places a run's transcoders by layer and leaves its SAE out", async () => {
+    const set = await resolveTranscoderSet(
+      { kind: "run", runId: "r1" },
+      sources(["sae", "tc2", "tc0"]),
+    );
+    expect(set.layers.map((t) => t?.source)).toEqual(["run/tc0", undefined, "run/tc2", undefined]);
+  });
+
+  it("refuses what is not a set, saying why", async () => {
+    const two = sources(["tc1", "tc1"]);
+    await expect(resolveTranscoderSet({ kind: "run", runId: "r1" }, two)).rejects.toThrow(
+      /second transcoder for layer 1/,
+    );
+    await expect(resolveTranscoderSet({ kind: "run", runId: "r2" }, two)).rejects.toThrow(
+      /no saved weights/,
+    );
+    await expect(
+      resolveTranscoderSet({ kind: "loaded", loadIds: ["tc0", "sae"] }, sources([])),
+    ).rejects.toThrow(/an SAE is an SAE/);
+  });
+});
+
+describe("the intervention runner", () => {
+  const answers: FromWorkerIntervention[] = [];
+  const runner = (host: boolean) =>
+    new InterventionRunner({
+      hostWeights: () =>
+        Promise.resolve(
+          host ? { weights, name: "gpt2-brown (built-in)", builtin: true } : undefined,
+        ),
+      transcoderSet: () => Promise.resolve(random),
+      dictionary: () => Promise.resolve({ ...random.layers[1]!, label: "tc1" }),
+      busy: () => undefined,
+      post: (m) => answers.push(m),
+    });
+
+  it("answers with decoded tokens, the changes, and the prediction from the graph's edges", async () => {
+    const request: InterventionRequest = {
+      type: "intervene",
+      requestId: "q1",
+      set: { kind: "run", runId: "r1" },
+      prompt: { tokens: encodeText("The cat sat") },
+      interventions: [{ layer: 3, pos: 3, feature: 0, multiplier: 0 }],
+      topK: 3,
+      graphEdges: [],
+    };
+    const r = runner(true);
+    r.handle(request);
+    // The graph's edges: whatever weight is given into the top token, (0 − 1) times it.
+    const first = await until(answers, "q1");
+    if (first.type !== "intervention-result") throw new Error(JSON.stringify(first));
+    const top = first.result.before[0]!.token;
+    r.handle({
+      ...request,
+      requestId: "q2",
+      graphEdges: [{ intervention: 0, token: top, weight: 2.5 }],
+    });
+    const second = await until(answers, "q2");
+    if (second.type !== "intervention-result") throw new Error(JSON.stringify(second));
+    expect(second.result.tokens).toEqual(["<|endoftext|>", "The", " cat", " sat"]);
+    const change = second.result.changes.find((c) => c.token === top)!;
+    expect(change.predictedFromGraph).toBe(-2.5);
+    expect(change.text).toBe(second.result.before[0]!.text);
+    expect(second.result.changes.filter((c) => c.predictedFromGraph !== undefined)).toHaveLength(1);
+  });
+
+  it("says why it cannot run without the model's host weights", async () => {
+    runner(false).handle({
+      type: "steer",
+      requestId: "s1",
+      dictionary: { kind: "loaded", loadId: "x" },
+      text: "Hi",
+      feature: 0,
+      alpha: 1,
+    });
+    const answer = await until(answers, "s1");
+    expect(answer).toMatchObject({
+      type: "steer-error",
+      message: expect.stringMatching(/built-in model/),
+    });
+  });
+});
+
+async function until(
+  answers: FromWorkerIntervention[],
+  requestId: string,
+): Promise<FromWorkerIntervention> {
+  for (;;) {
+    const found = answers.find((a) => a.requestId === requestId);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
