@@ -56,7 +56,7 @@ scores of the full and the pruned graph, backward passes, rows per pass, seconds
   --adjacency FILE.safetensors
                          also write the full, unpruned adjacency (see below)
 
-Nodes (circuit-tracer's graph, ../shared/reference/circuits.md), with L layers, P tokens
+Nodes, as circuit-tracer's graph holds them, with L layers, P tokens
 (BOS included) and ℓ a layer, p a position, f a feature index, t a token id:
   feature     node_id {ℓ}_{f}_{p}    an active transcoder latent; value: its activation
   error       node_id {ℓ}_-1_{p}     layer ℓ's MLP output minus its transcoder's output
