@@ -28,6 +28,8 @@ import { ModelSlot } from "./modelSlot.ts";
 import { PromptProbe } from "./promptProbe.ts";
 import { engineInterventionRunner } from "./interventionRunner.ts";
 import { isInterventionMessage } from "./interventionProtocol.ts";
+import { CircuitsWorker } from "./circuitsWorker.ts";
+import { isCircuitsMessage } from "./circuitsProtocol.ts";
 import type { FromWorker, ModelInfo, ModelSource, StreamRunConfig, ToWorker } from "./protocol.ts";
 import { runContextSize, RunFault, StreamRun } from "./streamRun.ts";
 
@@ -374,6 +376,24 @@ const interventions = engineInterventionRunner({
   post,
 });
 
+const circuits = new CircuitsWorker({
+  device: async () => (await device()).device,
+  shaders: bundledShaders,
+  weights: async () => {
+    const w = await inspectorDeps.hostWeights();
+    if (!w)
+      throw new Error("graphs are computed on the built-in model; switch back to it in Inspect");
+    return w;
+  },
+  runDictionaries: async (runId) => (await runDb.weights(runId))?.dictionaries,
+  loaded: (loadId) => {
+    const d = loadedWeights.dictionary(loadId);
+    return d && { ...d, name: loadedWeights.name(loadId) ?? loadId };
+  },
+  busy: inspectorDeps.busy,
+  post,
+});
+
 function featureWindow(m: Extract<ToWorker, { type: "feature-window" }>): void {
   prompts.windowActivations(m.tokens, m.dictionary, m.feature).then(
     (values) =>
@@ -428,6 +448,10 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   }
   if (isInterventionMessage(msg)) {
     interventions.handle(msg);
+    return;
+  }
+  if (isCircuitsMessage(msg)) {
+    circuits.handle(msg);
     return;
   }
   if (msg.type === "match-features" || msg.type === "cancel-match") {

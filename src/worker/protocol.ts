@@ -8,6 +8,7 @@ import type { ProbeLoss } from "../engine/model/probeLoss.ts";
 import type { DictionaryEvaluation } from "../engine/stream/streamSession.ts";
 import type { Sweep, SweepSetting, SweepValue } from "../engine/stream/sweep.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
+import type { FromWorkerCircuits, ToWorkerCircuits } from "./circuitsProtocol.ts";
 
 /** One dictionary of a run on the model's stream. */
 export interface StreamDictionaryConfig {
@@ -246,6 +247,7 @@ export type ToWorker =
       set?: boolean;
     }
   | { type: "inject-fault"; fault: InjectedFault }
+  | ToWorkerCircuits
   | ToWorkerFeatures
   | import("./interventionProtocol.ts").ToWorkerIntervention;
 
@@ -253,6 +255,7 @@ export type RunPhase = "preparing" | "running" | "paused" | "evaluating";
 
 export type FromWorker =
   | FromWorkerLoad
+  | FromWorkerCircuits
   | FromWorkerFeatures
   | import("./interventionProtocol.ts").FromWorkerIntervention
   | { type: "ready"; adapter: AdapterInfo }
