@@ -12,6 +12,7 @@ import { loadSaelensFolder } from "../node/saelensFolder.ts";
 import { progressLine, saveDictionaryRun, startMetricsLog } from "./runOutputs.ts";
 import { CliError } from "./cliError.ts";
 import { runStreamTrain } from "./runStreamTrain.ts";
+import { runSyntheticTrain } from "./syntheticTrain.ts";
 import { scheduleOf, type TrainCommand } from "./trainCommand.ts";
 import {
   checkWidthsFor,
@@ -41,6 +42,7 @@ export async function runTrain(
   report: (line: string) => void = () => {},
 ): Promise<TrainResult> {
   if (cmd.stream) return runStreamTrain(cmd, cmd.stream, device, shaders, report);
+  if (cmd.synthetic) return runSyntheticTrain(cmd, cmd.synthetic, device, shaders, report);
   const source = await openFileByteSource(cmd.data!);
   try {
     const file = await openSafetensors(source);

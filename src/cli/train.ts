@@ -3,6 +3,7 @@ import { acquireNodeDevice } from "../node/nodeGpu.ts";
 import { runCli } from "./cliError.ts";
 import { runTrain } from "./runTrain.ts";
 import type { SweepResult } from "./sweepTrain.ts";
+import type { SyntheticTrainResult } from "./syntheticTrain.ts";
 import { parseTrainCommand, TRAIN_HELP } from "./trainCommand.ts";
 
 runCli("train", async () => {
@@ -15,6 +16,13 @@ runCli("train", async () => {
   const result = await runTrain(cmd, device, loadNodeShaders(), (line) =>
     process.stderr.write(line + "\n"),
   );
+  if ("truth" in result) {
+    const rows = (result as SyntheticTrainResult).rows;
+    process.stderr.write(`wrote ${cmd.out} (adapter: ${adapterName})\n`);
+    const json = cmd.multi ? rows : (result as SyntheticTrainResult).truth;
+    process.stdout.write(JSON.stringify(json, null, 2) + "\n");
+    return;
+  }
   if ("rows" in result) {
     const ids = (result as SweepResult).rows.map((r) => r.id);
     process.stderr.write(

@@ -11,9 +11,15 @@ import {
 } from "./architectureFlags.ts";
 import { DEFAULT_EVAL_SEQUENCES } from "../engine/stream/streamSession.ts";
 import { isHookSite, parseSweep, type Sweep } from "../engine/stream/sweep.ts";
+import {
+  parseSyntheticFlags,
+  SYNTHETIC_HELP,
+  SYNTHETIC_OPTIONS,
+  type SyntheticFlags,
+} from "./syntheticFlags.ts";
 
 export const TRAIN_USAGE =
-  "usage: npm run train -- (--data acts.safetensors | --model builtin|DIR --layer L [--hook H]) " +
+  "usage: npm run train -- (--data acts.safetensors | --model builtin|DIR --layer L [--hook H] | --synthetic PRESET|CONFIG.json [--export-truth DIR]) " +
   "--kind transcoder|sae|sae,transcoder [--sweep SETTING=V1,V2,...] [--layers all|L1,L2,...] --d-sae N [--architecture standard|topk|batchtopk|matryoshka_batchtopk|jumprelu] [--k K] [--matryoshka-widths W1,W2,...] " +
   "[--skip] --l1 C --lr LR --batch B --steps S --seed K [--init DIR] " +
   "[--normalize none|expected_average_only_in] [--log-every N] [--shuffle] --out DIR";
@@ -32,6 +38,7 @@ spliced-in metrics on the held-out slice as JSON (also written to DIR/eval.json)
 
   --data FILE            activations (F32, F16 or BF16)
 ${MODEL_HELP}
+${SYNTHETIC_HELP}
   --layer L              transcoder: blocks.L.ln2.hook_normalized -> blocks.L.hook_mlp_out
   --hook H               SAE: the hook it reconstructs, e.g. blocks.1.hook_resid_pre
   --buffer-batches N     SAELens n_batches_in_buffer, in store batches of 1024 tokens (default
@@ -88,9 +95,10 @@ export interface StreamFlags extends ModelFlags {
 }
 
 export interface TrainCommand {
-  /** Exactly one of data and stream. */
+  /** Exactly one of data, stream and synthetic. */
   data?: string;
   stream?: StreamFlags;
+  synthetic?: SyntheticFlags;
   kind?: DictionaryKind;
   /** A kind list, a sweep or --layers: several dictionaries on one stream (sweepTrain.ts). */
   multi?: { kinds: DictionaryKind[]; sweep?: Sweep };
@@ -122,6 +130,7 @@ const str = { type: "string" } as const;
 const OPTIONS = {
   data: str,
   ...MODEL_OPTIONS,
+  ...SYNTHETIC_OPTIONS,
   layer: str,
   hook: str,
   "buffer-batches": str,
@@ -159,6 +168,7 @@ export function parseTrainCommand(argv: string[]): TrainCommand | "help" {
   const v = parseFlags(argv, OPTIONS, TRAIN_USAGE) as Record<string, unknown>;
   if (v.help === true) return "help";
   const init = v.init as string | undefined;
+  const synthetic = parseSyntheticFlags(v);
   const multi = parseMulti(v);
   const kind = multi
     ? undefined
@@ -172,7 +182,7 @@ export function parseTrainCommand(argv: string[]): TrainCommand | "help" {
       : intFlag(v, "d-sae", undefined);
   const steps = intFlag(v, "steps", undefined);
   return {
-    ...(multi ? multiStream(v, multi.kinds) : dataOrStream(v, kind)),
+    ...(synthetic ? { synthetic } : multi ? multiStream(v, multi.kinds) : dataOrStream(v, kind)),
     kind,
     ...(multi ? { multi } : {}),
     dSae,
@@ -219,7 +229,9 @@ function parseMulti(
   const list = kindText?.includes(",") ?? false;
   if (!list && v.sweep === undefined && v.layers === undefined) return undefined;
   const what = list ? "a kind list" : v.sweep !== undefined ? "--sweep" : "--layers";
-  if (v.model === undefined) throw new CliError(`${what} trains on a model's stream: give --model`);
+  if (v.model === undefined && v.synthetic === undefined) {
+    throw new CliError(`${what} trains on a model's stream: give --model`);
+  }
   if (v.init !== undefined) throw new CliError(`--init starts one dictionary, not ${what}`);
   if (kindText === undefined)
     throw new CliError(`missing --kind (sae, transcoder or sae,transcoder)`);

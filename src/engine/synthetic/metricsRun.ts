@@ -6,7 +6,7 @@
  * calculators. Optionally the similarity heatmap's data, from the same cosine matrices.
  */
 import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
-import { GpuDictionaryApply } from "../eval/gpuDictionaryApply.ts";
+import { GpuDictionaryApply, type ApplyOptions } from "../eval/gpuDictionaryApply.ts";
 import { readFloats } from "../gpu/readBuffer.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import { LinearKernels } from "../model/linearKernels.ts";
@@ -40,6 +40,8 @@ export interface SyntheticRunOptions {
   /** Also score an SAE's encoder (W_encᵀ) against the feature vectors (a transcoder's always). */
   encoderSide?: boolean;
   heatmap?: HeatmapLimits;
+  /** How the dictionary runs (e.g. a BatchTopK one as it trains: live metrics). */
+  apply?: ApplyOptions;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -112,6 +114,7 @@ export async function evaluateOnSynthetic(
     spec,
     params,
     options.batch,
+    options.apply,
   );
   try {
     for (let index = 0, done = 0; done < samples; index++) {
