@@ -229,6 +229,33 @@ const RUN: {
     },
   },
   {
+    command:
+      'npm run attribute -- --model builtin --transcoders out/every-layer --prompt "The cat sat on the" --out graphs/the-cat.json --adjacency graphs/the-cat.safetensors',
+    async check({ stdout }) {
+      expect(stdout).toMatch(/pruned: \d+ nodes, \d+ edges/);
+      const graph = json("graphs/the-cat.json") as { metadata: { slug: string } };
+      expect(graph.metadata.slug).toBe("the-cat");
+      const list = json("graphs/graph-metadata.json") as { graphs: { slug: string }[] };
+      expect(list.graphs.map((g) => g.slug)).toEqual(["the-cat"]);
+      const shapes = await tensorShapes("graphs/the-cat.safetensors");
+      const n = shapes.adjacency![0]!;
+      expect(shapes.adjacency).toEqual([n, n]);
+      expect(shapes.tokens).toEqual([6]);
+    },
+  },
+  {
+    command: "npm run eval -- --model builtin --transcoders out/every-layer --sequences 16",
+    check({ stdout }) {
+      const out = JSON.parse(stdout) as {
+        transcoder_set: { ce_loss_score: number; kl_div_with_sae: number };
+        layers: unknown[];
+      };
+      expect(Number.isFinite(out.transcoder_set.ce_loss_score)).toBe(true);
+      expect(out.transcoder_set.kl_div_with_sae).toBeGreaterThanOrEqual(0);
+      expect(out.layers).toHaveLength(4);
+    },
+  },
+  {
     command: "npm run eval -- --model builtin --dict out/tc3 --sequences 16",
     check({ stdout }) {
       const m = JSON.parse(stdout.slice(stdout.indexOf("{"))) as Record<string, unknown>;
