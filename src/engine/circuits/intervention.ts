@@ -6,6 +6,7 @@ import { frozenModelOf } from "./interventionFrozenModel.ts";
 import { interventionHook } from "./interventionHook.ts";
 import { centredLogit, checkCount, greedyTokens, topTokens } from "./interventionLogits.ts";
 import { predictedLogitChanges } from "./interventionPredicted.ts";
+import { softmax } from "./logitTargets.ts";
 import type {
   AppliedIntervention,
   FeatureIntervention,
@@ -81,10 +82,20 @@ export function featureIntervention(
   const shown = [...new Set([...before, ...afterTop].map((t) => t.token))];
   const graphModel = frozenModelOf(w, set, { at, patterns: clean.patterns }, P);
   const predicted = predictedLogitChanges(graphModel, w, set, applied, shown);
+  const pBefore = softmax(clean.logits);
+  const pAfter = softmax(after);
   const changes = shown.map((token, i): LogitChange => {
     const b = centredLogit(clean.logits, token);
     const a = centredLogit(after, token);
-    return { token, before: b, after: a, actual: a - b, predicted: predicted[i]! };
+    return {
+      token,
+      before: b,
+      after: a,
+      actual: a - b,
+      predicted: predicted[i]!,
+      probabilityBefore: pBefore[token]!,
+      probabilityAfter: pAfter[token]!,
+    };
   });
   const outcome: InterventionOutcome = {
     tokens: [...tokens],

@@ -47,6 +47,9 @@ export interface LogitChange {
   after: number;
   /** after − before. */
   actual: number;
+  /** Its next-token probability before and after. */
+  probabilityBefore: number;
+  probabilityAfter: number;
   /**
    * What the attribution graph's direct edges predict: Σ over the intervened features s of
    * (multiplier_s − 1) · A[logit, s], A the graph's unpruned adjacency (whose feature columns
