@@ -1,8 +1,11 @@
+import { ComputeForm } from "./ComputeForm.tsx";
 import { GraphError } from "./GraphError.tsx";
 import { GraphUploadButton } from "./GraphUploadButton.tsx";
+import { SavedGraphsList } from "./SavedGraphsList.tsx";
+import type { SetChoice } from "./setChoices.ts";
 
 /** What the Circuits view says before it has a graph. */
-export function CircuitsEmpty() {
+export function CircuitsEmpty(props: { choices: readonly SetChoice[] }) {
   return (
     <div className="circuits-empty" data-testid="circuits-empty">
       <h2>Attribution graphs</h2>
@@ -17,8 +20,10 @@ export function CircuitsEmpty() {
           Neuronpedia graph JSON
         </strong>
       </p>
+      <ComputeForm choices={props.choices} />
+      <SavedGraphsList />
       <div className="circuits-drop-zone">
-        <GraphUploadButton label="Upload a graph JSON…" primary />
+        <GraphUploadButton label="Upload a graph JSON…" />
         <span className="muted">
           or drop one anywhere on this page. It is read here: nothing is uploaded.
         </span>

@@ -4,10 +4,20 @@ import { useCircuitsStore } from "./circuitsStore.ts";
 
 const score = (v: number) => v.toFixed(3);
 
+/** A graph computed here also keeps the unpruned graph's scores in metadata.info. */
+function unprunedScores(info: Record<string, unknown> | undefined) {
+  const replacement = info?.full_replacement_score;
+  const completeness = info?.full_completeness_score;
+  return typeof replacement === "number" && typeof completeness === "number"
+    ? { replacement, completeness }
+    : undefined;
+}
+
 /** The graph's prompt, model, threshold and scores, each score explained in a line. */
 export function GraphMetadata() {
   const shown = useCircuitsStore((s) => s.shown)!;
   const { metadata } = shown.json;
+  const full = unprunedScores(metadata.info);
   const errors = shown.view.nodes.filter((n) => n.kind === "error").length;
   const source =
     shown.origin.kind === "file"
@@ -34,14 +44,16 @@ export function GraphMetadata() {
       {shown.scores ? (
         <ul className="graph-scores" data-testid="graph-scores">
           <li>
-            <strong>Replacement score {score(shown.scores.replacementScore)}</strong>: the share of
-            the influence on the output that flows from tokens rather than through error nodes (1 =
-            the transcoders miss nothing).
+            <strong>Replacement score {score(shown.scores.replacementScore)}</strong>
+            {full && <span className="muted"> (unpruned {score(full.replacement)})</span>}: the
+            share of the influence on the output that flows from tokens rather than through error
+            nodes (1 = the transcoders miss nothing).
           </li>
           <li>
-            <strong>Completeness score {score(shown.scores.completenessScore)}</strong>: the share
-            of each node&apos;s input that comes from features and tokens rather than error nodes,
-            weighted by influence.
+            <strong>Completeness score {score(shown.scores.completenessScore)}</strong>
+            {full && <span className="muted"> (unpruned {score(full.completeness)})</span>}: the
+            share of each node&apos;s input that comes from features and tokens rather than error
+            nodes, weighted by influence.
           </li>
         </ul>
       ) : (

@@ -6,9 +6,11 @@ import { GraphToolbar } from "./GraphToolbar.tsx";
 import { NodePanel } from "./NodePanel.tsx";
 import { SubgraphPanel } from "./SubgraphPanel.tsx";
 import { useCircuitsStore } from "./circuitsStore.ts";
+import { ComputeForm } from "./ComputeForm.tsx";
+import type { SetChoice } from "./setChoices.ts";
 
 /** A shown graph: what it is, the controls, the drawing, and the side panel. */
-export function GraphWorkspace() {
+export function GraphWorkspace(props: { choices: readonly SetChoice[] }) {
   const view = useCircuitsStore((s) => s.shown!.view);
   return (
     <div className="circuits-workspace">
@@ -16,6 +18,7 @@ export function GraphWorkspace() {
         <GraphMetadata />
         <GraphActions />
       </header>
+      {props.choices.length > 0 && <ComputeForm choices={props.choices} compact />}
       <GraphToolbar />
       <GraphError />
       <div className="circuits-main">

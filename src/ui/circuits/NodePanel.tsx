@@ -1,5 +1,7 @@
 import { useCircuitsStore, useClerp } from "./circuitsStore.ts";
 import { EdgeList } from "./EdgeList.tsx";
+import { FeatureDetails } from "./FeatureDetails.tsx";
+import { useFeatureSource } from "./featureSource.ts";
 import { nodeFacts, nodeName, strongestLinks } from "./nodeFacts.ts";
 import { useShownGraph } from "./useShownGraph.ts";
 
@@ -12,6 +14,7 @@ export function NodePanel() {
   const { view, shownNodes } = useShownGraph();
   const clerp = useClerp(selectedId);
   const index = selectedId !== undefined ? view.indexById.get(selectedId) : undefined;
+  const source = useFeatureSource(index !== undefined ? view.nodes[index] : undefined);
   if (index === undefined) {
     return (
       <section className="node-panel" data-testid="node-panel">
@@ -72,6 +75,7 @@ export function NodePanel() {
         view={view}
         links={strongestLinks(view, index, "outgoing", EDGES_LISTED, shownNodes)}
       />
+      {source && <FeatureDetails source={source} />}
     </section>
   );
 }

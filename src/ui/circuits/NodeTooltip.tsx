@@ -1,4 +1,6 @@
 import { useClerp } from "./circuitsStore.ts";
+import { useFeatureSource } from "./featureSource.ts";
+import { HoverContexts } from "./HoverContexts.tsx";
 import type { GraphLayout } from "./graphLayout.ts";
 import { nodeFacts, nodeName } from "./nodeFacts.ts";
 import type { Transform } from "./panZoom.ts";
@@ -17,6 +19,7 @@ export function NodeTooltip(props: {
   const { view, layout, index, t, size } = props;
   const node = view.nodes[index]!;
   const clerp = useClerp(node.json.node_id);
+  const source = useFeatureSource(node);
   const x = layout.x[index]! * t.k + t.x;
   const y = layout.y[index]! * t.k + t.y;
   const gap = layout.r[index]! * t.k + 10;
@@ -40,6 +43,7 @@ export function NodeTooltip(props: {
           ))}
         </tbody>
       </table>
+      {source && <HoverContexts source={source} />}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { useCircuitsStore } from "./circuitsStore.ts";
 import { nodeName } from "./nodeFacts.ts";
+import { SubgraphScores } from "./SubgraphScores.tsx";
 import { ungroupedPins } from "./supernodes.ts";
 import type { ViewGraph } from "./viewGraph.ts";
 
@@ -33,6 +34,7 @@ export function SubgraphPanel(props: { view: ViewGraph }) {
   return (
     <section className="subgraph-panel" data-testid="subgraph-panel" aria-label="Subgraph">
       <h3>Subgraph: {pinnedIds.length} pinned</h3>
+      <SubgraphScores />
       {pinnedIds.length === 0 && (
         <p className="muted">Pin nodes to build a subgraph (shift-click, or Pin).</p>
       )}

@@ -38,6 +38,8 @@ interface CircuitsState {
   /** A request to bring a node into view (seq changes each time). */
   focus?: { id: string; seq: number };
   show: (json: GraphJson, origin: GraphOrigin, scores?: GraphScores) => void;
+  /** The same graph pruned again: a new JSON, the reader's pins, labels and threshold kept. */
+  replaceGraph: (json: GraphJson, scores?: GraphScores) => void;
   uploadFile: (file: File) => Promise<void>;
   fail: (message: string) => void;
   setThreshold: (threshold: number) => void;
@@ -94,6 +96,14 @@ export const useCircuitsStore = create<CircuitsState>((set, get) => ({
       clerps: {},
     });
   },
+  replaceGraph(json, scores) {
+    const shown = get().shown;
+    if (!shown) return;
+    set({
+      shown: { ...shown, json, view: buildViewGraph(json), scores: scores ?? scoresInFile(json) },
+      hoveredId: undefined,
+    });
+  },
   async uploadFile(file) {
     if (file.size > MAX_GRAPH_JSON_BYTES) {
       get().fail(
@@ -140,11 +150,15 @@ export const useCircuitsStore = create<CircuitsState>((set, get) => ({
   editedJson() {
     const { shown, pinnedIds, supernodes, clerps, selectedId } = get();
     if (!shown) return undefined;
+    // Re-pruning may have dropped a pinned node: the file names only nodes it holds.
+    const known = shown.view.indexById;
     return graphWithEdits(shown.json, {
-      pinnedIds,
-      supernodes,
+      pinnedIds: pinnedIds.filter((id) => known.has(id)),
+      supernodes: supernodes
+        .map((s) => ({ ...s, nodeIds: s.nodeIds.filter((id) => known.has(id)) }))
+        .filter((s) => s.nodeIds.length > 0),
       clerps,
-      clickedId: selectedId ?? "",
+      clickedId: selectedId !== undefined && known.has(selectedId) ? selectedId : "",
     });
   },
   clear: () =>

@@ -171,5 +171,13 @@ export function configToUrl(c: StreamRunConfig): string {
   p.set("normalize", c.normalize);
   p.set("eval", String(c.evalSequences));
   if (c.liveEvalEvery > 0) p.set("live", String(c.liveEvalEvery));
+  for (const [key, value] of otherViewParams()) p.set(key, value);
   return `?${p.toString()}`;
+}
+
+let otherViewParams: () => [string, string][] = () => [];
+
+/** Parameters another view keeps in the URL (the Circuits view's graph.*): configToUrl keeps them. */
+export function keepInUrl(params: () => [string, string][]): void {
+  otherViewParams = params;
 }
