@@ -1,7 +1,12 @@
 import { useState } from "react";
 import { usePromptStore } from "../../state/promptStore.ts";
-import { useDictionaryChoices, type DictionaryChoice } from "../features/dictionaryChoices.ts";
+import {
+  choiceKey,
+  useDictionaryChoices,
+  type DictionaryChoice,
+} from "../features/dictionaryChoices.ts";
 import { PromptFeatures } from "./PromptFeatures.tsx";
+import { PromptSteering } from "./PromptSteering.tsx";
 import { PromptTokens } from "./PromptTokens.tsx";
 import "./Prompt.css";
 
@@ -36,6 +41,9 @@ export function PromptPanel() {
   const chosen = [a, b].filter((c): c is DictionaryChoice => c !== undefined);
   const canRun = chosen.length > 0 && text.trim() !== "" && !running;
   const run = () => canRun && store.run(chosen.map((c) => c.ref));
+  const selected = usePromptStore((s) => s.selected);
+  const shownA = usePromptStore((s) => (a && s.refs[0] && choiceKey(s.refs[0]) === a.key ? 0 : -1));
+  const readA = shownA === 0 ? result?.perDictionary[0] : undefined;
   return (
     <section className="inspect-panel prompt-panel" aria-label="Try a prompt">
       <h3>Try a prompt</h3>
@@ -131,6 +139,14 @@ export function PromptPanel() {
           <PromptTokens result={result} />
           <PromptFeatures result={result} />
         </>
+      )}
+      {a && (
+        <PromptSteering
+          dictionary={a.ref}
+          dSae={readA?.dSae}
+          text={text}
+          suggested={readA?.top[selected ?? 0]?.[0]?.[0]}
+        />
       )}
     </section>
   );
