@@ -41,6 +41,7 @@ describe("bench/device/run.sh --dry-run", () => {
       "bench-standard",
       "peer",
       "stream",
+      "synthetic-16k",
     ]);
     for (const [name, s] of Object.entries(sections)) {
       expect(s.status, `${name}: ${s.stderrTail ?? ""}`).toBe("ok");
@@ -112,5 +113,15 @@ describe("bench/device/run.sh --dry-run", () => {
     ]) {
       expect(positive(stream[key])).toBe(true);
     }
+  });
+
+  it("trains BatchTopK on a synthetic model and scores it against the planted features", () => {
+    const synthetic = result.synthetic as Json;
+    expect([synthetic.preset, synthetic.steps, synthetic.width]).toEqual(["tiny", 3, 64]);
+    expect(positive(synthetic.samplesPerSecond)).toBe(true);
+    const m = (synthetic.dictionaries as Record<string, Json>).batchtopk!;
+    for (const key of ["mcc", "uniqueness", "true_l0", "sae_l0"])
+      expect(positive(m[key])).toBe(true);
+    expect(stdout).toMatch(/synthetic tiny batchtopk: \d+ samples\/s over 192 samples; F1 /);
   });
 });

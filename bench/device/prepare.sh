@@ -18,7 +18,7 @@ rm -rf "$bundle/app"
 mkdir -p "$bundle/app"
 # Bundled ESM has no `require`; some dependencies call it, so the banner provides one. Each file
 # sits two folders below the root, as its sources do, so that they find shaders/ and public/.
-node_modules/.bin/esbuild bench/bench.ts bench/stream.ts bench/device/adapter.ts \
+node_modules/.bin/esbuild bench/bench.ts bench/stream.ts bench/synthetic.ts bench/device/adapter.ts \
   bench/device/runDevice.ts --bundle --platform=node --format=esm --target=node20 --minify \
   --external:webgpu --entry-names='[name]' --out-extension:.js=.mjs --outdir="$bundle/app" \
   --log-level=warning \

@@ -99,12 +99,33 @@ export function deviceSections(dryRun: boolean): Section[] {
     args: dryRun ? ["--no-tfjs", ...shapeArgs({ ...TINY, kind: "sae" }), ...timing] : ["--no-tfjs"],
     limitSeconds: dryRun ? 120 : 150,
   };
+  // SynthSAEBench-16k's BatchTopK at the published settings (width 4096, k 25, lr 3e-4, batch
+  // 1024) for a fixed training time, then its ground-truth metrics (bench/synthetic.ts).
+  const synthetic: Section = {
+    name: "synthetic-16k",
+    runtime: "node",
+    script: "synthetic",
+    args: dryRun
+      ? ["--preset", "tiny", "--width", "64", "--k", "4", "--batch", "64", "--steps", "3"].concat([
+          "--samples",
+          "256",
+          "--architectures",
+          "batchtopk",
+          "--json",
+        ])
+      : ["--preset", "synthsaebench-16k", "--no-orthogonalization", "--width", "4096"]
+          .concat(["--k", "25", "--lr", "3e-4", "--batch", "1024", "--steps", "1000000"])
+          .concat(["--seconds", "90", "--samples", "16384", "--architectures", "batchtopk"])
+          .concat(["--json"]),
+    limitSeconds: dryRun ? 120 : 180,
+  };
   return [
     { name: "adapter", runtime: "node", script: "adapter", args: [], limitSeconds: 90 },
     ours[0]!,
     peer,
     ours[1]!,
     stream,
+    synthetic,
     standard,
   ];
 }
