@@ -183,6 +183,7 @@ export function InterventionPanel(props: InterventionPanelProps) {
           type="button"
           className="primary"
           data-testid="intervention-run"
+          aria-label="Run the intervention"
           disabled={!set || targets.length === 0 || running}
           onClick={run}
         >

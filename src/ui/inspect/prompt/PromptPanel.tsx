@@ -42,8 +42,9 @@ export function PromptPanel() {
   const canRun = chosen.length > 0 && text.trim() !== "" && !running;
   const run = () => canRun && store.run(chosen.map((c) => c.ref));
   const selected = usePromptStore((s) => s.selected);
-  const shownA = usePromptStore((s) => (a && s.refs[0] && choiceKey(s.refs[0]) === a.key ? 0 : -1));
-  const readA = shownA === 0 ? result?.perDictionary[0] : undefined;
+  // The shown result read dictionary A first: its strongest feature is where steering starts.
+  const readsA = usePromptStore((s) => s.refs[0] !== undefined && choiceKey(s.refs[0]) === a?.key);
+  const readA = readsA ? result?.perDictionary[0] : undefined;
   return (
     <section className="inspect-panel prompt-panel" aria-label="Try a prompt">
       <h3>Try a prompt</h3>
