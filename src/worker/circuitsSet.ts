@@ -73,7 +73,15 @@ async function transcodersOf(ref: CircuitSetRef, sources: SetSources): Promise<S
     if (!dictionaries) {
       throw new Error("this run has no saved weights (they are saved when it ends)");
     }
-    return dictionaries.map((d) => ({ spec: d.spec, params: d.params, source: d.id }));
+    // A run's final weights work on raw activations: a constant normalisation scale is folded in.
+    return dictionaries.map((d) => ({
+      spec:
+        d.spec.normalizeActivations === "expected_average_only_in"
+          ? { ...d.spec, normalizeActivations: "none" as const }
+          : d.spec,
+      params: d.params,
+      source: d.id,
+    }));
   }
   if (ref.loadIds.length === 0) throw new Error("no loaded transcoders were chosen");
   return ref.loadIds.map((loadId) => {

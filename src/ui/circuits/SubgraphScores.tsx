@@ -30,8 +30,8 @@ export function SubgraphScores() {
             <strong className="mono">{subgraph.scores.completenessScore.toFixed(3)}</strong>
           </span>
           <span className="muted small">
-            As if only the pinned features existed: what flows through unpinned features counts as
-            missing.
+            The graph&apos;s scores over the pinned features alone (with their error nodes, the
+            tokens and the logits), as Neuronpedia computes them.
           </span>
         </>
       ) : (
