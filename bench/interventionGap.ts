@@ -1,103 +1,140 @@
 /**
  * Predicted vs actual (issue 23, "What done looks like"): on the built-in model with a trained
- * transcoder set, attribute a prompt, then ablate each of the most influential features of a
+ * transcoder set, attribute each prompt, then ablate each of the most influential features of a
  * layer one at a time and compare the change of the top centred logit the graph predicts (its
  * direct edge, −A[top logit, feature]) with the actual change under circuit-tracer's feature
- * intervention. Prints, per layer, the median relative gap |predicted − actual| / |actual|, for
- * the model's own MLPs downstream (circuit-tracer's default) and for the replacement model with
- * frozen error nodes.
+ * intervention (attention frozen, LayerNorm scales live). Prints, per layer, the median relative
+ * gap |predicted − actual| / |actual|, with the model's own MLPs downstream (circuit-tracer's
+ * default) and with the replacement model's frozen error nodes, per prompt and pooled.
  *
- *   npm run bench:interventions -- --transcoders DIR [--prompt TEXT] [--features N]
+ *   npm run bench:interventions -- --transcoders DIR [--prompt TEXT]... [--features N]
  *
  * DIR: a set with a transcoder at every layer, e.g. from
  *   npm run train -- --model builtin --kind transcoder --layers all --d-sae 256 \
  *     --architecture topk --k 16 --batch 256 --steps 300 --eval-sequences 0 --out DIR
  */
 import { parseArgs } from "node:util";
+import { loadAttributeInputs } from "../src/cli/attributeInputs.ts";
 import { attribute } from "../src/engine/circuits/attribute.ts";
 import { featureIntervention } from "../src/engine/circuits/intervention.ts";
 import type { InterventionDownstream } from "../src/engine/circuits/interventionTypes.ts";
 import { pruneGraph } from "../src/engine/circuits/pruning.ts";
-import { loadAttributeInputs } from "../src/cli/attributeInputs.ts";
-import { decodeTokens } from "../src/engine/text/tokenizer.ts";
+import type { TranscoderSet } from "../src/engine/circuits/transcoderSet.ts";
+import type { Gpt2Weights } from "../src/engine/model/gpt2Weights.ts";
+import { decodeTokens, encodeText } from "../src/engine/text/tokenizer.ts";
+
+const PROMPTS = [
+  "The Fulton County Grand Jury said Friday an investigation of",
+  "It was a sunny day in the city and",
+  "He said that the President would",
+];
 
 const { values } = parseArgs({
   options: {
     transcoders: { type: "string" },
-    prompt: {
-      type: "string",
-      default: "The Fulton County Grand Jury said Friday an investigation of",
-    },
+    prompt: { type: "string", multiple: true },
     features: { type: "string", default: "20" },
   },
 });
 if (!values.transcoders) {
   console.error(
-    "usage: npm run bench:interventions -- --transcoders DIR [--prompt TEXT] [--features N]\n" +
+    "usage: npm run bench:interventions -- --transcoders DIR [--prompt TEXT]... [--features N]\n" +
       "DIR: a transcoder set of the built-in model (npm run train -- --model builtin --kind transcoder --layers all ...)",
   );
   process.exit(2);
 }
 const perLayer = Number(values.features);
+const prompts = values.prompt ?? PROMPTS;
 const started = performance.now();
-const { weights, set, tokens } = await loadAttributeInputs({
+const { weights, set } = await loadAttributeInputs({
   model: "builtin",
   processing: true,
   transcoders: [values.transcoders],
-  prompt: values.prompt,
+  prompt: prompts[0]!,
 });
-const { graph } = await attribute(weights, set, tokens, { prompt: values.prompt });
-const n = graph.nodes.length;
-const { nodeInfluence } = pruneGraph(graph);
-const topRow = graph.nodes.findIndex((node) => node.type === "logit");
-const topLogit = graph.nodes[topRow]!;
-if (topLogit.type !== "logit") throw new Error("the graph has no logit node");
-console.log(
-  `prompt ${JSON.stringify(values.prompt)}: ${graph.tokens.length} tokens with BOS, ` +
-    `${graph.nFeatures} active features, top logit ${JSON.stringify(decodeTokens([topLogit.token]))} ` +
-    `(p = ${topLogit.probability.toFixed(3)}); graph in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-);
+const nLayer = weights.config.nLayer;
+const variantsOf = (layer: number): InterventionDownstream[] =>
+  layer === nLayer - 1 ? ["model"] : ["model", "frozen-errors"];
+/** Gaps by `${layer} ${downstream}`, over every prompt. */
+const pooled = new Map<string, number[]>();
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+for (const prompt of prompts) {
+  const gaps = await promptGaps(weights, set, prompt);
+  for (const [key, list] of gaps) pooled.set(key, [...(pooled.get(key) ?? []), ...list]);
+}
+console.log(`pooled over ${prompts.length} prompts:`);
+for (let layer = nLayer - 1; layer >= 0; layer--) console.log(`  ${layerLine(layer, pooled)}`);
+console.log(`${((performance.now() - started) / 1000).toFixed(1)} s in all (float64 on the CPU)`);
 
-for (let layer = weights.config.nLayer - 1; layer >= 0; layer--) {
-  const ranked = graph.nodes
-    .map((node, i) => ({ node, i }))
-    .filter(({ node }) => node.type === "feature" && node.layer === layer)
-    .sort((a, b) => nodeInfluence[b.i]! - nodeInfluence[a.i]!)
-    .slice(0, perLayer);
-  const variants: InterventionDownstream[] =
-    layer === weights.config.nLayer - 1 ? ["model"] : ["model", "frozen-errors"];
-  const cells: string[] = [];
+async function promptGaps(
+  w: Gpt2Weights,
+  s: TranscoderSet,
+  prompt: string,
+): Promise<Map<string, number[]>> {
+  const { graph } = await attribute(w, s, encodeText(prompt), { prompt });
+  const n = graph.nodes.length;
+  const { nodeInfluence } = pruneGraph(graph);
+  const topRow = graph.nodes.findIndex((node) => node.type === "logit");
+  const topLogit = graph.nodes[topRow]!;
+  if (topLogit.type !== "logit") throw new Error("the graph has no logit node");
+  console.log(
+    `${JSON.stringify(prompt)}: ${graph.tokens.length} tokens with BOS, ${graph.nFeatures} active ` +
+      `features, top logit ${JSON.stringify(decodeTokens([topLogit.token]))} (p = ${topLogit.probability.toFixed(3)})`,
+  );
+  const gaps = new Map<string, number[]>();
   let edgeCheck = 0;
-  for (const downstream of variants) {
-    const gaps: number[] = [];
-    for (const { node, i } of ranked) {
-      if (node.type !== "feature") continue;
-      const outcome = featureIntervention(
-        weights,
-        set,
-        graph.tokens,
-        [{ layer, pos: node.pos, feature: node.feature, multiplier: 0 }],
-        { downstream, topK: 1 },
-      );
-      const change = outcome.changes.find((c) => c.token === topLogit.token)!;
-      const edge = -graph.adjacency[topRow * n + i]!;
-      edgeCheck = Math.max(
-        edgeCheck,
-        Math.abs(change.predicted - edge) / Math.max(Math.abs(edge), 1e-6),
-      );
-      gaps.push(Math.abs(change.predicted - change.actual) / Math.abs(change.actual));
+  for (let layer = nLayer - 1; layer >= 0; layer--) {
+    // A feature of no influence (a last-layer one before the last position) moves no logit.
+    const ranked = graph.nodes
+      .map((node, i) => ({ node, i }))
+      .filter(
+        ({ node, i }) => node.type === "feature" && node.layer === layer && nodeInfluence[i]! > 0,
+      )
+      .sort((a, b) => nodeInfluence[b.i]! - nodeInfluence[a.i]!)
+      .slice(0, perLayer);
+    for (const downstream of variantsOf(layer)) {
+      const list: number[] = [];
+      for (const { node, i } of ranked) {
+        if (node.type !== "feature") continue;
+        const outcome = featureIntervention(
+          w,
+          s,
+          graph.tokens,
+          [{ layer, pos: node.pos, feature: node.feature, multiplier: 0 }],
+          { downstream, topK: 1 },
+        );
+        const change = outcome.changes.find((c) => c.token === topLogit.token)!;
+        const edge = -graph.adjacency[topRow * n + i]!;
+        edgeCheck = Math.max(
+          edgeCheck,
+          Math.abs(change.predicted - edge) / Math.max(Math.abs(edge), 1e-6),
+        );
+        list.push(Math.abs(change.predicted - change.actual) / Math.abs(change.actual));
+      }
+      gaps.set(`${layer} ${downstream}`, list);
     }
-    cells.push(`${downstream} MLPs downstream: median gap ${(100 * median(gaps)).toFixed(1)}%`);
+    console.log(`  ${layerLine(layer, gaps)}`);
   }
   console.log(
-    `layer ${layer}: ${ranked.length} most influential features ablated one at a time; ` +
-      `${cells.join("; ")} (predicted = −A[top logit, f], matching the graph's edge to ${edgeCheck.toExponential(1)} relative)`,
+    `  (predicted = −A[top logit, f]: the engine matches the graph's edges to ${edgeCheck.toExponential(1)} relative)`,
   );
+  return gaps;
 }
-console.log(`${((performance.now() - started) / 1000).toFixed(1)} s in all (float64 on the CPU)`);
+
+function layerLine(layer: number, gaps: Map<string, number[]>): string {
+  const cells = variantsOf(layer).map((v) => {
+    const list = gaps.get(`${layer} ${v}`) ?? [];
+    return `${v === "model" ? "model MLPs" : "frozen errors"} ${percent(median(list))} (${list.length} features)`;
+  });
+  return `layer ${layer}: median gap ${cells.join(", ")}`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function percent(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
