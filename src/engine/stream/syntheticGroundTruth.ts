@@ -16,8 +16,10 @@ import type { SyntheticModel } from "../synthetic/syntheticModel.ts";
 /** eval_sae_on_synthetic_data's num_samples default (and synth-eval's). */
 export const FINAL_TRUTH_SAMPLES = 100_000;
 /**
- * Samples per live evaluation: enough for F1 to move by less than its change between points
- * (measured: see the README's "Training on a synthetic model").
+ * Samples per live evaluation. On small-2k at width 512 (SwiftShader) one costs about the
+ * matching (the 512 × 2048 cosines and assignment, ≈ 1.3 training steps of 1024) plus one step
+ * per 1024 samples: 4096 samples ≈ 10 steps, so a point every 200 steps (the CLI's default,
+ * syntheticFlags.ts) adds ≈ 5%.
  */
 export const LIVE_TRUTH_SAMPLES = 4096;
 const MAX_EVAL_BATCH = 1024;
