@@ -17,7 +17,7 @@ import type { SyntheticModel } from "../synthetic/syntheticModel.ts";
 export const FINAL_TRUTH_SAMPLES = 100_000;
 /**
  * Samples per live evaluation. On small-2k at width 512 (SwiftShader) one costs about the
- * matching (the 512 × 2048 cosines and assignment, ≈ 1.3 training steps of 1024) plus one step
+ * matching (the 512 × 2048 cosines and assignment, ≈ 2 training steps of 1024) plus ≈ 2 steps
  * per 1024 samples: 4096 samples ≈ 10 steps, so a point every 200 steps (the CLI's default,
  * syntheticFlags.ts) adds ≈ 5%.
  */
