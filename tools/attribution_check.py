@@ -211,6 +211,8 @@ def read_circuit_tracer_config(path):
     """circuit-tracer's transcoder_set config: `transcoders` (index = layer), or the old layout's
     {id, layer, filepath} entries (W_dec stored [d_out, d_sae])."""
     config = _parse_yaml(open(path).read(), path)
+    if not isinstance(config, dict) or "transcoders" not in config:
+        raise InputError(f"{path}: expected circuit-tracer's transcoder_set config (feature_input_hook, feature_output_hook, transcoders)")
     base = os.path.dirname(path)
     if config.get("feature_input_hook") != "ln2.hook_normalized" or config.get("feature_output_hook") != "hook_mlp_out":
         raise InputError(f"{path}: feature_input_hook/feature_output_hook must be ln2.hook_normalized/hook_mlp_out")
