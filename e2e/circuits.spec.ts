@@ -11,7 +11,9 @@ async function openCircuits(page: Page): Promise<void> {
   await page.getByRole("tab", { name: "Circuits" }).click();
 }
 
-const node = (page: Page, id: string) => page.locator(`[data-node="${id}"]`);
+// The graph's node (the intervention panel's rows carry data-node too).
+const node = (page: Page, id: string) =>
+  page.getByTestId("graph-svg").locator(`[data-node="${id}"]`);
 
 test("a graph JSON uploads, draws, explains a node on hover, and downloads with three pins grouped into a labelled supernode", async ({
   page,
@@ -142,7 +144,7 @@ const SET_RUN = small({
   eval: 0,
 });
 
-test("a 4-layer set trained here gives a graph: computed in the worker, explored, pinned, kept across a reload, downloaded and uploaded again", async ({
+test("a 4-layer set trained here gives a graph: computed in the worker, explored, pinned, ablated, kept across a reload, downloaded and uploaded again", async ({
   page,
 }) => {
   test.setTimeout(120_000);
@@ -188,6 +190,17 @@ test("a 4-layer set trained here gives a graph: computed in the worker, explored
   await expect(page.getByTestId("subgraph-scores")).toContainText(/replacement [01]\.\d{3}/);
   await page.getByLabel("New supernode label").fill("cat subject");
   await page.getByRole("button", { name: "Group 3 pinned" }).click();
+
+  // Ablate the supernode: the model reruns in the worker and the top logits move.
+  await page.getByTestId("supernode").getByRole("button", { name: "Intervene" }).click();
+  await expect(page.getByTestId("intervention-target")).toHaveCount(3);
+  await page.getByTestId("intervention-run").click();
+  const changes = page.getByTestId("intervention-change");
+  await expect(changes.first()).toBeVisible();
+  const actual = await changes.evaluateAll((rows) =>
+    rows.map((r) => Number(r.children[r.children.length - 2]!.textContent!.replace("−", "-"))),
+  );
+  expect(actual.some((x) => x !== 0)).toBe(true);
 
   // Kept: listed beside the runs; a reload reopens it from the URL, pins and supernode included.
   await page.getByRole("tab", { name: "Runs" }).click();

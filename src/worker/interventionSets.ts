@@ -47,7 +47,12 @@ export async function resolveTranscoderSet(
         `${d.label} is a second transcoder for layer ${layer} (the first is ${layers[layer].source})`,
       );
     }
-    layers[layer] = { spec: d.spec, params: d.params, source: d.label };
+    // A run's final weights work on raw activations: a constant normalisation scale is folded in.
+    const spec =
+      ref.kind === "run" && d.spec.normalizeActivations === "expected_average_only_in"
+        ? { ...d.spec, normalizeActivations: "none" as const }
+        : d.spec;
+    layers[layer] = { spec, params: d.params, source: d.label };
   }
   if (layers.every((t) => t === undefined)) throw new Error("the set holds no transcoders");
   return { modelName: sources.modelName, layers };

@@ -3,6 +3,7 @@ import { GraphCanvas } from "./GraphCanvas.tsx";
 import { GraphError } from "./GraphError.tsx";
 import { GraphMetadata } from "./GraphMetadata.tsx";
 import { GraphToolbar } from "./GraphToolbar.tsx";
+import { InterventionMount } from "./InterventionMount.tsx";
 import { NodePanel } from "./NodePanel.tsx";
 import { SubgraphPanel } from "./SubgraphPanel.tsx";
 import { useCircuitsStore } from "./circuitsStore.ts";
@@ -26,6 +27,7 @@ export function GraphWorkspace(props: { choices: readonly SetChoice[] }) {
         <aside className="circuits-side">
           <NodePanel />
           <SubgraphPanel view={view} />
+          <InterventionMount />
         </aside>
       </div>
     </div>

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { useCircuitsStore } from "./circuitsStore.ts";
+import { useComputeStore } from "./computeStore.ts";
 import { nodeName } from "./nodeFacts.ts";
 import { SubgraphScores } from "./SubgraphScores.tsx";
 import { ungroupedPins } from "./supernodes.ts";
@@ -30,6 +31,9 @@ export function SubgraphPanel(props: { view: ViewGraph }) {
   const supernodes = useCircuitsStore((s) => s.supernodes);
   const [label, setLabel] = useState("");
   const store = useCircuitsStore.getState();
+  const computed = useCircuitsStore((s) => s.shown?.origin.kind === "computed");
+  const interventionGroup = useComputeStore((s) => s.interventionGroup);
+  const compute = useComputeStore.getState();
   const loose = ungroupedPins(pinnedIds, supernodes);
   return (
     <section className="subgraph-panel" data-testid="subgraph-panel" aria-label="Subgraph">
@@ -47,9 +51,22 @@ export function SubgraphPanel(props: { view: ViewGraph }) {
               value={s.label}
               onChange={(e) => store.renameSupernode(i, e.currentTarget.value)}
             />
+            {computed && (
+              <button
+                type="button"
+                aria-pressed={interventionGroup === i}
+                onClick={() => compute.interveneOn(interventionGroup === i ? undefined : i)}
+                title="Set these features to a multiple of their activation and rerun the model"
+              >
+                Intervene
+              </button>
+            )}
             <button
               type="button"
-              onClick={() => store.removeSupernode(i)}
+              onClick={() => {
+                if (interventionGroup !== undefined) compute.interveneOn(undefined);
+                store.removeSupernode(i);
+              }}
               title="Ungroup (the nodes stay pinned)"
             >
               Ungroup

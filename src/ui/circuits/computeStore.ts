@@ -47,6 +47,9 @@ interface ComputeState {
   pruning: boolean;
   subgraph?: { pending: boolean; scores?: GraphScores; why?: string; key: string };
   connections: Map<string, FeatureConnections | { error: string }>;
+  /** The supernode the intervention panel acts on (else the selected feature). */
+  interventionGroup?: number;
+  interveneOn: (group: number | undefined) => void;
   setPrompt: (prompt: string) => void;
   setSetKey: (key: string) => void;
   setEdgeThreshold: (edge: number) => void;
@@ -79,6 +82,7 @@ export const useComputeStore = create<ComputeState>((set, get) => ({
   pruning: false,
   connections: new Map(),
   setPrompt: (prompt) => set({ prompt }),
+  interveneOn: (interventionGroup) => set({ interventionGroup }),
   setSetKey: (setKey) => set({ setKey }),
   setEdgeThreshold(edgeThreshold) {
     set({ edgeThreshold });
@@ -188,6 +192,7 @@ export const useComputeStore = create<ComputeState>((set, get) => ({
           graph,
           subgraph: undefined,
           connections: new Map(),
+          interventionGroup: undefined,
           finished: { seconds: m.seconds, passes: m.passes, rows: m.rows },
         });
         useCircuitsStore
