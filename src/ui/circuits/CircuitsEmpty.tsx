@@ -16,8 +16,9 @@ export function CircuitsEmpty(props: { choices: readonly SetChoice[] }) {
       </p>
       <p>
         <strong>
-          Train a transcoder at every layer (Train → every layer), or upload a circuit-tracer /
-          Neuronpedia graph JSON
+          {props.choices.length === 0
+            ? "Train a transcoder at every layer (Train → every layer), or upload a circuit-tracer / Neuronpedia graph JSON"
+            : "Pick a transcoder set, type a prompt and compute its graph, or upload a circuit-tracer / Neuronpedia graph JSON"}
         </strong>
       </p>
       <ComputeForm choices={props.choices} />
