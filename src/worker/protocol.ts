@@ -9,6 +9,7 @@ import type { DictionaryEvaluation } from "../engine/stream/streamSession.ts";
 import type { Sweep, SweepSetting, SweepValue } from "../engine/stream/sweep.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
 import type { FromWorkerCircuits, ToWorkerCircuits } from "./circuitsProtocol.ts";
+import type { RunData, SyntheticFromWorker } from "./syntheticProtocol.ts";
 
 /** One dictionary of a run on the model's stream. */
 export interface StreamDictionaryConfig {
@@ -68,6 +69,11 @@ export interface StreamRunConfig {
   evalSequences: number;
   /** ce_loss_score while training every N steps; 0 = chosen to cost about 10% of training. */
   liveEvalEvery: number;
+  /**
+   * What the dictionaries train on: the built-in model's activations (absent, the default) or
+   * a synthetic model's x (and y), where live evaluations measure the ground truth instead.
+   */
+  data?: RunData;
 }
 
 /** Held-out windows the ce_loss_score measured while training reads (the final eval reads more). */
@@ -328,6 +334,7 @@ export type FromWorker =
   | { type: "checkpoint"; runId: string; step: number }
   | { type: "hyperparameters"; runId: string; change: HyperparameterChange }
   | { type: "eval"; runId: string; dictionary: string; metrics: DictionaryEvaluation }
+  | SyntheticFromWorker
   | { type: "done"; runId: string; steps: number }
   /** Stopped by the user: the checkpoint and weights so far are saved. */
   | { type: "stopped"; runId: string; steps: number }

@@ -23,6 +23,17 @@ import { checkFits } from "../engine/train/dictionaryBuffers.ts";
 import type { EvalControl } from "../engine/eval/splicedEval.ts";
 import { runDb } from "../storage/runDb.ts";
 import { LIVE_DENSE_THRESHOLD, LiveDensity } from "./liveDensity.ts";
+import type { SyntheticStreamSession } from "../engine/stream/syntheticSession.ts";
+import { SYNTHETIC_PRESETS } from "../engine/synthetic/syntheticPresets.ts";
+import { syntheticPresetOf } from "./syntheticProtocol.ts";
+import {
+  createSyntheticRun,
+  finalTruth,
+  liveTruth,
+  liveTruthSamples,
+  truthFor,
+  type SyntheticRunParts,
+} from "./syntheticRun.ts";
 import {
   LIVE_EVAL_WINDOWS,
   type FromWorker,
@@ -44,6 +55,16 @@ export const RUN_CONTEXT_MAX = 128;
 
 export function runContextSize(config: { nCtx: number }): number {
   return Math.min(config.nCtx, RUN_CONTEXT_MAX);
+}
+
+/** A run's session: on the model's stream, or on a synthetic model's. */
+type RunSession = StreamSession | SyntheticStreamSession;
+
+/** A live evaluation: ce_loss_scores (model runs) or ground-truth points, and its cost. */
+interface LiveResults {
+  scores: [string, number][];
+  truth?: Awaited<ReturnType<typeof liveTruth>>;
+  ms: number;
 }
 
 /** Save a checkpoint when this long has passed since the last one (and on pause and stop). */
@@ -123,8 +144,13 @@ export function plansOf(c: StreamRunConfig): DictionaryPlan[] {
  * Refuses, before anything is allocated, a run whose buffers the adapter cannot hold, naming
  * the size and the limit.
  */
-export function checkRunFits(device: GPUDevice, model: GpuGpt2, c: StreamRunConfig): void {
-  const d = model.config.dModel;
+export function checkRunFits(
+  device: GPUDevice,
+  model: GpuGpt2,
+  c: StreamRunConfig,
+  width = model.config.dModel,
+): void {
+  const d = width;
   for (const dict of c.dictionaries) {
     const skip = dict.kind === "transcoder" && dict.skip === true;
     const spec = { kind: dict.kind, dIn: d, dSae: dict.dSae, dOut: d, skip } as DictionarySpec;
@@ -174,6 +200,10 @@ export class StreamRun {
   private eta: RunEta | undefined;
   /** The phase a pause interrupted (restored by Resume). */
   private phaseBeforePause: RunPhase = "running";
+  /** A run on a synthetic model: its session's parts (the evaluation stream). */
+  private synthetic: SyntheticRunParts | undefined;
+  /** Aborted by Stop: ends a ground-truth evaluation in flight. */
+  private readonly stopSignal = new AbortController();
   /** Set while an evaluation runs: the step it is of and what the page says meanwhile. */
   private evaluatingAt: { step: number; message: string; final: boolean } | undefined;
 
@@ -217,6 +247,7 @@ export class StreamRun {
 
   stop(): void {
     this.stopRequested = true;
+    this.stopSignal.abort(new EvalStopped());
     this.wake?.();
   }
 
@@ -250,24 +281,33 @@ export class StreamRun {
     const { device, shaders, model, corpus, post } = this.ctx;
     const c = this.config;
     if (c.dictionaries.length === 0) throw new Error("choose at least one dictionary to train");
-    checkRunFits(device, model, c);
+    const preset = syntheticPresetOf(c);
+    checkRunFits(device, model, c, preset && SYNTHETIC_PRESETS[preset].hidden_dim);
     this.startClock();
     const contextSize = runContextSize(model.config);
     const seqsPerForward = Math.max(1, Math.floor(STREAM_ROWS_PER_FORWARD / contextSize));
-    this.state(0, "filling the activation store…");
-    const session = await StreamSession.create(device, shaders, model, corpus, plansOf(c), {
-      batchSize: c.batchSize,
-      // SAELens's n_batches_in_buffer (20), or more when a batch needs it.
-      bufferBatches: Math.max(20, 2 * Math.ceil(c.batchSize / (seqsPerForward * contextSize))),
-      seqsPerForward,
-      contextSize,
-      prependBos: false,
-      excludeSpecialTokens: true,
-      storeSeed: c.seed,
-      logEvery: c.logEvery,
-      modelName: this.ctx.modelName,
-      datasetPath: "builtin:brown (train slice)",
-    });
+    this.state(
+      0,
+      preset ? `building the synthetic model ${preset}…` : "filling the activation store…",
+    );
+    if (preset) {
+      this.synthetic = await createSyntheticRun(device, shaders, preset, plansOf(c), c);
+    }
+    const session: RunSession =
+      this.synthetic?.session ??
+      (await StreamSession.create(device, shaders, model, corpus, plansOf(c), {
+        batchSize: c.batchSize,
+        // SAELens's n_batches_in_buffer (20), or more when a batch needs it.
+        bufferBatches: Math.max(20, 2 * Math.ceil(c.batchSize / (seqsPerForward * contextSize))),
+        seqsPerForward,
+        contextSize,
+        prependBos: false,
+        excludeSpecialTokens: true,
+        storeSeed: c.seed,
+        logEvery: c.logEvery,
+        modelName: this.ctx.modelName,
+        datasetPath: "builtin:brown (train slice)",
+      }));
     try {
       if (resume) await this.restore(session);
       await this.train(session);
@@ -281,7 +321,8 @@ export class StreamRun {
       }
       post({ type: "done", runId: this.runId, steps: session.batchesServed });
     } finally {
-      session.destroy();
+      if (this.synthetic) this.synthetic.destroy();
+      else session.destroy();
     }
   }
 
@@ -294,6 +335,25 @@ export class StreamRun {
     const stored = await runDb.weights(this.runId);
     if (!stored) throw new Error("this run has no saved weights to evaluate");
     const step = (await runDb.checkpoint(this.runId))?.step ?? 0;
+    const preset = syntheticPresetOf(this.config);
+    if (preset) {
+      const transcoder = stored.dictionaries.some((d) => d.spec.kind === "transcoder");
+      const truth = truthFor(device, shaders, preset, transcoder);
+      this.phase = "evaluating";
+      this.state(step, "measuring the ground truth of the saved weights…");
+      try {
+        for (const d of stored.dictionaries) {
+          const result = await finalTruth(truth, preset, d, this.stopSignal.signal);
+          post({ type: "truth", runId: this.runId, dictionary: d.id, truth: result });
+        }
+      } catch (err) {
+        if (!this.stopRequested) throw err;
+      } finally {
+        truth.destroy();
+      }
+      post({ type: "evaluated", runId: this.runId });
+      return;
+    }
     const sequences =
       this.config.evalSequences > 0 ? this.config.evalSequences : DEFAULT_EVAL_SEQUENCES;
     const total = sequences * stored.dictionaries.length;
@@ -331,13 +391,15 @@ export class StreamRun {
     post({ type: "evaluated", runId: this.runId });
   }
 
-  private async restore(session: StreamSession): Promise<void> {
+  private async restore(session: RunSession): Promise<void> {
     const saved = await runDb.checkpoint(this.runId);
     if (!saved) throw new Error("this run has no checkpoint to resume from");
     this.state(0, `replaying the stream to step ${saved.step}…`);
-    await session.restore(saved.session, (batches) =>
-      this.state(batches, `replaying the stream to step ${saved.step}… ${batches}`),
-    );
+    if (session instanceof StreamSession) {
+      await session.restore(saved.session, (batches) =>
+        this.state(batches, `replaying the stream to step ${saved.step}… ${batches}`),
+      );
+    } else await session.restore(saved.session);
     // Learning rates and L1 coefficients changed since the checkpoint (e.g. after a NaN).
     for (const d of this.config.dictionaries) {
       this.pending.push({
@@ -372,7 +434,7 @@ export class StreamRun {
    * the phase and message before it come back on Resume. False when it did not wait.
    */
   private async holdWhilePaused(
-    session: StreamSession | undefined,
+    session: RunSession | undefined,
     step: number,
     message?: string,
   ): Promise<boolean> {
@@ -404,7 +466,7 @@ export class StreamRun {
    * holds it, a lost device fails it; with `total` windows it reports its progress.
    */
   private evalControl(
-    session: StreamSession | undefined,
+    session: RunSession | undefined,
     step: number,
     total: number,
     message: string,
@@ -462,7 +524,7 @@ export class StreamRun {
     });
   }
 
-  private async train(session: StreamSession): Promise<void> {
+  private async train(session: RunSession): Promise<void> {
     const { post } = this.ctx;
     const c = this.config;
     const started = performance.now();
@@ -470,7 +532,9 @@ export class StreamRun {
     let stepsSince = 0;
     let trainingMs = 0;
     this.lastCheckpoint = performance.now();
-    const generatedAtStart = session.store.tokensGenerated;
+    const generated = () =>
+      session instanceof StreamSession ? session.store.tokensGenerated : session.batchesServed;
+    const generatedAtStart = generated();
     const resumedAt = session.batchesServed;
     const windows = LIVE_EVAL_WINDOWS * c.dictionaries.length;
     const finalWindows = c.evalSequences * c.dictionaries.length;
@@ -510,8 +574,7 @@ export class StreamRun {
         const now = performance.now();
         trainingMs += now - t0;
         const tokensPerSecond = (stepsSince * c.batchSize) / ((now - since) / 1000);
-        const generated = session.store.tokensGenerated - generatedAtStart;
-        const streamTokensPerSecond = generated / ((now - started) / 1000);
+        const streamTokensPerSecond = (generated() - generatedAtStart) / ((now - started) / 1000);
         for (const { id, metrics } of logged) {
           if (!Number.isFinite(metrics.loss)) {
             throw new RunFault(
@@ -565,7 +628,10 @@ export class StreamRun {
       }
       this.progress(step, session.finished);
       if (step >= nextLiveEval && !session.finished) {
-        const results = await this.liveEval(session, step);
+        const results: LiveResults | undefined =
+          session instanceof StreamSession
+            ? await this.liveEval(session, step)
+            : await this.liveTruth(step);
         if (!results) break; // stopped during it
         if (evalMs === undefined) {
           evalMs = results.ms;
@@ -587,6 +653,17 @@ export class StreamRun {
             windows: LIVE_EVAL_WINDOWS,
           });
         }
+        if (results.truth) {
+          post({
+            type: "live-truth",
+            runId: this.runId,
+            step,
+            tokens,
+            entries: results.truth,
+            every: liveEvery,
+            samples: liveTruthSamples(syntheticPresetOf(c)!),
+          });
+        }
         nextLiveEval = step + liveEvery;
       }
       // Stepping while paused: the page hears the new step (the phase may change in an await).
@@ -598,7 +675,7 @@ export class StreamRun {
     }
   }
 
-  private applyPending(session: StreamSession): void {
+  private applyPending(session: RunSession): void {
     // Only the last change to each dictionary counts (typing a value sends several).
     const last = new Map(this.pending.splice(0).map((c) => [c.dictionary, c]));
     for (const change of last.values()) {
@@ -626,7 +703,7 @@ export class StreamRun {
     }
   }
 
-  private async poison(session: StreamSession): Promise<void> {
+  private async poison(session: RunSession): Promise<void> {
     this.nanRequested = false;
     const gpu = session.dictionaries[0]!.trainer.gpu;
     const p = await gpu.readParams();
@@ -670,7 +747,52 @@ export class StreamRun {
     }
   }
 
-  private async saveCheckpoint(session: StreamSession): Promise<void> {
+  /**
+   * The live ground truth of every dictionary on the evaluation stream, and what it cost in
+   * active time; undefined when the run was stopped during it.
+   */
+  private async liveTruth(step: number): Promise<LiveResults | undefined> {
+    const t0 = this.activeMs();
+    const message = "measuring the ground truth…";
+    if (this.phase === "running") this.state(step, message);
+    try {
+      const truth = await this.evaluating(
+        step,
+        message,
+        () =>
+          liveTruth(this.synthetic!, syntheticPresetOf(this.config)!, step, this.stopSignal.signal),
+        false,
+      );
+      return { scores: [], truth, ms: this.activeMs() - t0 };
+    } catch (err) {
+      if (this.stopRequested) return undefined;
+      throw err;
+    } finally {
+      if (this.phase === "running") this.state(step);
+    }
+  }
+
+  /** The final ground truth of the saved weights, with each dictionary's similarity heatmap. */
+  private async finishTruth(
+    session: SyntheticStreamSession,
+    step: number,
+    message: string,
+  ): Promise<void> {
+    const preset = syntheticPresetOf(this.config)!;
+    const exported = await session.export();
+    try {
+      await this.evaluating(step, message, async () => {
+        for (const d of exported) {
+          const truth = await finalTruth(this.synthetic!.truth, preset, d, this.stopSignal.signal);
+          this.ctx.post({ type: "truth", runId: this.runId, dictionary: d.id, truth });
+        }
+      });
+    } catch (err) {
+      if (!this.stopRequested) throw err;
+    }
+  }
+
+  private async saveCheckpoint(session: RunSession): Promise<void> {
     const checkpoint: SessionCheckpoint = await session.checkpoint();
     const finite = checkpoint.dictionaries.every((d) => d.gpu.params.every(Number.isFinite));
     if (!finite) return; // keep the last good one
@@ -685,7 +807,7 @@ export class StreamRun {
     this.ctx.post({ type: "checkpoint", runId: this.runId, step });
   }
 
-  private async saveWeights(session: StreamSession): Promise<void> {
+  private async saveWeights(session: RunSession): Promise<void> {
     const exported = await session.export();
     const dictionaries = [];
     for (const [i, d] of exported.entries()) {
@@ -698,14 +820,17 @@ export class StreamRun {
     this.weightsStep = session.batchesServed;
   }
 
-  private async finish(session: StreamSession): Promise<void> {
+  private async finish(session: RunSession): Promise<void> {
     const c = this.config;
     const step = session.batchesServed;
     this.phase = "evaluating";
-    const message = "evaluating with the dictionaries spliced in…";
+    const message = this.synthetic
+      ? "measuring the ground truth…"
+      : "evaluating with the dictionaries spliced in…";
     this.state(step, message);
     await this.saveCheckpoint(session);
     await this.saveWeights(session);
+    if (!(session instanceof StreamSession)) return this.finishTruth(session, step, message);
     if (c.evalSequences <= 0) return;
     const total = c.evalSequences * session.dictionaries.length;
     let evaluated;
