@@ -1,7 +1,9 @@
 import { dictionarySeed } from "../engine/stream/dictionarySeed.ts";
 import type { DictionaryEvaluation } from "../engine/stream/streamSession.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
+import type { LiveTruthPoint } from "../engine/stream/syntheticGroundTruth.ts";
 import type { HyperparameterChange, StreamRunConfig } from "../worker/protocol.ts";
+import type { FinalTruth } from "../worker/syntheticProtocol.ts";
 
 export type RunStatus = "running" | "paused" | "done" | "interrupted" | "failed" | "stopped";
 
@@ -45,6 +47,10 @@ export interface RunRecord {
   histories: Record<string, MetricPoint[]>;
   liveEvals: Record<string, LiveEvalPoint[]>;
   evals: Record<string, DictionaryEvaluation>;
+  /** A run on a synthetic model: each dictionary's live ground truth (absent otherwise). */
+  truthPoints?: Record<string, LiveTruthPoint[]>;
+  /** A run on a synthetic model: each dictionary's ground truth at the end. */
+  truth?: Record<string, FinalTruth>;
   changes: HyperparameterChange[];
   visible: boolean;
   /** Wall time spent training, over every session of the run. */

@@ -5,6 +5,7 @@ import { seedsOf, type RunRecord } from "../../storage/runRecord.ts";
 import type { FromWorker, RunPhase, StreamRunConfig } from "../../worker/protocol.ts";
 import { sendToEngine } from "../engine.ts";
 import { configDiffLabel } from "../runs/configDiff.ts";
+import { withTruthPoints } from "../train/syntheticTruth.ts";
 import { expandRunConfig } from "./runExpansion.ts";
 import { elapsedMs, setActive, startClock, withEta, type RunClock } from "../shell/runClock.ts";
 
@@ -317,7 +318,7 @@ export const useRunsStore = create<RunsState>((set, get) => {
         return;
       }
       // Curves arrive many times a second; the page redraws them at most twice a second.
-      if (m.type === "metrics" || m.type === "live-eval") {
+      if (m.type === "metrics" || m.type === "live-eval" || m.type === "live-truth") {
         queued.push(m);
         flushTimer ??= setTimeout(() => {
           flushTimer = undefined;
@@ -414,6 +415,13 @@ export const useRunsStore = create<RunsState>((set, get) => {
               ],
             },
           }));
+          break;
+        case "live-truth":
+          set({ live: { ...live, liveEvery: m.every } });
+          patchRun(id, (r) => ({ truthPoints: withTruthPoints(r.truthPoints, m) }));
+          break;
+        case "truth":
+          patchRun(id, (r) => ({ truth: { ...r.truth, [m.dictionary]: m.truth } }), true);
           break;
         case "checkpoint":
           patchRun(id, () => ({ checkpointStep: m.step }), true);

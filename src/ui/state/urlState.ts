@@ -6,6 +6,7 @@ import {
   parseMatryoshkaWidths,
 } from "../../engine/dictionary/matryoshkaWidths.ts";
 import type { StreamDictionaryConfig, StreamRunConfig } from "../../worker/protocol.ts";
+import { isSyntheticPresetName } from "../../engine/synthetic/syntheticPresets.ts";
 import {
   DEFAULT_K,
   DEFAULT_L0_COEFFICIENT,
@@ -104,7 +105,16 @@ export function configFromUrl(search: string, d: StreamRunConfig = GPU_DEFAULTS)
     normalize: p.get("normalize") === "none" ? "none" : d.normalize,
     evalSequences: num(p, "eval", d.evalSequences, 0, 1000),
     liveEvalEvery: num(p, "live", d.liveEvalEvery, 0, 1e6),
+    ...dataFromUrl(p.get("data")),
   };
+}
+
+/** `data=synthetic:tiny`: a synthetic preset; anything else is the model (no field). */
+function dataFromUrl(raw: string | null): Pick<StreamRunConfig, "data"> {
+  const preset = raw?.startsWith("synthetic:") ? raw.slice("synthetic:".length) : undefined;
+  return preset !== undefined && isSyntheticPresetName(preset)
+    ? { data: { kind: "synthetic", preset } }
+    : {};
 }
 
 /** `sae.widths=64,128,256,512`: valid Matryoshka widths for d_sae, else undefined. */
@@ -171,6 +181,7 @@ export function configToUrl(c: StreamRunConfig): string {
   p.set("normalize", c.normalize);
   p.set("eval", String(c.evalSequences));
   if (c.liveEvalEvery > 0) p.set("live", String(c.liveEvalEvery));
+  if (c.data?.kind === "synthetic") p.set("data", `synthetic:${c.data.preset}`);
   for (const [key, value] of otherViewParams()) p.set(key, value);
   return `?${p.toString()}`;
 }

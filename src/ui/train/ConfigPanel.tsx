@@ -24,6 +24,7 @@ import { useEngineStore } from "../state/engineStore.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { SETTING_HELP } from "./settingHelp.ts";
 import { SweepFields } from "./SweepFields.tsx";
+import { SyntheticDataField } from "./SyntheticDataField.tsx";
 import { KIND_COLORS } from "./seriesColors.ts";
 import { RunEstimateLine } from "./RunEstimate.tsx";
 import "./ConfigPanel.css";
@@ -55,6 +56,8 @@ export function ConfigPanel() {
   );
 
   const update = (patch: Partial<StreamRunConfig>) => setConfig({ ...config, ...patch });
+  // A synthetic model has one site (its x, and y): no layer, hook or splicing into the model.
+  const synthetic = config.data?.kind === "synthetic";
   const dict = (kind: Kind) => config.dictionaries.find((d) => d.kind === kind);
   const updateDict = (kind: Kind, patch: Partial<StreamDictionaryConfig> | null) => {
     const base = dict(kind) ?? GPU_DEFAULTS.dictionaries.find((d) => d.kind === kind)!;
@@ -113,22 +116,24 @@ export function ConfigPanel() {
       <fieldset disabled={attached}>
         <legend>Model and stream</legend>
         <div className="field-row">
-          <label className="select-field">
-            <span>
-              <Info text={SETTING_HELP.layer}>Layer</Info>
-            </span>
-            <select
-              data-testid="layer"
-              value={config.layer}
-              onChange={(e) => update({ layer: Number(e.target.value) })}
-            >
-              {Array.from({ length: nLayer }, (_, l) => (
-                <option key={l} value={l}>
-                  {l}
-                </option>
-              ))}
-            </select>
-          </label>
+          {!synthetic && (
+            <label className="select-field">
+              <span>
+                <Info text={SETTING_HELP.layer}>Layer</Info>
+              </span>
+              <select
+                data-testid="layer"
+                value={config.layer}
+                onChange={(e) => update({ layer: Number(e.target.value) })}
+              >
+                {Array.from({ length: nLayer }, (_, l) => (
+                  <option key={l} value={l}>
+                    {l}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <NumberField
             label="Batch (tokens)"
             help={SETTING_HELP.batch}
@@ -170,20 +175,23 @@ export function ConfigPanel() {
             integer
             onChange={(v) => update({ seed: v })}
           />
-          <NumberField
-            label="Eval windows"
-            help={SETTING_HELP.evalWindows}
-            testId="eval-sequences"
-            value={config.evalSequences}
-            min={0}
-            max={1000}
-            integer
-            onChange={(v) => update({ evalSequences: v })}
-          />
+          {!synthetic && (
+            <NumberField
+              label="Eval windows"
+              help={SETTING_HELP.evalWindows}
+              testId="eval-sequences"
+              value={config.evalSequences}
+              min={0}
+              max={1000}
+              integer
+              onChange={(v) => update({ evalSequences: v })}
+            />
+          )}
         </div>
         <div className="field-row">
+          <SyntheticDataField config={config} update={update} />
           <NumberField
-            label="CE score every (0 = auto)"
+            label={synthetic ? "Ground truth every (0 = auto)" : "CE score every (0 = auto)"}
             help={SETTING_HELP.liveEvery}
             testId="live-eval-every"
             value={config.liveEvalEvery}
@@ -193,14 +201,16 @@ export function ConfigPanel() {
             onChange={(v) => update({ liveEvalEvery: v })}
           />
         </div>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={config.processing}
-            onChange={(e) => update({ processing: e.target.checked })}
-          />
-          <Info text={SETTING_HELP.processing}>TransformerLens processing</Info>
-        </label>
+        {!synthetic && (
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={config.processing}
+              onChange={(e) => update({ processing: e.target.checked })}
+            />
+            <Info text={SETTING_HELP.processing}>TransformerLens processing</Info>
+          </label>
+        )}
         <label className="check">
           <input
             type="checkbox"
@@ -236,7 +246,11 @@ export function ConfigPanel() {
             </legend>
             {d && (
               <>
-                {kind === "sae" ? (
+                {synthetic ? (
+                  <p className="sites mono">
+                    {kind === "sae" ? "x → x̂" : "x → ŷ (the synthetic y)"}
+                  </p>
+                ) : kind === "sae" ? (
                   <label className="select-field wide">
                     <span>
                       <Info text={SETTING_HELP.saeHook}>Hook</Info>
