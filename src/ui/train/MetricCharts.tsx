@@ -8,6 +8,7 @@ import { tokensAxisEnd } from "./chartScales.ts";
 import { dictionaryLook } from "./dictionaryLook.ts";
 import { lossTermsOf } from "./lossTerms.ts";
 import { MetricChart, type Series } from "./MetricChart.tsx";
+import { F1, MCC, truthNote, truthSeries } from "./syntheticCharts.ts";
 import { KIND_COLORS, KIND_LABELS, sweepShade } from "./seriesColors.ts";
 import "./MetricCharts.css";
 
@@ -135,11 +136,15 @@ export function MetricCharts(props: { children?: ReactNode }) {
       dead: metricSeries(runs, (p) => p.dead_features),
       loss: lossSeries(runs),
       ce: runs.flatMap((run, age) => ceSeries(run, age)),
+      mcc: truthSeries(runs, MCC),
+      f1: truthSeries(runs, F1),
     }),
     [runs],
   );
   const xMax = tokensAxisEnd(runs);
   const newest = runs[0]?.config.dictionaries;
+  // A synthetic run's ground truth takes the CE score's place and the spliced-in summary's.
+  const synthetic = runs[0]?.config.data?.kind === "synthetic";
   return (
     <section className="charts" aria-label="Training curves">
       <div className="charts-legend">
@@ -178,14 +183,35 @@ export function MetricCharts(props: { children?: ReactNode }) {
           series={charts.loss}
           log
         />
-        <MetricChart
-          xMax={xMax}
-          title="ce_loss_score (held-out)"
-          note={ceNote(runs[0])}
-          testId="chart-ce"
-          series={charts.ce}
-        />
-        {props.children}
+        {synthetic ? (
+          <>
+            <MetricChart
+              xMax={xMax}
+              title="MCC (ground truth)"
+              note={truthNote(runs[0])}
+              testId="chart-mcc"
+              series={charts.mcc}
+            />
+            <MetricChart
+              xMax={xMax}
+              title="F1 (ground truth)"
+              note={truthNote(runs[0])}
+              testId="chart-f1"
+              series={charts.f1}
+            />
+          </>
+        ) : (
+          <>
+            <MetricChart
+              xMax={xMax}
+              title="ce_loss_score (held-out)"
+              note={ceNote(runs[0])}
+              testId="chart-ce"
+              series={charts.ce}
+            />
+            {props.children}
+          </>
+        )}
       </div>
     </section>
   );
