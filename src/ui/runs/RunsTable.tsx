@@ -9,6 +9,7 @@ import { useRunsStore } from "../state/runsStore.ts";
 import { KIND_COLORS, KIND_LABELS, runOpacity } from "../train/seriesColors.ts";
 import { isTranscoderSetRun } from "../../worker/transcoderSetDownload.ts";
 import { downloadRun } from "./download.ts";
+import { GroundTruthCells } from "./GroundTruthCells.tsx";
 import { RunNameCell } from "./RunNameCell.tsx";
 import { runsCsv } from "./runsCsv.ts";
 import {
@@ -140,13 +141,15 @@ export function RunsTable() {
             <SortHeader label="FVU" sortKey="fvu" {...header} />
             <SortHeader label="L0" sortKey="l0" {...header} />
             <SortHeader label="ce_loss_score" sortKey="ce_loss_score" descending {...header} />
+            <th title="Ground truth of a run on a synthetic model">MCC</th>
+            <th title="Ground truth of a run on a synthetic model">F1</th>
             <th>Actions</th>
           </tr>
         </thead>
         <tbody>
           {rows.length === 0 && (
             <tr>
-              <td colSpan={11} className="muted">
+              <td colSpan={13} className="muted">
                 No run matches “{filter}”.
               </td>
             </tr>
@@ -211,6 +214,7 @@ export function RunsTable() {
                 <td className="num">{metric(point?.fvu)}</td>
                 <td className="num">{metric(point?.l0)}</td>
                 <td className="num">{metric(run.evals[kind]?.ce_loss_score)}</td>
+                <GroundTruthCells run={run} id={kind} />
                 {first && (
                   <td rowSpan={span}>
                     <RunActions run={run} attached={attached} onError={setError} />
