@@ -246,13 +246,32 @@ const RUN: {
   {
     command: "npm run eval -- --model builtin --transcoders out/every-layer --sequences 16",
     check({ stdout }) {
-      const out = JSON.parse(stdout) as {
+      const out = JSON.parse(stdout.slice(stdout.indexOf("{"))) as {
         transcoder_set: { ce_loss_score: number; kl_div_with_sae: number };
         layers: unknown[];
       };
       expect(Number.isFinite(out.transcoder_set.ce_loss_score)).toBe(true);
       expect(out.transcoder_set.kl_div_with_sae).toBeGreaterThanOrEqual(0);
       expect(out.layers).toHaveLength(4);
+    },
+  },
+  {
+    command:
+      "npm run train -- --synthetic tiny --kind sae,transcoder --architecture topk --k 4 --d-sae 128 --batch 1024 --steps 300 --truth-samples 4096 --export-truth out/truth --out out/synth",
+    check() {
+      const truth = json("out/synth/sae/ground_truth.json");
+      expect(truth.mcc as number).toBeGreaterThan(0);
+      expect(truth.samples).toBe(4096);
+      const transcoder = json("out/synth/transcoder/ground_truth.json");
+      expect((transcoder.encoder as { mcc: number }).mcc).toBeGreaterThan(0);
+      expect(existsSync(join(dir, "out/truth/truth.safetensors"))).toBe(true);
+    },
+  },
+  {
+    command: "npm run synth-eval -- --dict out/synth/sae --truth out/truth --samples 4096",
+    check({ stdout }) {
+      const mcc = (json("out/synth/sae/ground_truth.json").mcc as number).toFixed(4);
+      expect(stdout).toMatch(new RegExp(`mcc\\s+${mcc}`));
     },
   },
   {

@@ -18,6 +18,7 @@ import { receiveDownload } from "./runs/download.ts";
 import { RunsView } from "./runs/RunsView.tsx";
 import { TrainView } from "./train/TrainView.tsx";
 import { CircuitsView } from "./circuits/CircuitsView.tsx";
+import { graphLinkFromUrl } from "./circuits/graphLink.ts";
 import { useSpaceTogglesPause } from "./shell/useSpaceTogglesPause.ts";
 import "./styles/tokens.css";
 import "./App.css";
@@ -30,7 +31,10 @@ function clampLayer(nLayer: number): void {
 
 /** The app shell: a top bar with the run controls, and the Train, Runs, Inspect and Circuits views. */
 export function App() {
-  const [view, setView] = useState<View>("train");
+  // A shared link to a graph (the Circuits view's graph.* parameters) opens that view.
+  const [view, setView] = useState<View>(() =>
+    graphLinkFromUrl(window.location.search) ? "circuits" : "train",
+  );
   const processing = useConfigStore((s) => s.config.processing);
 
   useEffect(() => {
