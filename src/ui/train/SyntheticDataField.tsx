@@ -40,8 +40,8 @@ export function SyntheticDataField(props: {
             })
           }
         >
-          <option value="model">the built-in model</option>
-          <option value="synthetic">a synthetic model</option>
+          <option value="model">built-in model</option>
+          <option value="synthetic">synthetic</option>
         </select>
       </label>
       {preset && (
