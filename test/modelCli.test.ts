@@ -177,6 +177,8 @@ describe("npm run train --model and npm run eval", () => {
       "expected_average_only_in",
       "--eval-sequences",
       "1",
+      "--buffer-batches",
+      "4",
       "--out",
       out,
     ]);
@@ -277,6 +279,8 @@ describe("npm run train --model and npm run eval", () => {
       "3",
       "--eval-sequences",
       "0",
+      "--buffer-batches",
+      "2",
       "--out",
       out,
     ]);

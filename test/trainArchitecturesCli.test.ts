@@ -245,6 +245,8 @@ describe("npm run train --architecture on the built-in model's stream", () => {
       ...["--model", "builtin", "--layer", "1", "--kind", "transcoder", "--d-sae", "128"],
       ...["--architecture", "topk", "--k", "8", "--skip", "--lr", "0.003", "--batch", "128"],
       ...["--steps", "8", "--log-every", "4", "--eval-sequences", "1", "--out", out],
+      // 2 store batches fill the shuffle buffer (the default 20 runs the model 10x longer).
+      ...["--buffer-batches", "2"],
     ]);
     expect(result.metrics.map((m) => m.l0)).toEqual([8, 8]);
     const cfg = JSON.parse(readFileSync(join(out, "cfg.json"), "utf8")) as Record<string, unknown>;
