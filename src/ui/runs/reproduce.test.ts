@@ -11,7 +11,7 @@ function run(dictionaries: StreamDictionaryConfig[], transcoderL0?: number): Run
   return {
     id: "r",
     createdAt: 0,
-    config: { ...SOFTWARE_DEFAULTS, dictionaries },
+    config: { ...SOFTWARE_DEFAULTS, steps: 150, dictionaries },
     label: "r",
     color: 0,
     status: "done",
