@@ -1,5 +1,4 @@
-import { geluNew, erf } from "../model/gpt2Reference.ts";
-import type { Gpt2Activation } from "../model/gpt2Config.ts";
+import { ACTIVATIONS, layerNorm, linear } from "../model/gpt2Reference.ts";
 import type { Gpt2Weights } from "../model/gpt2Weights.ts";
 import type { HookSite } from "../model/hooks.ts";
 
@@ -117,56 +116,4 @@ function attention(
     }
   }
   return { z, pattern };
-}
-
-const ACTIVATIONS: Record<Gpt2Activation, (v: number) => number> = {
-  gelu_new: geluNew,
-  gelu: (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
-  relu: (v) => Math.max(0, v),
-};
-
-/** LayerNorm of each row; no gain and bias: gain 1, bias 0. */
-function layerNorm(
-  x: Float64Array,
-  gain: Float32Array | undefined,
-  bias: Float32Array | undefined,
-  T: number,
-  d: number,
-  eps: number,
-): Float64Array {
-  const out = new Float64Array(T * d);
-  for (let r = 0; r < T; r++) {
-    let mean = 0;
-    for (let c = 0; c < d; c++) mean += x[r * d + c]!;
-    mean /= d;
-    let v = 0;
-    for (let c = 0; c < d; c++) v += (x[r * d + c]! - mean) ** 2;
-    const inv = 1 / Math.sqrt(v / d + eps);
-    for (let c = 0; c < d; c++) {
-      out[r * d + c] = (x[r * d + c]! - mean) * inv * (gain ? gain[c]! : 1) + (bias ? bias[c]! : 0);
-    }
-  }
-  return out;
-}
-
-/** x [rows, K] @ w [K, N] + b. */
-function linear(
-  x: Float64Array,
-  w: Float32Array,
-  b: Float32Array,
-  rows: number,
-  K: number,
-  N: number,
-): Float64Array {
-  const out = new Float64Array(rows * N);
-  for (let r = 0; r < rows; r++) {
-    const o = out.subarray(r * N, (r + 1) * N);
-    for (let n = 0; n < N; n++) o[n] = b[n]!;
-    for (let k = 0; k < K; k++) {
-      const xv = x[r * K + k]!;
-      if (xv === 0) continue;
-      for (let n = 0; n < N; n++) o[n]! += xv * w[k * N + n]!;
-    }
-  }
-  return out;
 }

@@ -104,16 +104,18 @@ export function erf(x: number): number {
   return Math.sign(x) * (1 - erfc);
 }
 
-const ACTIVATIONS: Record<Gpt2Activation, (v: number) => number> = {
+/** Each MLP activation as a float64 function. */
+export const ACTIVATIONS: Record<Gpt2Activation, (v: number) => number> = {
   gelu_new: geluNew,
   gelu: (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
   relu: (v) => Math.max(0, v),
 };
 
-function layerNorm(
+/** LayerNorm of each row of x [T, d]; without gain and bias: gain 1, bias 0. */
+export function layerNorm(
   x: Float64Array,
-  gain: Float32Array,
-  bias: Float32Array,
+  gain: Float32Array | undefined,
+  bias: Float32Array | undefined,
   T: number,
   d: number,
   eps: number,
@@ -128,13 +130,15 @@ function layerNorm(
     const inv = 1 / Math.sqrt(v / d + eps);
     for (let c = 0; c < d; c++) {
       out[r * d + c] =
-        ((x[r * d + c] as number) - mean) * inv * (gain[c] as number) + (bias[c] as number);
+        ((x[r * d + c] as number) - mean) * inv * (gain ? (gain[c] as number) : 1) +
+        (bias ? (bias[c] as number) : 0);
     }
   }
   return out;
 }
 
-function linear(
+/** x [rows, K] @ w [K, N] + b. */
+export function linear(
   x: Float64Array,
   w: Float32Array,
   b: Float32Array,
