@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ATTRIBUTE_HELP } from "../src/cli/attributeHelp.ts";
-import { graphNodeIds } from "../src/cli/attributeAdjacency.ts";
+import { graphNodeIds } from "../src/engine/circuits/graphNodeIds.ts";
 import { ATTRIBUTE_OPTIONS, parseAttributeFlags } from "../src/cli/attributeFlags.ts";
 import { loadAttributeInputs, promptTokens } from "../src/cli/attributeInputs.ts";
 import { CliError } from "../src/cli/cliError.ts";

@@ -3,29 +3,8 @@
  * anyone can check its edges (layout: npm run attribute -- --help).
  */
 import type { AttributionGraph } from "../engine/circuits/attributionGraph.ts";
-import {
-  embeddingNode,
-  errorNode,
-  featureNode,
-  logitNode,
-} from "../engine/circuits/graphJsonNodes.ts";
+import { graphNodeIds } from "../engine/circuits/graphNodeIds.ts";
 import { writeSafetensors } from "../engine/formats/safetensorsWrite.ts";
-
-/** Each node's circuit-tracer node_id, in the adjacency's order. */
-export function graphNodeIds(graph: AttributionGraph): string[] {
-  return graph.nodes.map((node) => {
-    switch (node.type) {
-      case "feature":
-        return featureNode(node.layer, node.pos, node.feature, null, node.activation).node_id;
-      case "error":
-        return errorNode(node.layer, node.pos, null).node_id;
-      case "embedding":
-        return embeddingNode(node.pos, node.token, null).node_id;
-      case "logit":
-        return logitNode(node.pos, node.token, "", graph.nLayer, false, node.probability).node_id;
-    }
-  });
-}
 
 export function adjacencySafetensors(graph: AttributionGraph): Uint8Array<ArrayBuffer> {
   const n = graph.nodes.length;

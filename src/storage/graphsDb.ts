@@ -8,14 +8,14 @@ import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { AttributionGraph } from "../engine/circuits/attributionGraph.ts";
 import type { GraphJson } from "../engine/circuits/graphJsonTypes.ts";
 import type { GraphScores } from "../engine/circuits/graphScores.ts";
-import type { CircuitSetRef, CircuitThresholds } from "../worker/circuitsProtocol.ts";
+import type { TranscoderSetRef, CircuitThresholds } from "../worker/circuitsProtocol.ts";
 
 /** A graph as the page keeps it. */
 export interface SavedGraph {
   id: string;
   createdAt: number;
   prompt: string;
-  set: CircuitSetRef;
+  set: TranscoderSetRef;
   setName: string;
   thresholds: CircuitThresholds;
   json: GraphJson;

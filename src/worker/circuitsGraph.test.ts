@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { circuitTracerSmallGraph } from "../engine/circuits/circuitTestGraphs.ts";
 import { computeGraphScores } from "../engine/circuits/graphScores.ts";
-import { graphFile, graphNodeIds, subgraphScores } from "./circuitsGraph.ts";
+import { graphNodeIds } from "../engine/circuits/graphNodeIds.ts";
+import { graphFile, subgraphScores } from "./circuitsGraph.ts";
 
 const KEEP_ALL = { node: 1, edge: 1 };
 

@@ -7,12 +7,7 @@
  */
 import type { AttributionGraph } from "../engine/circuits/attributionGraph.ts";
 import { buildGraphJson } from "../engine/circuits/graphJson.ts";
-import {
-  embeddingNode,
-  errorNode,
-  featureNode,
-  logitNode,
-} from "../engine/circuits/graphJsonNodes.ts";
+import { graphNodeIds } from "../engine/circuits/graphNodeIds.ts";
 import type { GraphJson } from "../engine/circuits/graphJsonTypes.ts";
 import { graphLayout } from "../engine/circuits/graphLayout.ts";
 import { computeGraphScores, type GraphScores } from "../engine/circuits/graphScores.ts";
@@ -56,22 +51,6 @@ export function graphFile(
     },
   });
   return { json, scores, pruned };
-}
-
-/** Each node's graph-file node_id, in graph order. */
-export function graphNodeIds(graph: AttributionGraph): string[] {
-  return graph.nodes.map((node, i) => {
-    switch (node.type) {
-      case "feature":
-        return featureNode(node.layer, node.pos, node.feature, null, node.activation).node_id;
-      case "error":
-        return errorNode(node.layer, node.pos, null).node_id;
-      case "embedding":
-        return embeddingNode(node.pos, node.token, null).node_id;
-      case "logit":
-        return logitNode(node.pos, node.token, "", graph.nLayer, i === 0, 0).node_id;
-    }
-  });
 }
 
 /**

@@ -8,8 +8,12 @@ import type { GraphJson } from "../engine/circuits/graphJsonTypes.ts";
 import type { GraphScores } from "../engine/circuits/graphScores.ts";
 import type { Extremes, LayerConnections } from "../engine/circuits/weightConnections.ts";
 
-/** A transcoder set the worker can assemble: a run's transcoders, or dictionaries loaded in Inspect. */
-export type CircuitSetRef = { kind: "run"; runId: string } | { kind: "loaded"; loadIds: string[] };
+/**
+ * A transcoder set the worker can assemble (circuitsSet.ts), for a graph or an intervention: a
+ * finished run's transcoders, or dictionaries loaded in Inspect.
+ */
+export type TranscoderSetRef =
+  { kind: "run"; runId: string } | { kind: "loaded"; loadIds: string[] };
 
 export interface CircuitThresholds {
   /** circuit-tracer's node_threshold (0.8). */
@@ -32,7 +36,7 @@ export type ToWorkerCircuits =
       requestId: string;
       /** Names the graph: its IndexedDB key and its JSON's slug. */
       graphId: string;
-      set: CircuitSetRef;
+      set: TranscoderSetRef;
       /** For people (metadata.info.set). */
       setName: string;
       prompt: string;
@@ -60,7 +64,7 @@ export type ToWorkerCircuits =
   | {
       type: "circuit-connections";
       requestId: string;
-      set: CircuitSetRef;
+      set: TranscoderSetRef;
       layer: number;
       feature: number;
     };

@@ -1,21 +1,23 @@
 /**
- * The transcoder set a graph is computed with, assembled in the worker from what it already
- * holds: a run's final transcoders (IndexedDB), or dictionaries loaded in Inspect (a set folder
- * or zip splits into one load per layer; per-layer files load one each), each bound to the model
- * as readTranscoderSet binds a set's files, and refused in one line naming the transcoder when it
- * does not fit.
+ * The transcoder set a reference names (a graph's, an intervention's), assembled in the worker
+ * from what it already holds: a run's final transcoders (IndexedDB), or dictionaries loaded in
+ * Inspect (a set folder or zip splits into one load per layer; per-layer files load one each).
+ * Each is bound to the model as readTranscoderSet binds a set's files, placed by the layer whose
+ * MLP it replaces, and refused in one line naming the transcoder when it does not fit.
  */
 import type { DictionaryParams, DictionarySpec } from "../engine/dictionary/spec.ts";
 import type { SetTranscoder, TranscoderSet } from "../engine/circuits/transcoderSet.ts";
 import { checkSetFits } from "../engine/circuits/transcoderSetFit.ts";
 import type { Gpt2Weights } from "../engine/model/gpt2Weights.ts";
 import { bindToModel, unprocessedLn2 } from "../engine/model/mlpInputSite.ts";
-import type { CircuitSetRef } from "./circuitsProtocol.ts";
+import type { TranscoderSetRef } from "./circuitsProtocol.ts";
 
 export interface SetSources {
+  /** A finished run's saved dictionaries, or undefined when its weights are not saved. */
   runDictionaries: (
     runId: string,
   ) => Promise<{ id: string; spec: DictionarySpec; params: DictionaryParams }[] | undefined>;
+  /** A dictionary loaded in Inspect, or undefined when it is no longer loaded. */
   loaded: (
     loadId: string,
   ) => { name: string; spec: DictionarySpec; params: DictionaryParams } | undefined;
@@ -26,20 +28,23 @@ const layerOf = (hook: string) => {
   return m ? Number(m[1]) : undefined;
 };
 
-/** The transcoders as one set on `weights`' model: one per layer, the rest keep their MLP. */
+/**
+ * The transcoders as one set on `weights`' model: one per layer, the rest keep their MLP. A
+ * run's SAEs are left out; an SAE among the loaded dictionaries chosen is refused.
+ */
 export async function assembleSet(
-  ref: CircuitSetRef,
+  ref: TranscoderSetRef,
   weights: Gpt2Weights,
   sources: SetSources,
 ): Promise<TranscoderSet> {
-  const found = await transcodersOf(ref, sources);
+  const found = await dictionariesOf(ref, sources);
   const transcoders = found.filter((t) => t.spec.kind === "transcoder");
+  if (ref.kind === "loaded") {
+    const sae = found.find((t) => t.spec.kind !== "transcoder");
+    if (sae) throw new Error(`${sae.source} is an SAE; a transcoder set holds transcoders`);
+  }
   if (transcoders.length === 0) {
-    throw new Error(
-      ref.kind === "run"
-        ? "this run has no transcoders; train one at every layer (Train → every layer)"
-        : "none of the dictionaries loaded in Inspect is a transcoder",
-    );
+    throw new Error("this run has no transcoders; train one at every layer (Train → every layer)");
   }
   const model = { config: weights.config, ln2Unprocessed: unprocessedLn2(weights) };
   const layers: (SetTranscoder | undefined)[] = Array.from(
@@ -67,7 +72,10 @@ export async function assembleSet(
   return set;
 }
 
-async function transcodersOf(ref: CircuitSetRef, sources: SetSources): Promise<SetTranscoder[]> {
+async function dictionariesOf(
+  ref: TranscoderSetRef,
+  sources: SetSources,
+): Promise<SetTranscoder[]> {
   if (ref.kind === "run") {
     const dictionaries = await sources.runDictionaries(ref.runId);
     if (!dictionaries) {

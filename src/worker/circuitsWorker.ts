@@ -18,7 +18,7 @@ import { decodeTokens, encodeText } from "../engine/text/tokenizer.ts";
 import { graphsDb } from "../storage/graphsDb.ts";
 import { graphFile, subgraphScores, type GraphFile } from "./circuitsGraph.ts";
 import type {
-  CircuitSetRef,
+  TranscoderSetRef,
   CircuitThresholds,
   FromWorkerCircuits,
   ToWorkerCircuits,
@@ -43,7 +43,7 @@ export interface CircuitsWorkerDeps extends SetSources {
 const PROGRESS_MS = 150;
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const decodeToken = (token: number) => decodeTokens([token]);
-const setKey = (ref: CircuitSetRef) =>
+const setKey = (ref: TranscoderSetRef) =>
   ref.kind === "run" ? `run:${ref.runId}` : `loaded:${ref.loadIds.join(",")}`;
 
 export class CircuitsWorker {
@@ -82,7 +82,7 @@ export class CircuitsWorker {
     }
   }
 
-  private async setOf(ref: CircuitSetRef) {
+  private async setOf(ref: TranscoderSetRef) {
     const key = setKey(ref);
     if (this.lastSet?.key !== key || ref.kind === "loaded") {
       const weights = await this.deps.weights();

@@ -29,6 +29,7 @@ import { PromptProbe } from "./promptProbe.ts";
 import { engineInterventionRunner } from "./interventionRunner.ts";
 import { isInterventionMessage } from "./interventionProtocol.ts";
 import { CircuitsWorker } from "./circuitsWorker.ts";
+import type { SetSources } from "./circuitsSet.ts";
 import { isCircuitsMessage } from "./circuitsProtocol.ts";
 import type { FromWorker, ModelInfo, ModelSource, StreamRunConfig, ToWorker } from "./protocol.ts";
 import { runContextSize, RunFault, StreamRun } from "./streamRun.ts";
@@ -367,11 +368,20 @@ const prompts = new PromptProbe({
 
 const matcher = new FeatureMatcher(inspectorDeps);
 
+/** A transcoder set's dictionaries, for graphs and interventions alike. */
+const setSources: SetSources = {
+  runDictionaries: async (runId) => (await runDb.weights(runId))?.dictionaries,
+  loaded: (loadId) => {
+    const d = loadedWeights.dictionary(loadId);
+    return d && { ...d, name: loadedWeights.name(loadId) ?? loadId };
+  },
+};
+
 const interventions = engineInterventionRunner({
   hostWeights: inspectorDeps.hostWeights,
   modelName: () => slot.name(),
   dictionary: inspectorDeps.dictionary,
-  runDictionaryIds: async (runId) => (await runDb.weights(runId))?.dictionaries.map((d) => d.id),
+  sets: setSources,
   busy: inspectorDeps.busy,
   post,
 });
@@ -385,11 +395,7 @@ const circuits = new CircuitsWorker({
       throw new Error("graphs are computed on the built-in model; switch back to it in Inspect");
     return w;
   },
-  runDictionaries: async (runId) => (await runDb.weights(runId))?.dictionaries,
-  loaded: (loadId) => {
-    const d = loadedWeights.dictionary(loadId);
-    return d && { ...d, name: loadedWeights.name(loadId) ?? loadId };
-  },
+  ...setSources,
   busy: inspectorDeps.busy,
   post,
 });

@@ -12,11 +12,8 @@ import type {
   LogitChange,
   TopToken,
 } from "../engine/circuits/interventionTypes.ts";
+import type { TranscoderSetRef } from "./circuitsProtocol.ts";
 import type { FeatureDictionaryRef } from "./protocol.ts";
-
-/** A transcoder set: a finished run's transcoders (one per layer), or loaded dictionaries. */
-export type TranscoderSetRef =
-  { kind: "run"; runId: string } | { kind: "loaded"; loadIds: string[] };
 
 /** The prompt as text (tokenized, BOS put first) or as token ids (a graph's prompt_tokens). */
 export type InterventionPrompt = { text: string } | { tokens: number[] };

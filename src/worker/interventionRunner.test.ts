@@ -1,12 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { randomTranscoderSet } from "../engine/circuits/randomTranscoderSet.ts";
-import type { DictionarySpec } from "../engine/dictionary/spec.ts";
 import { encodeText } from "../engine/text/tokenizer.ts";
 import { loadModelFolder } from "../node/modelFolder.ts";
 import type { FromWorkerIntervention, InterventionRequest } from "./interventionProtocol.ts";
 import { InterventionRunner } from "./interventionRunner.ts";
-import { resolveTranscoderSet, type SetSources } from "./interventionSets.ts";
-import type { FeatureDictionaryRef } from "./protocol.ts";
 
 const weights = await loadModelFolder("builtin", { processing: true });
 const d = weights.config.dModel;
@@ -15,51 +12,6 @@ const random = randomTranscoderSet(
   [0, 1, 2, 3].map(() => ({ dSae: 16, activation: { kind: "relu" } as const })),
   2,
 );
-const sae = {
-  spec: {
-    ...random.layers[0]!.spec,
-    kind: "sae",
-    hookName: "blocks.0.hook_resid_pre",
-  } satisfies DictionarySpec,
-  params: random.layers[0]!.params,
-  label: "an SAE",
-};
-
-/** Dictionaries by id: "tc<L>" the random set's layer L, "sae" an SAE. */
-function sources(ids: string[]): SetSources {
-  const byId = (id: string) =>
-    id === "sae" ? sae : { ...random.layers[Number(id.slice(2))]!, label: `run/${id}` };
-  return {
-    dictionary: (ref: FeatureDictionaryRef) =>
-      Promise.resolve(byId(ref.kind === "run" ? ref.dictionaryId : ref.loadId)),
-    runDictionaryIds: (runId) => Promise.resolve(runId === "r1" ? ids : undefined),
-    nLayer: 4,
-    modelName: "gpt2-brown (built-in)",
-  };
-}
-
-describe("transcoder sets by reference", () => {
-  it("places a run's transcoders by layer and leaves its SAE out", async () => {
-    const set = await resolveTranscoderSet(
-      { kind: "run", runId: "r1" },
-      sources(["sae", "tc2", "tc0"]),
-    );
-    expect(set.layers.map((t) => t?.source)).toEqual(["run/tc0", undefined, "run/tc2", undefined]);
-  });
-
-  it("refuses what is not a set, saying why", async () => {
-    const two = sources(["tc1", "tc1"]);
-    await expect(resolveTranscoderSet({ kind: "run", runId: "r1" }, two)).rejects.toThrow(
-      /second transcoder for layer 1/,
-    );
-    await expect(resolveTranscoderSet({ kind: "run", runId: "r2" }, two)).rejects.toThrow(
-      /no saved weights/,
-    );
-    await expect(
-      resolveTranscoderSet({ kind: "loaded", loadIds: ["tc0", "sae"] }, sources([])),
-    ).rejects.toThrow(/an SAE is an SAE/);
-  });
-});
 
 describe("the intervention runner", () => {
   const answers: FromWorkerIntervention[] = [];

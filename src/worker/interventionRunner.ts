@@ -21,9 +21,9 @@ import type {
   SteerRequest,
   SteerResult,
   ToWorkerIntervention,
-  TranscoderSetRef,
 } from "./interventionProtocol.ts";
-import { resolveTranscoderSet } from "./interventionSets.ts";
+import type { TranscoderSetRef } from "./circuitsProtocol.ts";
+import { assembleSet, type SetSources } from "./circuitsSet.ts";
 import type { FeatureDictionaryRef } from "./protocol.ts";
 
 export interface InterventionRunnerDeps {
@@ -171,8 +171,10 @@ export interface EngineParts {
   /** The built-in model's host weights at the page's processing setting; undefined otherwise. */
   hostWeights: () => Promise<Gpt2Weights | undefined>;
   modelName: () => string;
+  /** For steering: one dictionary, bound to the model in use. */
   dictionary: InterventionRunnerDeps["dictionary"];
-  runDictionaryIds: (runId: string) => Promise<string[] | undefined>;
+  /** Where a transcoder set's dictionaries come from (the Circuits view's too). */
+  sets: SetSources;
   busy: () => string | undefined;
   post: (m: FromWorkerIntervention) => void;
 }
@@ -188,12 +190,7 @@ export function engineInterventionRunner(parts: EngineParts): InterventionRunner
     transcoderSet: async (ref) => {
       const model = await hostWeights();
       if (!model) throw new Error("interventions run on the built-in model; switch back to it");
-      return resolveTranscoderSet(ref, {
-        dictionary: parts.dictionary,
-        runDictionaryIds: parts.runDictionaryIds,
-        nLayer: model.weights.config.nLayer,
-        modelName: model.name,
-      });
+      return assembleSet(ref, model.weights, parts.sets);
     },
     dictionary: parts.dictionary,
     busy: parts.busy,

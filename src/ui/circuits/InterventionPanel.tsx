@@ -3,8 +3,8 @@ import type {
   InterventionPrompt,
   InterventionRequest,
   InterventionResult,
-  TranscoderSetRef,
 } from "../../worker/interventionProtocol.ts";
+import type { TranscoderSetRef } from "../../worker/circuitsProtocol.ts";
 import type { FromWorker } from "../../worker/protocol.ts";
 import { onEngineMessage } from "../engine.ts";
 import { TokenText } from "../inspect/features/TokenText.tsx";

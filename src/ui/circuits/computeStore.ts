@@ -4,7 +4,7 @@ import type { GraphScores } from "../../engine/circuits/graphScores.ts";
 import {
   DEFAULT_THRESHOLDS,
   type CircuitScores,
-  type CircuitSetRef,
+  type TranscoderSetRef,
   type CircuitThresholds,
   type FeatureConnections,
 } from "../../worker/circuitsProtocol.ts";
@@ -19,7 +19,7 @@ const PRUNE_DEBOUNCE_MS = 250;
 /** The computed graph shown, as the worker keeps it. */
 export interface ComputedGraph {
   graphId: string;
-  set: CircuitSetRef;
+  set: TranscoderSetRef;
   setName: string;
   prompt: string;
   thresholds: CircuitThresholds;
@@ -53,14 +53,14 @@ interface ComputeState {
   setPrompt: (prompt: string) => void;
   setSetKey: (key: string) => void;
   setEdgeThreshold: (edge: number) => void;
-  compute: (set: CircuitSetRef, setName: string, nodeThreshold?: number) => void;
+  compute: (set: TranscoderSetRef, setName: string, nodeThreshold?: number) => void;
   cancel: () => void;
   /** Shows a graph computed earlier (a saved one). */
   adopt: (graph: ComputedGraph) => void;
   forget: () => void;
   prune: (thresholds: CircuitThresholds) => void;
   askSubgraph: (pinnedIds: string[]) => void;
-  askConnections: (set: CircuitSetRef, layer: number, feature: number) => void;
+  askConnections: (set: TranscoderSetRef, layer: number, feature: number) => void;
   receive: (m: FromWorker) => void;
 }
 
@@ -251,7 +251,7 @@ let latestPrune: string | undefined;
 let latestSubgraph: string | undefined;
 const computing = new Map<
   string,
-  { graphId: string; set: CircuitSetRef; setName: string; prompt: string }
+  { graphId: string; set: TranscoderSetRef; setName: string; prompt: string }
 >();
 
 let onComputed: ((graph: ComputedGraph, json: GraphJson) => void) | undefined;

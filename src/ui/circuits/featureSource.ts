@@ -1,4 +1,4 @@
-import type { CircuitSetRef } from "../../worker/circuitsProtocol.ts";
+import type { TranscoderSetRef } from "../../worker/circuitsProtocol.ts";
 import type { FeatureDashboards, FeatureDictionaryRef } from "../../worker/protocol.ts";
 import { useFeaturesStore } from "../state/featuresStore.ts";
 import { useComputeStore } from "./computeStore.ts";
@@ -9,7 +9,7 @@ import type { ViewNode } from "./viewGraph.ts";
 
 /** Where a computed graph's feature node comes from: its set, layer and dictionary. */
 export interface FeatureSource {
-  set: CircuitSetRef;
+  set: TranscoderSetRef;
   layer: number;
   feature: number;
   /** The layer's dictionary, while the set is still here (a run not deleted, a load not removed). */

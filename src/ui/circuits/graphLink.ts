@@ -1,4 +1,4 @@
-import type { CircuitSetRef } from "../../worker/circuitsProtocol.ts";
+import type { TranscoderSetRef } from "../../worker/circuitsProtocol.ts";
 
 /** What a link to a graph carries: enough to reopen the same view once the set is there. */
 export interface GraphLink {
@@ -16,7 +16,7 @@ const threshold = (raw: string | null, fallback: number) => {
   return raw !== null && Number.isFinite(n) && n >= 0 && n <= 1 ? n : fallback;
 };
 
-export const setKeyOf = (ref: CircuitSetRef): string =>
+export const setKeyOf = (ref: TranscoderSetRef): string =>
   ref.kind === "run" ? `run:${ref.runId}` : "loaded";
 
 /** The link in a query string, if it has one (a prompt and a set); malformed parts fall back. */

@@ -2,8 +2,8 @@ import type {
   GraphLogitEdge,
   InterventionPrompt,
   InterventionRequest,
-  TranscoderSetRef,
 } from "../../worker/interventionProtocol.ts";
+import type { TranscoderSetRef } from "../../worker/circuitsProtocol.ts";
 
 /** A feature node the panel intervenes on. */
 export interface InterventionTarget {

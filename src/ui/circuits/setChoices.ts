@@ -1,7 +1,7 @@
 import { useMemo } from "react";
 import { runTitle } from "../../storage/runNames.ts";
 import type { RunRecord } from "../../storage/runRecord.ts";
-import type { CircuitSetRef } from "../../worker/circuitsProtocol.ts";
+import type { TranscoderSetRef } from "../../worker/circuitsProtocol.ts";
 import type { FeatureDictionaryRef } from "../../worker/protocol.ts";
 import type { LoadItem } from "../state/loadStore.ts";
 import { useLoadStore } from "../state/loadStore.ts";
@@ -12,7 +12,7 @@ export interface SetChoice {
   /** "run:<id>" or "loaded" (the URL's graph.set). */
   key: string;
   name: string;
-  ref: CircuitSetRef;
+  ref: TranscoderSetRef;
   /** By layer: the dictionary the inspector computes that layer's feature statistics for. */
   layers: Map<number, FeatureDictionaryRef>;
 }
@@ -81,7 +81,10 @@ export function useSetChoices(): SetChoice[] {
 }
 
 /** The choice a saved graph's set is now, if it is still there. */
-export function choiceOf(ref: CircuitSetRef, choices: readonly SetChoice[]): SetChoice | undefined {
+export function choiceOf(
+  ref: TranscoderSetRef,
+  choices: readonly SetChoice[],
+): SetChoice | undefined {
   const key = ref.kind === "run" ? `run:${ref.runId}` : "loaded";
   return choices.find((c) => c.key === key);
 }
