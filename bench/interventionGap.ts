@@ -4,8 +4,14 @@
  * layer one at a time and compare the change of the top centred logit the graph predicts (its
  * direct edge, −A[top logit, feature]) with the actual change under circuit-tracer's feature
  * intervention (attention frozen, LayerNorm scales live). Prints, per layer, the median relative
- * gap |predicted − actual| / |actual|, with the model's own MLPs downstream (circuit-tracer's
- * default) and with the replacement model's frozen error nodes, per prompt and pooled.
+ * gap |predicted − actual| / |actual| of two measurements:
+ * - "actual": the change as the model makes it (every LayerNorm scale recomputed);
+ * - "actual, ln_final scale held": the same run with ln_final's scale held at its clean value,
+ *   as the graph holds it (later layers' MLPs and their own LayerNorm scales still recompute).
+ *   A last-layer feature's direct effect is its whole effect up to that scale, so there the gap
+ *   is float rounding; at earlier layers it is the indirect paths through later MLPs.
+ * Each with the model's own MLPs downstream (circuit-tracer's default) and with the replacement
+ * model's frozen error nodes, per prompt and pooled.
  *
  *   npm run bench:interventions -- --transcoders DIR [--prompt TEXT]... [--features N]
  *
@@ -55,7 +61,11 @@ const { weights, set } = await loadAttributeInputs({
 const nLayer = weights.config.nLayer;
 const variantsOf = (layer: number): InterventionDownstream[] =>
   layer === nLayer - 1 ? ["model"] : ["model", "frozen-errors"];
-/** Gaps by `${layer} ${downstream}`, over every prompt. */
+const MEASURES = ["actual", "actual, ln_final scale held"] as const;
+type Measure = (typeof MEASURES)[number];
+const keyOf = (layer: number, downstream: InterventionDownstream, measure: Measure) =>
+  `${layer} ${downstream} ${measure}`;
+/** Gaps by keyOf(layer, downstream, measure), over every prompt. */
 const pooled = new Map<string, number[]>();
 
 for (const prompt of prompts) {
@@ -63,7 +73,7 @@ for (const prompt of prompts) {
   for (const [key, list] of gaps) pooled.set(key, [...(pooled.get(key) ?? []), ...list]);
 }
 console.log(`pooled over ${prompts.length} prompts:`);
-for (let layer = nLayer - 1; layer >= 0; layer--) console.log(`  ${layerLine(layer, pooled)}`);
+printTable(pooled);
 console.log(`${((performance.now() - started) / 1000).toFixed(1)} s in all (float64 on the CPU)`);
 
 async function promptGaps(
@@ -93,7 +103,10 @@ async function promptGaps(
       .sort((a, b) => nodeInfluence[b.i]! - nodeInfluence[a.i]!)
       .slice(0, perLayer);
     for (const downstream of variantsOf(layer)) {
-      const list: number[] = [];
+      const lists: Record<Measure, number[]> = {
+        actual: [],
+        "actual, ln_final scale held": [],
+      };
       for (const { node, i } of ranked) {
         if (node.type !== "feature") continue;
         const outcome = featureIntervention(
@@ -109,24 +122,37 @@ async function promptGaps(
           edgeCheck,
           Math.abs(change.predicted - edge) / Math.max(Math.abs(edge), 1e-6),
         );
-        list.push(Math.abs(change.predicted - change.actual) / Math.abs(change.actual));
+        const gap = (actual: number) => Math.abs(change.predicted - actual) / Math.abs(actual);
+        lists.actual.push(gap(change.actual));
+        lists["actual, ln_final scale held"].push(gap(change.actualLnFinalScaleHeld));
       }
-      gaps.set(`${layer} ${downstream}`, list);
+      for (const m of MEASURES) gaps.set(keyOf(layer, downstream, m), lists[m]);
     }
-    console.log(`  ${layerLine(layer, gaps)}`);
   }
+  printTable(gaps);
   console.log(
     `  (predicted = −A[top logit, f]: the engine matches the graph's edges to ${edgeCheck.toExponential(1)} relative)`,
   );
   return gaps;
 }
 
-function layerLine(layer: number, gaps: Map<string, number[]>): string {
-  const cells = variantsOf(layer).map((v) => {
-    const list = gaps.get(`${layer} ${v}`) ?? [];
-    return `${v === "model" ? "model MLPs" : "frozen errors"} ${percent(median(list))} (${list.length} features)`;
-  });
-  return `layer ${layer}: median gap ${cells.join(", ")}`;
+/** Per layer, the median gap of each measurement, for each downstream model. */
+function printTable(gaps: Map<string, number[]>): void {
+  const columns = (["model", "frozen-errors"] as const).flatMap((downstream) =>
+    MEASURES.map((measure) => ({ downstream, measure })),
+  );
+  const title = (c: (typeof columns)[number]) =>
+    `${c.measure} (${c.downstream === "model" ? "model MLPs" : "frozen errors"})`;
+  const widths = columns.map((c) => title(c).length);
+  console.log(`  layer  ${columns.map((c) => title(c)).join("  ")}  features`);
+  for (let layer = nLayer - 1; layer >= 0; layer--) {
+    const cells = columns.map((c, i) => {
+      const list = gaps.get(keyOf(layer, c.downstream, c.measure));
+      return (list ? percent(median(list)) : "—").padStart(widths[i]!);
+    });
+    const count = gaps.get(keyOf(layer, "model", "actual"))?.length ?? 0;
+    console.log(`  ${String(layer).padStart(5)}  ${cells.join("  ")}  ${count}`);
+  }
 }
 
 function median(xs: number[]): number {

@@ -197,10 +197,11 @@ test("a 4-layer set trained here gives a graph: computed in the worker, explored
   await page.getByTestId("intervention-run").click();
   const changes = page.getByTestId("intervention-change");
   await expect(changes.first()).toBeVisible();
-  const actual = await changes.evaluateAll((rows) =>
-    rows.map((r) => Number(r.children[r.children.length - 2]!.textContent!.replace("−", "-"))),
-  );
+  const actual = await changes
+    .getByTestId("change-actual")
+    .evaluateAll((cells) => cells.map((c) => Number(c.textContent!.replace("−", "-"))));
   expect(actual.some((x) => x !== 0)).toBe(true);
+  await expect(changes.first().getByTestId("change-actual-scale-held")).toHaveText(/^[+−]\d/);
 
   // Kept: listed beside the runs; a reload reopens it from the URL, pins and supernode included.
   await page.getByRole("tab", { name: "Runs" }).click();

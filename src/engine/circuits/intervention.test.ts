@@ -156,7 +156,7 @@ describe("feature intervention on the built-in model", () => {
     });
   });
 
-  it("a last-layer feature's direct effect is its whole effect, up to ln_final's scale", () => {
+  it("a last-layer feature's direct effect is its whole effect, up to ln_final's scale (held: exactly)", () => {
     const { feature } = activeFeature(3, P - 1);
     const clean = referenceForward(weights, tokens);
     const resid = clean.hooks.get(hookName(3, "hook_resid_post"))!.subarray((P - 1) * d, P * d);
@@ -175,7 +175,42 @@ describe("feature intervention on the built-in model", () => {
         const bias = weights.bU[c.token]!;
         const L = c.before - bias;
         expect(c.after - bias).toBeCloseTo(ratio * (L + c.predicted), 9);
+        // Held at the clean scale, as the graph holds it, the actual change is the predicted one.
+        const size = Math.max(Math.abs(c.predicted), 1e-3);
+        expect(Math.abs(c.actualLnFinalScaleHeld - c.predicted) / size).toBeLessThan(1e-6);
       }
+    }
+  });
+
+  it("with ln_final's scale held, earlier layers keep their indirect paths: actual ≠ predicted", () => {
+    const clean = referenceForward(weights, tokens);
+    const lastResid = (hooks: Map<string, Float64Array>) =>
+      hooks.get(hookName(3, "hook_resid_post"))!.subarray((P - 1) * d, P * d);
+    const cleanScale = lnScale(lastResid(clean.hooks));
+    for (const [layer, pos] of [[1, 2]] as const) {
+      const { feature } = activeFeature(layer, pos);
+      const ablate = [{ layer, pos, feature, multiplier: 0 }];
+      // Independently (live attention, as the plain reference runs): the spliced reference's last
+      // residual through ln_final at the clean run's scale.
+      const live = featureIntervention(weights, set, tokens, ablate, { freezeAttention: false });
+      const a = live.interventions[0]!.activation;
+      const wDec = set.layers[layer]!.params.wDec;
+      const spliced = referenceForward(weights, tokens, (name, acts) => {
+        if (name !== hookName(layer, "hook_mlp_out")) return;
+        for (let c = 0; c < d; c++) acts[pos * d + c]! -= a * wDec[feature * d + c]!;
+      });
+      const held = logitsAtScale(lastResid(spliced.hooks), cleanScale);
+      for (const c of live.changes) {
+        expect(c.actualLnFinalScaleHeld).toBeCloseTo(centredLogit(held, c.token) - c.before, 9);
+      }
+      // circuit-tracer's frozen attention: the later MLPs still respond, so the direct edge is
+      // not the whole effect.
+      const frozen = featureIntervention(weights, set, tokens, ablate);
+      const top = frozen.changes[0]!;
+      expect(Math.abs(top.predicted)).toBeGreaterThan(1e-3);
+      expect(Math.abs(top.actualLnFinalScaleHeld - top.predicted)).toBeGreaterThan(
+        1e-3 * Math.abs(top.predicted),
+      );
     }
   });
 
@@ -299,4 +334,16 @@ function lnScale(x: ArrayLike<number>): number {
   let v = 0;
   for (let c = 0; c < x.length; c++) v += (x[c]! - mean) ** 2;
   return Math.sqrt(v / x.length + weights.config.lnEps);
+}
+
+/** The logits of a last-position residual x through ln_final with its scale set to `scale`. */
+function logitsAtScale(x: Float64Array, scale: number): Float64Array {
+  let mean = 0;
+  for (const v of x) mean += v / d;
+  const logits = Float64Array.from(weights.bU);
+  for (let c = 0; c < d; c++) {
+    const n = ((x[c]! - mean) / scale) * weights.lnFW[c]! + weights.lnFB[c]!;
+    for (let k = 0; k < V; k++) logits[k]! += n * weights.wU[c * V + k]!;
+  }
+  return logits;
 }

@@ -1,7 +1,12 @@
 import type { Gpt2Weights } from "../model/gpt2Weights.ts";
 import { hookName, type HookSite } from "../model/hooks.ts";
 import { processWeights } from "../model/processWeights.ts";
-import { patchedForward, type FrozenPatterns } from "./interventionForward.ts";
+import {
+  finalLogits,
+  finalScale,
+  patchedForward,
+  type FrozenPatterns,
+} from "./interventionForward.ts";
 import { frozenModelOf } from "./interventionFrozenModel.ts";
 import { interventionHook } from "./interventionHook.ts";
 import { centredLogit, checkCount, greedyTokens, topTokens } from "./interventionLogits.ts";
@@ -25,7 +30,8 @@ import { checkSetFits } from "./transcoderSetFit.ts";
  *   layer's hook_mlp_out, (value − its current activation) · W_dec[f] is added at its position,
  *   the current activation being the transcoder's encoding of that layer's input in this run (so
  *   an earlier intervention's effect on it counts);
- * - attention patterns are held at the clean prompt's; LayerNorm scales are recomputed;
+ * - attention patterns are held at the clean prompt's; LayerNorm scales are recomputed (each
+ *   change is also given with ln_final's scale held at its clean value, as the graph holds it);
  * - later layers recompute with the model's own MLPs (or, with downstream "frozen-errors", the
  *   replacement model: reconstructions plus clean error nodes).
  * It reports the top next tokens before and after, each one's centred logit change beside what
@@ -76,7 +82,9 @@ export function featureIntervention(
     dModel: d,
   });
   const patched = (ids: readonly number[]) => patchedForward(w, ids, { onHook, frozen }).logits;
-  const after = patched(tokens);
+  const run = patchedForward(w, tokens, { onHook, frozen });
+  const after = run.logits;
+  const afterHeld = finalLogits(w, run.finalResid, finalScale(w, clean.finalResid));
   const before = topTokens(clean.logits, topK);
   const afterTop = topTokens(after, topK);
   const shown = [...new Set([...before, ...afterTop].map((t) => t.token))];
@@ -92,6 +100,7 @@ export function featureIntervention(
       before: b,
       after: a,
       actual: a - b,
+      actualLnFinalScaleHeld: centredLogit(afterHeld, token) - b,
       predicted: predicted[i]!,
       probabilityBefore: pBefore[token]!,
       probabilityAfter: pAfter[token]!,

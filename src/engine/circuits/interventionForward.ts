@@ -1,6 +1,7 @@
 import { ACTIVATIONS, layerNorm, linear } from "../model/gpt2Reference.ts";
 import type { Gpt2Weights } from "../model/gpt2Weights.ts";
 import type { HookSite } from "../model/hooks.ts";
+import { rowScales } from "./modelFreeze.ts";
 
 /**
  * Called at each hook of each block, in forward order, with the activations [T, d]; it may
@@ -24,6 +25,8 @@ export interface PatchedForwardOptions {
 export interface PatchedRun {
   /** [V] logits at the last position. */
   logits: Float64Array;
+  /** [d] the residual stream at the last position, before ln_final. */
+  finalResid: Float64Array;
   /** Per layer [nHead, T, T]: the attention patterns used. */
   patterns: Float64Array[];
 }
@@ -39,7 +42,7 @@ export function patchedForward(
   tokens: readonly number[],
   options: PatchedForwardOptions = {},
 ): PatchedRun {
-  const { dModel: d, dMlp, vocabSize: V, lnEps } = w.config;
+  const { dModel: d, dMlp, lnEps } = w.config;
   const T = tokens.length;
   const hook = options.onHook ?? (() => undefined);
   let resid = new Float64Array(T * d);
@@ -72,8 +75,28 @@ export function patchedForward(
     hook(layer, "hook_resid_post", resid);
     return pattern;
   });
-  const last = layerNorm(resid.subarray((T - 1) * d, T * d), w.lnFW, w.lnFB, 1, d, lnEps);
-  return { logits: linear(last, w.wU, w.bU, 1, d, V), patterns };
+  const finalResid = resid.slice((T - 1) * d, T * d);
+  return { logits: finalLogits(w, finalResid), finalResid, patterns };
+}
+
+/**
+ * The logits of a last-position residual x: ln_final then the unembedding. With `scale`,
+ * ln_final divides by that scale instead of x's own √(var + ε) (the scale held at a given value).
+ */
+export function finalLogits(w: Gpt2Weights, x: Float64Array, scale?: number): Float64Array {
+  const { dModel: d, vocabSize: V, lnEps } = w.config;
+  if (scale === undefined)
+    return linear(layerNorm(x, w.lnFW, w.lnFB, 1, d, lnEps), w.wU, w.bU, 1, d, V);
+  let mean = 0;
+  for (let c = 0; c < d; c++) mean += x[c]!;
+  mean /= d;
+  const normalized = Float64Array.from(x, (v, c) => ((v - mean) / scale) * w.lnFW[c]! + w.lnFB[c]!);
+  return linear(normalized, w.wU, w.bU, 1, d, V);
+}
+
+/** ln_final's scale for a last-position residual x: √(var(x) + ε). */
+export function finalScale(w: Gpt2Weights, x: Float64Array): number {
+  return rowScales(x, 1, w.config.dModel, w.config.lnEps)[0]!;
 }
 
 /** z [T, d] and the pattern [H, T, T]; rows below frozen.rows use the frozen pattern. */

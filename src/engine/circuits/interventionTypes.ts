@@ -47,6 +47,13 @@ export interface LogitChange {
   after: number;
   /** after − before. */
   actual: number;
+  /**
+   * after − before with ln_final's scale held at its clean value (the rest live: later layers'
+   * MLPs and their LayerNorm scales recompute; attention as freezeAttention says). The graph
+   * freezes that scale too, so for a last-layer feature this is its predicted change exactly;
+   * at earlier layers what is left of the gap is the indirect paths through later MLPs.
+   */
+  actualLnFinalScaleHeld: number;
   /** Its next-token probability before and after. */
   probabilityBefore: number;
   probabilityAfter: number;

@@ -43,7 +43,8 @@ let counter = 0;
  * Test what the graph claims: set the selected features to a multiple of their activation (0
  * ablates) and rerun the model (circuit-tracer's feature intervention: the change goes into the
  * layer's MLP output, later layers recompute). Shows the next-token probabilities before and
- * after, and each top logit's change as the graph's direct edges predict it beside the actual one.
+ * after, and each top logit's change as the graph's direct edges predict it beside the actual one
+ * (and the actual one with ln_final's scale held, as the graph holds it).
  */
 export function InterventionPanel(props: InterventionPanelProps) {
   const { graphId, targets, set, prompt, links, post } = props;
@@ -208,7 +209,11 @@ export function InterventionResultView(props: { result: InterventionResult }) {
       <table className="intervention-table">
         <caption className="muted small">
           Top next tokens; Δ = change of the centred logit. Predicted: the graph&apos;s direct
-          edges, Σ (m − 1)·A[logit, feature].
+          edges, Σ (m − 1)·A[logit, feature].{" "}
+          <span data-testid="ln-final-note">
+            The two actuals differ by ln_final&apos;s scale: the graph holds it at its clean value,
+            the model recomputes it, and a 1–3% change of it rescales every logit.
+          </span>
         </caption>
         <thead>
           <tr>
@@ -218,7 +223,10 @@ export function InterventionResultView(props: { result: InterventionResult }) {
             <th scope="col">Δ predicted</th>
             {hasGraph && <th scope="col">Δ as drawn</th>}
             <th scope="col">Δ actual</th>
-            <th scope="col">gap</th>
+            <th scope="col">Δ actual, ln_final scale held</th>
+            <th scope="col" title="|predicted − actual| / |actual|">
+              gap
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -235,7 +243,12 @@ export function InterventionResultView(props: { result: InterventionResult }) {
                   {c.predictedFromGraph === undefined ? "—" : signed(c.predictedFromGraph)}
                 </td>
               )}
-              <td className="mono">{signed(c.actual)}</td>
+              <td className="mono" data-testid="change-actual">
+                {signed(c.actual)}
+              </td>
+              <td className="mono" data-testid="change-actual-scale-held">
+                {signed(c.actualLnFinalScaleHeld)}
+              </td>
               <td className="mono muted">{relativeGap(c.predicted, c.actual)}</td>
             </tr>
           ))}

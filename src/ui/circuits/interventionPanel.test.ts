@@ -4,12 +4,19 @@ import { describe, expect, it } from "vitest";
 import type { InterventionResult } from "../../worker/interventionProtocol.ts";
 import { InterventionPanel, InterventionResultView } from "./InterventionPanel.tsx";
 
-const change = (token: number, text: string, predicted: number, actual: number) => ({
+const change = (
+  token: number,
+  text: string,
+  predicted: number,
+  actual: number,
+  actualLnFinalScaleHeld: number,
+) => ({
   token,
   text,
   before: 1,
   after: 1 + actual,
   actual,
+  actualLnFinalScaleHeld,
   predicted,
   probabilityBefore: 0.5,
   probabilityAfter: 0.25,
@@ -47,13 +54,13 @@ describe("the intervention panel", () => {
     expect(html).toMatch(/Pin feature nodes/);
   });
 
-  it("shows predicted beside actual per token, untrusted token text escaped", () => {
+  it("shows predicted beside both actuals per token, untrusted token text escaped", () => {
     const result: InterventionResult = {
       tokens: ["<|endoftext|>", "<script>"],
       interventions: [],
       before: [],
       after: [],
-      changes: [change(1, "<script>", -0.9, -1), change(2, " the", 0.5, 0.25)],
+      changes: [change(1, "<script>", -0.9, -1, -0.875), change(2, " the", 0.5, 0.25, 0.4375)],
       generated: { before: " a <i>", after: " b" },
       downstream: "model",
       freezeAttention: true,
@@ -63,6 +70,10 @@ describe("the intervention panel", () => {
     expect(html).not.toContain("<script>");
     expect(html).toContain("&lt;script&gt;");
     expect(html).toContain("−0.900");
+    // The actual with ln_final's scale held, and the line saying why it differs.
+    expect(html).toContain("−0.875");
+    expect(html).toContain("+0.438");
+    expect(html).toMatch(/two actuals differ by ln_final&#x27;s scale/);
     expect(html).toContain("10%");
     expect(html).toContain("100%");
     expect(html).not.toContain("<i>");
