@@ -1,27 +1,15 @@
-import { useMemo } from "react";
-import {
-  CartesianGrid,
-  ResponsiveContainer,
-  Scatter,
-  ScatterChart,
-  Tooltip,
-  XAxis,
-  YAxis,
-  type SymbolType,
-} from "recharts";
-import { runTitle } from "../../storage/runNames.ts";
-import type { RunRecord } from "../../storage/runRecord.ts";
-import { metric, si } from "../format.ts";
+import { useMemo, type ReactNode } from "react";
+import { Scatter, Tooltip, type SymbolType } from "recharts";
 import type { StreamArchitecture } from "../../worker/protocol.ts";
-import {
-  ARCHITECTURE_LABELS,
-  describeArchitecture,
-  STREAM_ARCHITECTURES,
-} from "../state/defaults.ts";
+import { syntheticPresetOf } from "../../worker/syntheticProtocol.ts";
+import { metric } from "../format.ts";
+import { ARCHITECTURE_LABELS, STREAM_ARCHITECTURES } from "../state/defaults.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { KIND_COLORS, KIND_LABELS } from "../train/seriesColors.ts";
+import { L0Scatter } from "./L0Scatter.tsx";
 import { linearAxisTicks } from "./linearTicks.ts";
 import { logAxisTicks } from "./logTicks.ts";
+import { f1Points, paretoPoints, type F1Point, type ParetoPoint } from "./paretoPoints.ts";
 
 /** One marker per architecture (colour says SAE or transcoder). */
 const ARCHITECTURE_SHAPES: Record<StreamArchitecture, { shape: SymbolType; glyph: string }> = {
@@ -32,127 +20,169 @@ const ARCHITECTURE_SHAPES: Record<StreamArchitecture, { shape: SymbolType; glyph
   jumprelu: { shape: "square", glyph: "■" },
 };
 
-interface ParetoPoint {
-  run: string;
-  kind: string;
-  arch: StreamArchitecture;
-  /** "TopK k 4", "JumpReLU L0 coef 0.1, skip"... */
-  architecture: string;
-  l0: number;
-  ce: number | undefined;
-  fvu: number;
+const KINDS = ["sae", "transcoder"];
+
+type YKey = "ce" | "fvu" | "f1";
+/** A point of any panel: the F1 panel's carry their F1. */
+type PanelPoint = ParetoPoint & Partial<Pick<F1Point, "f1" | "truthFinal">>;
+
+const UNIT_ANCHORS = [0, 1];
+const ZERO_ANCHOR = [0];
+
+interface PanelSpec {
+  title: string;
+  testId: string;
+  y: YKey;
+  /** ce_loss_score and F1 live in [0, 1]: the axis shows both ends. FVU starts at 0. */
+  anchors: number[];
+  name: string;
+  points: PanelPoint[];
+  /** What to do when there is no point to draw. */
+  empty: string;
+  tooltip: (p: PanelPoint) => ReactNode;
 }
 
-/** Each run's final point per dictionary: L0, FVU, and ce_loss_score (final eval, else live). */
-export function paretoPoints(runs: RunRecord[]): ParetoPoint[] {
-  return runs.flatMap((run) =>
-    Object.entries(run.histories).flatMap(([id, h]) => {
-      const last = h[h.length - 1];
-      if (!last || !(last.l0 > 0)) return [];
-      const live = run.liveEvals[id];
-      const ce = run.evals[id]?.ce_loss_score ?? live?.[live.length - 1]?.ce_loss_score;
-      const d = run.config.dictionaries.find((x) => x.id === id);
-      const kind = d?.kind ?? id;
-      const architecture = d ? describeArchitecture(d) : "";
-      const arch = d?.architecture ?? "standard";
-      const name = `${runTitle(run)} · ${d?.label ?? run.label}`;
-      return [{ run: name, kind, arch, architecture, l0: last.l0, ce, fvu: last.fvu }];
-    }),
-  );
-}
-
-/** The sparsity/fidelity plot every SAE paper shows: L0 (log x) against CE score and FVU. */
-export function ParetoChart() {
-  const runs = useRunsStore((s) => s.runs);
-  const points = useMemo(() => paretoPoints(runs), [runs]);
+function ParetoPanel(props: { spec: PanelSpec }) {
+  const { title, testId, y, points, anchors } = props.spec;
   const l0Axis = useMemo(() => logAxisTicks(points.map((p) => p.l0)), [points]);
-  // ce_loss_score is 0 at zero ablation and 1 at the clean model: the axis shows both.
-  const yAxes = useMemo(
-    () => ({
-      ce: linearAxisTicks(
-        points.map((p) => p.ce),
-        [0, 1],
+  const yAxis = useMemo(
+    () =>
+      linearAxisTicks(
+        points.map((p) => p[y]),
+        anchors,
       ),
-      fvu: linearAxisTicks(
-        points.map((p) => p.fvu),
-        [0],
-      ),
-    }),
-    [points],
+    [points, y, anchors],
   );
-  const kinds = ["sae", "transcoder"];
   const archs = STREAM_ARCHITECTURES.filter((a) => points.some((p) => p.arch === a));
-  const panel = (title: string, y: "ce" | "fvu", testId: string) => (
-    <figure className="chart" data-testid={testId}>
+  return (
+    <figure className="chart" data-testid={testId} data-points={points.length}>
       <figcaption>
         <span className="chart-title">{title}</span>
         <span className="muted" data-testid={`${testId}-shapes`}>
-          {archs.map((a) => `${ARCHITECTURE_SHAPES[a].glyph} ${ARCHITECTURE_LABELS[a]}`).join(" ")}{" "}
-          · {points.length} points
+          {archs.map((a) => `${ARCHITECTURE_SHAPES[a].glyph} ${ARCHITECTURE_LABELS[a]}`).join(" ")}
+          {archs.length > 0 ? " · " : ""}
+          {points.length} points
         </span>
       </figcaption>
-      <div className="chart-body" role="img" aria-label={`${title}: ${points.length} runs`}>
-        <ResponsiveContainer width="100%" height="100%">
-          <ScatterChart margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
-            <CartesianGrid stroke="var(--grid)" strokeDasharray="2 3" />
-            <XAxis
-              type="number"
-              dataKey="l0"
-              name="L0"
-              scale="log"
-              domain={l0Axis?.domain ?? ["auto", "auto"]}
-              ticks={l0Axis?.ticks}
-              tickFormatter={(v: number) => si(v, 2)}
-              tick={{ fontSize: 10 }}
-            />
-            <YAxis
-              type="number"
-              dataKey={y}
-              name={y === "ce" ? "ce_loss_score" : "FVU"}
-              domain={yAxes[y].domain}
-              ticks={yAxes[y].ticks}
-              allowDataOverflow
-              tickFormatter={(v: number) => si(v, 3)}
-              tick={{ fontSize: 10 }}
-              width={42}
-            />
+      {points.length === 0 ? (
+        <p className="muted small chart-empty" data-testid={`${testId}-empty`}>
+          {props.spec.empty}
+        </p>
+      ) : (
+        <div className="chart-body" role="img" aria-label={`${title}: ${points.length} points`}>
+          <L0Scatter
+            l0Axis={l0Axis}
+            y={{ key: y, name: props.spec.name, axis: yAxis, width: 42 }}
+            margin={{ top: 8, right: 12, bottom: 4, left: 0 }}
+          >
             <Tooltip
               cursor={{ strokeDasharray: "3 3" }}
               content={({ payload }) => {
-                const p = payload?.[0]?.payload as ParetoPoint | undefined;
-                if (!p) return null;
-                return (
-                  <div className="chart-tooltip">
-                    <strong>{KIND_LABELS[p.kind]}</strong> {p.architecture} · {p.run}
-                    <br />
-                    L0 {metric(p.l0)} · FVU {metric(p.fvu)} · CE score {metric(p.ce)}
-                  </div>
-                );
+                const p = payload?.[0]?.payload as PanelPoint | undefined;
+                return p ? <div className="chart-tooltip">{props.spec.tooltip(p)}</div> : null;
               }}
             />
-            {kinds.flatMap((k) =>
+            {KINDS.flatMap((k) =>
               archs.map((a) => (
                 <Scatter
                   key={`${k}-${a}`}
                   name={`${KIND_LABELS[k]} ${ARCHITECTURE_LABELS[a]}`}
-                  data={points.filter(
-                    (p) => p.kind === k && p.arch === a && (y === "fvu" || p.ce !== undefined),
-                  )}
+                  data={points.filter((p) => p.kind === k && p.arch === a)}
                   fill={KIND_COLORS[k]}
                   shape={ARCHITECTURE_SHAPES[a].shape}
                   isAnimationActive={false}
                 />
               )),
             )}
-          </ScatterChart>
-        </ResponsiveContainer>
-      </div>
+          </L0Scatter>
+        </div>
+      )}
     </figure>
+  );
+}
+
+const NO_RUNS = "No runs yet: press Train in the Train view; each dictionary becomes a point here.";
+
+/**
+ * The sparsity/fidelity plots every SAE paper shows: L0 (log x) against CE score and FVU, and,
+ * once a run trained on a synthetic model, against F1 on its planted features.
+ */
+export function ParetoChart() {
+  const runs = useRunsStore((s) => s.runs);
+  const points = useMemo(() => paretoPoints(runs), [runs]);
+  const synthetic = runs.some((r) => syntheticPresetOf(r.config) !== undefined);
+  const panels = useMemo(
+    () => paretoPanels(runs.length, points, synthetic),
+    [runs, points, synthetic],
   );
   return (
     <section className="pareto" aria-label="Pareto">
-      {panel("L0 (log) vs ce_loss_score", "ce", "pareto-ce")}
-      {panel("L0 (log) vs FVU", "fvu", "pareto-fvu")}
+      {panels.map((spec) => (
+        <ParetoPanel key={spec.testId} spec={spec} />
+      ))}
     </section>
   );
+}
+
+const heading = (p: PanelPoint) => (
+  <>
+    <strong>{KIND_LABELS[p.kind]}</strong> {p.architecture} · {p.run}
+    <br />
+  </>
+);
+
+const fidelity = (p: PanelPoint) => (
+  <>
+    {heading(p)}L0 {metric(p.l0)} · FVU {metric(p.fvu)} · CE score {metric(p.ce)}
+  </>
+);
+
+/** The panels: CE score and FVU always, F1 once a run trained on a synthetic model. */
+function paretoPanels(runCount: number, points: ParetoPoint[], synthetic: boolean): PanelSpec[] {
+  const panels: PanelSpec[] = [
+    {
+      title: "L0 (log) vs ce_loss_score",
+      testId: "pareto-ce",
+      y: "ce",
+      anchors: UNIT_ANCHORS,
+      name: "ce_loss_score",
+      points: points.filter((p) => p.ce !== undefined),
+      empty:
+        runCount === 0
+          ? NO_RUNS
+          : "No ce_loss_score yet: it is measured on the built-in model, while a run trains and at its end." +
+            (synthetic ? " Runs on synthetic data have none: see their F1." : ""),
+      tooltip: fidelity,
+    },
+    {
+      title: "L0 (log) vs FVU",
+      testId: "pareto-fvu",
+      y: "fvu",
+      anchors: ZERO_ANCHOR,
+      name: "FVU",
+      points,
+      empty:
+        runCount === 0 ? NO_RUNS : "No run has logged a step yet: its points come at the first.",
+      tooltip: fidelity,
+    },
+  ];
+  if (synthetic) {
+    panels.push({
+      title: "L0 (log) vs F1 (ground truth)",
+      testId: "pareto-f1",
+      y: "f1",
+      anchors: UNIT_ANCHORS,
+      name: "F1",
+      points: f1Points(points),
+      empty:
+        "F1 against the planted features comes with the ground truth, measured every few steps while a run on synthetic data trains and at its end.",
+      tooltip: (p) => (
+        <>
+          {heading(p)}F1 {metric(p.f1)} · MCC {metric(p.truth?.mcc)} · L0 {metric(p.l0)} (
+          {p.truthFinal ? "final, evaluation stream" : "last live point"})
+        </>
+      ),
+    });
+  }
+  return panels;
 }

@@ -1,5 +1,6 @@
 import { ParetoChart } from "./ParetoChart.tsx";
 import { ReproducePanel } from "./ReproducePanel.tsx";
+import { RunsSimilarity } from "./RunsSimilarity.tsx";
 import { RunsTable } from "./RunsTable.tsx";
 import { SavedGraphsList } from "../circuits/SavedGraphsList.tsx";
 import "./RunsView.css";
@@ -10,14 +11,18 @@ function showCircuitsTab(): void {
   [...tabs].find((t) => t.textContent === "Circuits")?.click();
 }
 
-/** Every run kept in the browser: the table, the sparsity/fidelity trade-off, and the way out. */
+/** Every run kept in the browser: the table, the sparsity/fidelity trade-off, a synthetic run's recovered
+ * features, and the way out. */
 export function RunsView(props: { active: boolean }) {
   return (
     <div className="runs-view">
       <RunsTable />
       <SavedGraphsList title="Attribution graphs computed here" onOpen={showCircuitsTab} />
       <div className="runs-bottom">
-        {props.active && <ParetoChart />}
+        <div className="runs-plots">
+          {props.active && <ParetoChart />}
+          {props.active && <RunsSimilarity />}
+        </div>
         <ReproducePanel />
       </div>
     </div>

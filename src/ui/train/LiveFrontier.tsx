@@ -1,16 +1,8 @@
 import { useMemo } from "react";
-import {
-  CartesianGrid,
-  Cell,
-  ResponsiveContainer,
-  Scatter,
-  ScatterChart,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
+import { Cell, Scatter, Tooltip } from "recharts";
 import { last, type RunRecord } from "../../storage/runRecord.ts";
-import { metric, si } from "../format.ts";
+import { metric } from "../format.ts";
+import { L0Scatter } from "../runs/L0Scatter.tsx";
 import { linearAxisTicks } from "../runs/linearTicks.ts";
 import { logAxisTicks } from "../runs/logTicks.ts";
 import { useCurrentRun } from "../state/runsStore.ts";
@@ -93,61 +85,42 @@ export function LiveFrontier() {
           <span className="muted"> · {shown.length} points</span>
         </figcaption>
         <div className="chart-body" role="img" aria-label={`${title}: ${shown.length} points`}>
-          <ResponsiveContainer width="100%" height="100%">
-            <ScatterChart margin={{ top: 6, right: 10, bottom: 2, left: 0 }}>
-              <CartesianGrid stroke="var(--grid)" strokeDasharray="2 3" />
-              <XAxis
-                type="number"
-                dataKey="l0"
-                name="L0"
-                scale="log"
-                domain={l0Axis?.domain ?? ["auto", "auto"]}
-                ticks={l0Axis?.ticks}
-                tickFormatter={(v: number) => si(v, 2)}
-                tick={{ fontSize: 10 }}
-              />
-              <YAxis
-                type="number"
-                dataKey={y}
-                domain={yAxis.domain}
-                ticks={yAxis.ticks}
-                allowDataOverflow
-                tickFormatter={(v: number) => si(v, 3)}
-                tick={{ fontSize: 10 }}
-                width={40}
-              />
-              <Tooltip
-                content={({ payload }) => {
-                  const p = payload?.[0]?.payload as SweepPoint | undefined;
-                  if (!p) return null;
-                  return (
-                    <div className="chart-tooltip">
-                      <strong>{p.label}</strong>
-                      <br />
-                      L0 {metric(p.l0)} · FVU {metric(p.fvu)} · CE score {metric(p.ce)}
-                    </div>
-                  );
-                }}
-              />
-              {kinds.map((kind) => {
-                const data = shown.filter((p) => p.kind === kind).sort((a, b) => a.l0 - b.l0);
+          <L0Scatter
+            l0Axis={l0Axis}
+            y={{ key: y, axis: yAxis, width: 40 }}
+            margin={{ top: 6, right: 10, bottom: 2, left: 0 }}
+          >
+            <Tooltip
+              content={({ payload }) => {
+                const p = payload?.[0]?.payload as SweepPoint | undefined;
+                if (!p) return null;
                 return (
-                  <Scatter
-                    key={kind}
-                    name={KIND_LABELS[kind] ?? kind}
-                    data={data}
-                    line={{ stroke: KIND_COLORS[kind], strokeWidth: 1.5 }}
-                    fill={KIND_COLORS[kind]}
-                    isAnimationActive={false}
-                  >
-                    {data.map((p) => (
-                      <Cell key={p.id} fill={p.color} />
-                    ))}
-                  </Scatter>
+                  <div className="chart-tooltip">
+                    <strong>{p.label}</strong>
+                    <br />
+                    L0 {metric(p.l0)} · FVU {metric(p.fvu)} · CE score {metric(p.ce)}
+                  </div>
                 );
-              })}
-            </ScatterChart>
-          </ResponsiveContainer>
+              }}
+            />
+            {kinds.map((kind) => {
+              const data = shown.filter((p) => p.kind === kind).sort((a, b) => a.l0 - b.l0);
+              return (
+                <Scatter
+                  key={kind}
+                  name={KIND_LABELS[kind] ?? kind}
+                  data={data}
+                  line={{ stroke: KIND_COLORS[kind], strokeWidth: 1.5 }}
+                  fill={KIND_COLORS[kind]}
+                  isAnimationActive={false}
+                >
+                  {data.map((p) => (
+                    <Cell key={p.id} fill={p.color} />
+                  ))}
+                </Scatter>
+              );
+            })}
+          </L0Scatter>
         </div>
       </figure>
     );

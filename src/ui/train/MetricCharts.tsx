@@ -1,5 +1,6 @@
 import { useMemo, type ReactNode } from "react";
 import type { MetricPoint, RunRecord } from "../../storage/runRecord.ts";
+import { useConfigStore } from "../state/configStore.ts";
 import { useRunsStore } from "../state/runsStore.ts";
 import { describeArchitecture } from "../state/defaults.ts";
 import { ARCHITECTURE_DEFAULTS } from "../../engine/reference/architectureSpec.ts";
@@ -143,8 +144,10 @@ export function MetricCharts(props: { children?: ReactNode }) {
   );
   const xMax = tokensAxisEnd(runs);
   const newest = runs[0]?.config.dictionaries;
-  // A synthetic run's ground truth takes the CE score's place and the spliced-in summary's.
-  const synthetic = runs[0]?.config.data?.kind === "synthetic";
+  // A synthetic run's ground truth takes the CE score's place and the spliced-in summary's, as
+  // soon as synthetic data is chosen: the CE score is the language model's, which it has none of.
+  const syntheticChosen = useConfigStore((s) => s.config.data?.kind === "synthetic");
+  const synthetic = syntheticChosen || runs[0]?.config.data?.kind === "synthetic";
   return (
     <section className="charts" aria-label="Training curves">
       <div className="charts-legend">

@@ -1,7 +1,7 @@
+import { DensityOrSimilarity } from "../synthetic/DensityOrSimilarity.tsx";
 import { ConfigPanel } from "./ConfigPanel.tsx";
 import { EvalSummary } from "./EvalSummary.tsx";
 import { useCurrentRun } from "../state/runsStore.ts";
-import { LiveDensity } from "./LiveDensity.tsx";
 import { LiveFrontier } from "./LiveFrontier.tsx";
 import { MetricCharts } from "./MetricCharts.tsx";
 import "./TrainView.css";
@@ -20,7 +20,7 @@ export function TrainView() {
         <MetricCharts>
           <EvalSummary />
         </MetricCharts>
-        {sweep ? <LiveFrontier /> : !many && <LiveDensity />}
+        {sweep ? <LiveFrontier /> : !many && <DensityOrSimilarity />}
       </div>
     </div>
   );
