@@ -395,11 +395,9 @@ export class StreamRun {
     const saved = await runDb.checkpoint(this.runId);
     if (!saved) throw new Error("this run has no checkpoint to resume from");
     this.state(0, `replaying the stream to step ${saved.step}…`);
-    if (session instanceof StreamSession) {
-      await session.restore(saved.session, (batches) =>
-        this.state(batches, `replaying the stream to step ${saved.step}… ${batches}`),
-      );
-    } else await session.restore(saved.session);
+    await session.restore(saved.session, (batches) =>
+      this.state(batches, `replaying the stream to step ${saved.step}… ${batches}`),
+    );
     // Learning rates and L1 coefficients changed since the checkpoint (e.g. after a NaN).
     for (const d of this.config.dictionaries) {
       this.pending.push({

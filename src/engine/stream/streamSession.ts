@@ -1,9 +1,4 @@
-import type {
-  DictionaryKind,
-  DictionaryParams,
-  DictionarySpec,
-  NormalizeActivations,
-} from "../dictionary/spec.ts";
+import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
 import { GpuDictionaryApply } from "../eval/gpuDictionaryApply.ts";
 import {
   evaluateSpliced,
@@ -15,20 +10,17 @@ import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { GpuGpt2 } from "../model/gpuGpt2.ts";
 import { parseHookName, transcoderSites } from "../model/hooks.ts";
 import { LinearKernels } from "../model/linearKernels.ts";
-import {
-  exportedActivation,
-  initialParams,
-  selectsOverBatch,
-  STANDARD,
-  type ArchitectureOptions,
-} from "../train/architecture.ts";
-import { GpuDictionary } from "../train/gpuDictionary.ts";
-import type { TrainingMetrics } from "../train/metrics.ts";
-import { foldNormalization } from "../train/normalization.ts";
-import type { Schedule } from "../train/schedule.ts";
-import { DictionaryTrainer, type TrainerState } from "../train/trainer.ts";
-import type { DictionaryState } from "../train/gpuDictionary.ts";
 import { ActivationStore, type BatchTarget } from "./activationStore.ts";
+import {
+  createTrainedDictionary,
+  planSpec,
+  type DictionaryTrainingPlan,
+} from "./dictionaryPlan.ts";
+import {
+  DictionarySession,
+  type BatchSource,
+  type TrainedDictionary,
+} from "./dictionarySession.ts";
 import { estimateNormScales } from "./normScales.ts";
 import {
   evenlySpacedWindows,
@@ -39,28 +31,14 @@ import {
   type TokenCorpus,
 } from "./tokenCorpus.ts";
 
+export type { SessionCheckpoint } from "./dictionarySession.ts";
+
 /** One dictionary to train on the model's stream. */
-export interface DictionaryPlan {
-  /** Names it in metrics and messages, e.g. "sae" or "transcoder". */
-  id: string;
-  kind: DictionaryKind;
+export interface DictionaryPlan extends DictionaryTrainingPlan {
   /** A transcoder's layer (ln2.hook_normalized -> hook_mlp_out); ignored for an SAE. */
   layer: number;
   /** An SAE's hook; ignored for a transcoder. */
   hook?: string;
-  dSae: number;
-  seed: number;
-  normalize: NormalizeActivations;
-  applyBDecToInput: boolean;
-  schedule: Schedule;
-  deadFeatureWindow: number;
-  featureSamplingWindow: number;
-  /** Start from these weights (raw-activation space) instead of a fresh initialization. */
-  init?: DictionaryParams;
-  /** How it trains (default: standard, ReLU + L1). */
-  architecture?: ArchitectureOptions;
-  /** A transcoder with a skip connection. */
-  skip?: boolean;
 }
 
 export interface StreamOptions {
@@ -82,24 +60,6 @@ export interface StreamOptions {
   datasetPath: string;
 }
 
-export interface TrainedDictionary {
-  id: string;
-  spec: DictionarySpec;
-  trainer: DictionaryTrainer;
-  /** Where the store copies this dictionary's batch: its input, and its target if separate. */
-  targets: BatchTarget[];
-}
-
-/**
- * A session's state after `batches` steps: every dictionary's GPU and host state. The stream
- * itself is not stored; restoring replays it (the model runs over the same windows again), so a
- * resumed run sees exactly the batches an uninterrupted one would.
- */
-export interface SessionCheckpoint {
-  batches: number;
-  dictionaries: { id: string; gpu: DictionaryState; trainer: TrainerState }[];
-}
-
 /** Spliced-in metrics with the windows they were measured on. */
 export type DictionaryEvaluation = SplicedMetrics & { eval_windows: EvalWindows };
 
@@ -107,19 +67,57 @@ export type DictionaryEvaluation = SplicedMetrics & { eval_windows: EvalWindows 
 export const DEFAULT_EVAL_SEQUENCES = 64;
 
 /**
+ * The activation store as a session's batch source. It is not stored in a checkpoint: resuming
+ * replays it (the model runs over the same windows again).
+ */
+class StoreBatches implements BatchSource {
+  constructor(
+    private readonly store: ActivationStore,
+    private readonly device: GPUDevice,
+  ) {}
+
+  serve(_step: number, dictionaries: readonly TrainedDictionary[]): void {
+    this.store.nextBatch(dictionaries.flatMap(storeTargets));
+  }
+
+  async resumeAt(batches: number, onProgress: (batches: number) => void): Promise<void> {
+    for (let replayed = 1; replayed <= batches; replayed++) {
+      this.store.nextBatch([]);
+      if (replayed % 16 === 0) {
+        await this.device.queue.onSubmittedWorkDone();
+        onProgress(replayed);
+      }
+    }
+  }
+
+  destroy(): void {
+    this.store.destroy();
+  }
+}
+
+/** Where the store copies a dictionary's batch: its input, and a transcoder's target. */
+function storeTargets(d: TrainedDictionary): BatchTarget[] {
+  const gpu = d.trainer.gpu;
+  const targets: BatchTarget[] = [{ site: d.spec.hookName, buffer: gpu.batchInput }];
+  if (d.spec.kind === "transcoder")
+    targets.push({ site: d.spec.hookNameOut, buffer: gpu.batchTarget });
+  return targets;
+}
+
+/**
  * Trains several dictionaries at once on one model's activation stream: one ActivationStore
  * holding every site they read, each batch served to all of them. The same code runs in the
  * worker and on the command line.
  */
-export class StreamSession {
-  private batches = 0;
-
+export class StreamSession extends DictionarySession {
   private constructor(
     readonly model: GpuGpt2,
     readonly store: ActivationStore,
-    readonly dictionaries: TrainedDictionary[],
+    dictionaries: TrainedDictionary[],
     readonly options: StreamOptions,
-  ) {}
+  ) {
+    super(model.device, new StoreBatches(store, model.device), dictionaries);
+  }
 
   static async create(
     device: GPUDevice,
@@ -166,127 +164,23 @@ export class StreamSession {
           excludeTokens,
         })
       : new Map<string, number>();
-    const dictionaries: TrainedDictionary[] = [];
-    for (const [i, plan] of plans.entries()) {
+    const provenance = {
+      modelName: options.modelName,
+      contextSize: options.contextSize,
+      prependBos: options.prependBos,
+      excludeSpecialTokens: options.excludeSpecialTokens,
+      datasetPath: options.datasetPath,
+    };
+    const dictionaries = plans.map((plan, i) => {
       const { input, output } = sites[i]!;
-      const architecture = plan.architecture ?? STANDARD;
-      const activation = exportedActivation(architecture);
-      const spec: DictionarySpec = {
-        kind: plan.kind,
-        dIn: d,
-        dSae: plan.dSae,
-        dOut: d,
-        applyBDecToInput: plan.kind === "sae" && plan.applyBDecToInput,
-        hookName: input,
-        hookNameOut: output,
-        modelName: options.modelName,
-        normalizeActivations: plan.normalize,
-        contextSize: options.contextSize,
-        prependBos: options.prependBos,
-        excludeSpecialTokens: options.excludeSpecialTokens,
-        datasetPath: options.datasetPath,
-        ...(activation.kind === "relu" ? {} : { activation }),
-        ...(plan.skip ? { skip: true } : {}),
-      };
-      const normalized = plan.normalize === "expected_average_only_in";
-      const sIn = normalized ? scales.get(input)! : 1;
-      const sOut = normalized ? scales.get(output)! : 1;
-      const gpu = new GpuDictionary(device, shaders, spec, options.batchSize, architecture);
-      // Fresh weights act on normalized activations already; imported ones on raw ones.
-      const start = plan.init
-        ? foldNormalization(plan.init, 1 / sIn, 1 / sOut)
-        : initialParams(spec, architecture, plan.seed);
-      if (plan.skip && !start.wSkip) start.wSkip = new Float32Array(spec.dOut * spec.dIn);
-      gpu.setParams(start);
-      gpu.resetOptimizer();
-      const trainer = new DictionaryTrainer(gpu, {
-        schedule: plan.schedule,
-        logEvery: options.logEvery,
-        deadFeatureWindow: plan.deadFeatureWindow,
-        densityWindow: plan.featureSamplingWindow,
-        sIn,
-        sOut,
-      });
-      const targets: BatchTarget[] = [{ site: input, buffer: gpu.batchInput }];
-      if (plan.kind === "transcoder") targets.push({ site: output, buffer: gpu.batchTarget });
-      dictionaries.push({ id: plan.id, spec, trainer, targets });
-    }
+      const spec = planSpec(
+        plan,
+        { dIn: d, dOut: d, hookName: input, hookNameOut: output },
+        provenance,
+      );
+      return createTrainedDictionary(device, shaders, plan, spec, options, scales);
+    });
     return new StreamSession(model, store, dictionaries, options);
-  }
-
-  get finished(): boolean {
-    return this.dictionaries.every((d) => d.trainer.finished);
-  }
-
-  /** Batches served so far (steps taken). */
-  get batchesServed(): number {
-    return this.batches;
-  }
-
-  /** Serves one batch to every unfinished dictionary and trains them on it. */
-  async step(): Promise<{ id: string; metrics: TrainingMetrics }[]> {
-    const active = this.dictionaries.filter((d) => !d.trainer.finished);
-    this.store.nextBatch(active.flatMap((d) => d.targets));
-    this.batches++;
-    const out: { id: string; metrics: TrainingMetrics }[] = [];
-    for (const d of active) {
-      const metrics = await d.trainer.stepOnDeviceBatch();
-      if (metrics) out.push({ id: d.id, metrics });
-    }
-    return out;
-  }
-
-  async checkpoint(): Promise<SessionCheckpoint> {
-    const dictionaries = [];
-    for (const d of this.dictionaries) {
-      dictionaries.push({
-        id: d.id,
-        gpu: await d.trainer.gpu.readState(),
-        trainer: d.trainer.state,
-      });
-    }
-    return { batches: this.batches, dictionaries };
-  }
-
-  /**
-   * Continues from a checkpoint of a session made with the same plans and options: replays the
-   * stream up to it (nothing is trained on the replayed batches), then restores every
-   * dictionary. `onProgress` hears how many batches were replayed.
-   */
-  async restore(
-    checkpoint: SessionCheckpoint,
-    onProgress: (batches: number) => void = () => {},
-  ): Promise<void> {
-    if (this.batches !== 0) throw new Error("restore a checkpoint into a new session");
-    for (const saved of checkpoint.dictionaries) {
-      if (!this.dictionaries.some((d) => d.id === saved.id)) {
-        throw new Error(`the checkpoint has a dictionary "${saved.id}" this run does not`);
-      }
-    }
-    while (this.batches < checkpoint.batches) {
-      this.store.nextBatch([]);
-      this.batches++;
-      if (this.batches % 16 === 0) {
-        await this.model.device.queue.onSubmittedWorkDone();
-        onProgress(this.batches);
-      }
-    }
-    for (const d of this.dictionaries) {
-      const saved = checkpoint.dictionaries.find((c) => c.id === d.id);
-      if (!saved) throw new Error(`the checkpoint has no state for "${d.id}"`);
-      d.trainer.gpu.writeState(saved.gpu);
-      d.trainer.restore(saved.trainer);
-    }
-    await this.model.device.queue.onSubmittedWorkDone();
-  }
-
-  /** The dictionaries' weights acting on raw activations (SAELens export). */
-  async export(): Promise<{ id: string; spec: DictionarySpec; params: DictionaryParams }[]> {
-    const out = [];
-    for (const d of this.dictionaries) {
-      out.push({ id: d.id, spec: d.spec, params: await d.trainer.exportParams() });
-    }
-    return out;
   }
 
   /**
@@ -308,8 +202,7 @@ export class StreamSession {
   /**
    * Spliced-in metrics of every dictionary as it trains (the live chart), as SAELens's evaluator
    * runs the training SAE: a BatchTopK dictionary keeps the int(k·rows) largest latents of the
-   * windows evaluated together, not those above its running threshold τ (its saved form), which
-   * starts at 0 and keeps far more than k early on.
+   * windows evaluated together.
    */
   async evaluateTraining(
     device: GPUDevice,
@@ -328,10 +221,7 @@ export class StreamSession {
     training: boolean,
   ): Promise<{ id: string; metrics: DictionaryEvaluation }[]> {
     const out = [];
-    const exported = await this.export();
-    for (const [i, d] of exported.entries()) {
-      const a = this.dictionaries[i]!.trainer.gpu.architecture;
-      const batchTopK = training && selectsOverBatch(a) ? a.k : undefined;
+    for (const [i, d] of (await this.exportForEvaluation(training)).entries()) {
       const control = options.control;
       const offset = i * options.sequences;
       const metrics = await evaluateDictionary(
@@ -345,7 +235,7 @@ export class StreamSession {
           ...options,
           contextSize: this.options.contextSize,
           prependBos: this.options.prependBos,
-          batchTopK,
+          batchTopK: d.batchTopK,
           control: control && {
             ...control,
             between: (done: number) => control.between(offset + done),
@@ -355,11 +245,6 @@ export class StreamSession {
       out.push({ id: d.id, metrics });
     }
     return out;
-  }
-
-  destroy(): void {
-    this.store.destroy();
-    for (const d of this.dictionaries) d.trainer.gpu.destroy();
   }
 }
 

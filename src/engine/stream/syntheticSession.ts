@@ -8,28 +8,27 @@
  * resumes without replaying, and evaluation samples come from a stream of their own
  * (evalStreamSeed), as `npm run synth-eval` draws them.
  */
-import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
+import type { DictionarySpec } from "../dictionary/spec.ts";
 import { readFloats } from "../gpu/readBuffer.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import { GpuSyntheticSampler } from "../synthetic/gpuSyntheticSampler.ts";
 import type { SyntheticRunResult } from "../synthetic/metricsRun.ts";
 import type { SyntheticModel } from "../synthetic/syntheticModel.ts";
+import { NormScaleEstimator } from "../train/normalization.ts";
 import {
-  exportedActivation,
-  initialParams,
-  selectsOverBatch,
-  STANDARD,
-  type ArchitectureOptions,
-} from "../train/architecture.ts";
-import { GpuDictionary } from "../train/gpuDictionary.ts";
-import type { TrainingMetrics } from "../train/metrics.ts";
-import { foldNormalization, NormScaleEstimator } from "../train/normalization.ts";
-import { DictionaryTrainer } from "../train/trainer.ts";
-import type { DictionaryPlan, SessionCheckpoint } from "./streamSession.ts";
+  createTrainedDictionary,
+  planSpec,
+  type DictionaryTrainingPlan,
+} from "./dictionaryPlan.ts";
+import {
+  DictionarySession,
+  type BatchSource,
+  type TrainedDictionary,
+} from "./dictionarySession.ts";
 import type { SyntheticGroundTruth } from "./syntheticGroundTruth.ts";
 
 /** One dictionary of a synthetic run: a stream plan without its layer or hook. */
-export type SyntheticDictionaryPlan = Omit<DictionaryPlan, "layer" | "hook">;
+export type SyntheticDictionaryPlan = DictionaryTrainingPlan;
 
 export interface SyntheticStreamOptions {
   batchSize: number;
@@ -48,22 +47,51 @@ export const SYNTHETIC_OUTPUT_HOOK = "output_activations";
 const NORM_ESTIMATE_ROWS = 16_384;
 const NORM_ESTIMATE_MAX_BATCHES = 100;
 
-export interface SyntheticTrainedDictionary {
-  id: string;
-  spec: DictionarySpec;
-  trainer: DictionaryTrainer;
+/**
+ * The sampler as a session's batch source: batch `step` drawn on the GPU, x (and y) copied to
+ * where each dictionary's trainer reads its batch. Keyed by the step alone, it resumes anywhere
+ * without replaying.
+ */
+class SampledBatches implements BatchSource {
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly sampler: GpuSyntheticSampler,
+  ) {}
+
+  serve(step: number, dictionaries: readonly TrainedDictionary[]): void {
+    const encoder = this.device.createCommandEncoder({ label: "synthetic batch" });
+    const batch = this.sampler.encode(encoder, step);
+    for (const d of dictionaries) {
+      const gpu = d.trainer.gpu;
+      encoder.copyBufferToBuffer(batch.x, 0, gpu.batchInput, 0, this.rowBytes(d.spec.dIn));
+      if (d.spec.kind === "transcoder") {
+        encoder.copyBufferToBuffer(batch.y!, 0, gpu.batchTarget, 0, this.rowBytes(d.spec.dOut));
+      }
+    }
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  private rowBytes(width: number): number {
+    return this.sampler.batch * width * 4;
+  }
+
+  async resumeAt(): Promise<void> {}
+
+  destroy(): void {
+    this.sampler.destroy();
+  }
 }
 
-export class SyntheticStreamSession {
-  private batches = 0;
-
+export class SyntheticStreamSession extends DictionarySession {
   private constructor(
-    readonly device: GPUDevice,
+    device: GPUDevice,
     readonly model: SyntheticModel,
     readonly sampler: GpuSyntheticSampler,
-    readonly dictionaries: SyntheticTrainedDictionary[],
+    dictionaries: TrainedDictionary[],
     readonly options: SyntheticStreamOptions,
-  ) {}
+  ) {
+    super(device, new SampledBatches(device, sampler), dictionaries);
+  }
 
   static async create(
     device: GPUDevice,
@@ -87,84 +115,22 @@ export class SyntheticStreamSession {
     try {
       const scales = plans.some((p) => p.normalize === "expected_average_only_in")
         ? await estimateScales(device, sampler, model)
-        : { sIn: 1, sOut: 1 };
+        : new Map<string, number>();
       const dictionaries = plans.map((plan) =>
-        createDictionary(device, shaders, model, plan, options, scales),
+        createTrainedDictionary(
+          device,
+          shaders,
+          plan,
+          syntheticSpec(model, plan, options.sourceName),
+          options,
+          scales,
+        ),
       );
       return new SyntheticStreamSession(device, model, sampler, dictionaries, options);
     } catch (err) {
       sampler.destroy();
       throw err;
     }
-  }
-
-  get finished(): boolean {
-    return this.dictionaries.every((d) => d.trainer.finished);
-  }
-
-  /** Batches served so far (steps taken). */
-  get batchesServed(): number {
-    return this.batches;
-  }
-
-  /** Draws batch `batchesServed` and trains every unfinished dictionary on it. */
-  async step(): Promise<{ id: string; metrics: TrainingMetrics }[]> {
-    const active = this.dictionaries.filter((d) => !d.trainer.finished);
-    const encoder = this.device.createCommandEncoder({ label: "synthetic batch" });
-    const batch = this.sampler.encode(encoder, this.batches);
-    for (const d of active) {
-      const gpu = d.trainer.gpu;
-      encoder.copyBufferToBuffer(batch.x, 0, gpu.batchInput, 0, this.rowBytes(d.spec.dIn));
-      if (d.spec.kind === "transcoder") {
-        encoder.copyBufferToBuffer(batch.y!, 0, gpu.batchTarget, 0, this.rowBytes(d.spec.dOut));
-      }
-    }
-    this.device.queue.submit([encoder.finish()]);
-    this.batches++;
-    const out: { id: string; metrics: TrainingMetrics }[] = [];
-    for (const d of active) {
-      const metrics = await d.trainer.stepOnDeviceBatch();
-      if (metrics) out.push({ id: d.id, metrics });
-    }
-    return out;
-  }
-
-  private rowBytes(width: number): number {
-    return this.options.batchSize * width * 4;
-  }
-
-  async checkpoint(): Promise<SessionCheckpoint> {
-    const dictionaries = [];
-    for (const d of this.dictionaries) {
-      dictionaries.push({
-        id: d.id,
-        gpu: await d.trainer.gpu.readState(),
-        trainer: d.trainer.state,
-      });
-    }
-    return { batches: this.batches, dictionaries };
-  }
-
-  /** Continues from a checkpoint of a session with the same plans (no replay: see above). */
-  async restore(checkpoint: SessionCheckpoint): Promise<void> {
-    if (this.batches !== 0) throw new Error("restore a checkpoint into a new session");
-    for (const d of this.dictionaries) {
-      const saved = checkpoint.dictionaries.find((c) => c.id === d.id);
-      if (!saved) throw new Error(`the checkpoint has no state for "${d.id}"`);
-      d.trainer.gpu.writeState(saved.gpu);
-      d.trainer.restore(saved.trainer);
-    }
-    this.batches = checkpoint.batches;
-    await this.device.queue.onSubmittedWorkDone();
-  }
-
-  /** The dictionaries' weights as saved (SAELens export, acting on raw x and y). */
-  async export(): Promise<{ id: string; spec: DictionarySpec; params: DictionaryParams }[]> {
-    const out = [];
-    for (const d of this.dictionaries) {
-      out.push({ id: d.id, spec: d.spec, params: await d.trainer.exportParams() });
-    }
-    return out;
   }
 
   /**
@@ -177,23 +143,15 @@ export class SyntheticStreamSession {
     options: { samples: number; training: boolean; signal?: AbortSignal },
   ): Promise<{ id: string; result: SyntheticRunResult }[]> {
     const out = [];
-    const exported = await this.export();
-    for (const [i, d] of exported.entries()) {
-      const a = this.dictionaries[i]!.trainer.gpu.architecture;
-      const batchTopK = options.training && selectsOverBatch(a) ? a.k : undefined;
+    for (const d of await this.exportForEvaluation(options.training)) {
       const result = await truth.evaluate(d, {
         samples: options.samples,
-        ...(batchTopK === undefined ? {} : { batchTopK }),
+        ...(d.batchTopK === undefined ? {} : { batchTopK: d.batchTopK }),
         ...(options.signal ? { signal: options.signal } : {}),
       });
       out.push({ id: d.id, result });
     }
     return out;
-  }
-
-  destroy(): void {
-    this.sampler.destroy();
-    for (const d of this.dictionaries) d.trainer.gpu.destroy();
   }
 }
 
@@ -204,68 +162,24 @@ export function syntheticSpec(
   sourceName: string,
 ): DictionarySpec {
   const transcoder = plan.kind === "transcoder";
-  const activation = exportedActivation(plan.architecture ?? STANDARD);
-  return {
-    kind: plan.kind,
+  const sites = {
     dIn: model.hiddenDim,
-    dSae: plan.dSae,
     dOut: transcoder ? model.output!.dim : model.hiddenDim,
-    applyBDecToInput: !transcoder && plan.applyBDecToInput,
     hookName: SYNTHETIC_INPUT_HOOK,
     hookNameOut: transcoder ? SYNTHETIC_OUTPUT_HOOK : SYNTHETIC_INPUT_HOOK,
-    modelName: sourceName,
-    normalizeActivations: plan.normalize,
-    datasetPath: sourceName,
-    ...(activation.kind === "relu" ? {} : { activation }),
-    ...(plan.skip ? { skip: true } : {}),
   };
-}
-
-function createDictionary(
-  device: GPUDevice,
-  shaders: ShaderLibrary,
-  model: SyntheticModel,
-  plan: SyntheticDictionaryPlan,
-  options: SyntheticStreamOptions,
-  scales: { sIn: number; sOut: number },
-): SyntheticTrainedDictionary {
-  const architecture: ArchitectureOptions = plan.architecture ?? STANDARD;
-  const spec = syntheticSpec(model, plan, options.sourceName);
-  const normalized = plan.normalize === "expected_average_only_in";
-  const sIn = normalized ? scales.sIn : 1;
-  const sOut = normalized ? (spec.kind === "transcoder" ? scales.sOut : scales.sIn) : 1;
-  const gpu = new GpuDictionary(device, shaders, spec, options.batchSize, architecture);
-  try {
-    const start = plan.init
-      ? foldNormalization(plan.init, 1 / sIn, 1 / sOut)
-      : initialParams(spec, architecture, plan.seed);
-    if (plan.skip && !start.wSkip) start.wSkip = new Float32Array(spec.dOut * spec.dIn);
-    gpu.setParams(start);
-    gpu.resetOptimizer();
-  } catch (err) {
-    gpu.destroy();
-    throw err;
-  }
-  const trainer = new DictionaryTrainer(gpu, {
-    schedule: plan.schedule,
-    logEvery: options.logEvery,
-    deadFeatureWindow: plan.deadFeatureWindow,
-    densityWindow: plan.featureSamplingWindow,
-    sIn,
-    sOut,
-  });
-  return { id: plan.id, spec, trainer };
+  return planSpec(plan, sites, { modelName: sourceName, datasetPath: sourceName });
 }
 
 /**
- * expected_average_only_in's scales from the first batches of the training stream (drawn
- * again, identically, when training reaches them).
+ * expected_average_only_in's scales of x and y (by site) from the first batches of the
+ * training stream (drawn again, identically, when training reaches them).
  */
 async function estimateScales(
   device: GPUDevice,
   sampler: GpuSyntheticSampler,
   model: SyntheticModel,
-): Promise<{ sIn: number; sOut: number }> {
+): Promise<Map<string, number>> {
   const x = new NormScaleEstimator(model.hiddenDim);
   const y = model.output ? new NormScaleEstimator(model.output.dim) : undefined;
   const rows = sampler.batch;
@@ -277,5 +191,8 @@ async function estimateScales(
     x.add(await readFloats(device, batch.x, rows * model.hiddenDim), rows);
     if (y) y.add(await readFloats(device, batch.y!, rows * y.width), rows);
   }
-  return { sIn: x.scale, sOut: y ? y.scale : x.scale };
+  return new Map([
+    [SYNTHETIC_INPUT_HOOK, x.scale],
+    [SYNTHETIC_OUTPUT_HOOK, y ? y.scale : x.scale],
+  ]);
 }
