@@ -9,18 +9,16 @@
  *   replacement) of the next-token distributions, mean per token.
  */
 import { GpuDictionaryApply } from "../eval/gpuDictionaryApply.ts";
-import { evaluateSpliced, type EvalControl } from "../eval/splicedEval.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { GpuGpt2 } from "../model/gpuGpt2.ts";
 import { LinearKernels } from "../model/linearKernels.ts";
-import type { DictionaryEvaluation } from "../stream/streamSession.ts";
 import {
-  evenlySpacedWindows,
-  GPT2_SPECIAL_TOKENS,
-  listedWindows,
-  SequenceSource,
-  type TokenCorpus,
-} from "../stream/tokenCorpus.ts";
+  evaluateHeldOut,
+  heldOutWindows,
+  type DictionaryEvaluation,
+  type HeldOutOptions,
+} from "../stream/heldOutEvaluation.ts";
+import type { TokenCorpus } from "../stream/tokenCorpus.ts";
 import type { TranscoderSet } from "./transcoderSet.ts";
 
 export type SetEvaluation = DictionaryEvaluation & {
@@ -28,15 +26,7 @@ export type SetEvaluation = DictionaryEvaluation & {
   replaced_layers: number[];
 };
 
-export interface SetEvaluationOptions {
-  sequences: number;
-  /** Window starts to use instead of `sequences` windows spread evenly over the slice. */
-  starts?: readonly number[];
-  contextSize: number;
-  prependBos: boolean;
-  excludeSpecialTokens: boolean;
-  control?: EvalControl;
-}
+export type SetEvaluationOptions = HeldOutOptions;
 
 export async function evaluateTranscoderSet(
   device: GPUDevice,
@@ -48,15 +38,7 @@ export async function evaluateTranscoderSet(
 ): Promise<SetEvaluation> {
   const present = set.layers.flatMap((t, layer) => (t ? [{ t, layer }] : []));
   if (present.length === 0) throw new Error("the transcoder set has no transcoders");
-  const { contextSize, prependBos } = options;
-  const body = contextSize - (prependBos ? 1 : 0);
-  const starts = options.starts
-    ? [...options.starts]
-    : evenlySpacedWindows(corpus.heldOut, body, options.sequences);
-  if (starts.length === 0) {
-    throw new Error(`the held-out slice is shorter than one sequence of ${body} tokens`);
-  }
-  const rows = Math.min(model.maxRows, starts.length * contextSize);
+  const { starts, rows } = heldOutWindows(model, corpus, options);
   const linear = new LinearKernels(device, shaders);
   const applies: { apply: GpuDictionaryApply; input: string; output: string }[] = [];
   try {
@@ -64,35 +46,12 @@ export async function evaluateTranscoderSet(
       const apply = new GpuDictionaryApply(device, linear, t.spec, t.params, rows);
       applies.push({ apply, input: t.spec.hookName, output: t.spec.hookNameOut });
     }
-    const source = new SequenceSource(corpus, corpus.heldOut, contextSize, prependBos, () =>
-      listedWindows(starts),
-    );
-    const excludeTokens = options.excludeSpecialTokens ? GPT2_SPECIAL_TOKENS : [];
-    const metrics = await evaluateSpliced(
-      device,
-      shaders,
-      model,
-      source,
-      starts.length,
-      {
-        handlers: (replace) =>
-          applies.flatMap((a) => a.apply.spliceHandlers(a.input, a.output, replace)),
-        ablateHook: applies.map((a) => a.output),
-      },
-      excludeTokens,
-      options.control,
-    );
-    return {
-      ...metrics,
-      eval_windows: {
-        corpus: corpus.name,
-        token_offsets: starts,
-        context_size: contextSize,
-        prepend_bos: prependBos,
-        exclude_special_tokens: [...excludeTokens],
-      },
-      replaced_layers: present.map((p) => p.layer),
-    };
+    const metrics = await evaluateHeldOut(device, shaders, model, corpus, starts, options, {
+      handlers: (replace) =>
+        applies.flatMap((a) => a.apply.spliceHandlers(a.input, a.output, replace)),
+      ablateHook: applies.map((a) => a.output),
+    });
+    return { ...metrics, replaced_layers: present.map((p) => p.layer) };
   } finally {
     for (const a of applies) a.apply.destroy();
   }

@@ -1,11 +1,6 @@
 import type { DictionaryParams, DictionarySpec } from "../dictionary/spec.ts";
 import { GpuDictionaryApply } from "../eval/gpuDictionaryApply.ts";
-import {
-  evaluateSpliced,
-  type EvalControl,
-  type EvalWindows,
-  type SplicedMetrics,
-} from "../eval/splicedEval.ts";
+import type { EvalControl } from "../eval/splicedEval.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { GpuGpt2 } from "../model/gpuGpt2.ts";
 import { parseHookName, transcoderSites } from "../model/hooks.ts";
@@ -21,17 +16,22 @@ import {
   type BatchSource,
   type TrainedDictionary,
 } from "./dictionarySession.ts";
+import {
+  evaluateHeldOut,
+  heldOutWindows,
+  type DictionaryEvaluation,
+  type HeldOutOptions,
+} from "./heldOutEvaluation.ts";
 import { estimateNormScales } from "./normScales.ts";
 import {
-  evenlySpacedWindows,
   GPT2_SPECIAL_TOKENS,
-  listedWindows,
   SequenceSource,
   shuffledWindows,
   type TokenCorpus,
 } from "./tokenCorpus.ts";
 
 export type { SessionCheckpoint } from "./dictionarySession.ts";
+export type { DictionaryEvaluation } from "./heldOutEvaluation.ts";
 
 /** One dictionary to train on the model's stream. */
 export interface DictionaryPlan extends DictionaryTrainingPlan {
@@ -59,9 +59,6 @@ export interface StreamOptions {
   modelName: string;
   datasetPath: string;
 }
-
-/** Spliced-in metrics with the windows they were measured on. */
-export type DictionaryEvaluation = SplicedMetrics & { eval_windows: EvalWindows };
 
 /** Held-out sequences evaluated by default: see the README's "What the evaluation measures". */
 export const DEFAULT_EVAL_SEQUENCES = 64;
@@ -248,13 +245,7 @@ export class StreamSession extends DictionarySession {
   }
 }
 
-export interface EvaluationOptions {
-  sequences: number;
-  /** Window starts to use instead of `sequences` windows spread evenly over the slice. */
-  starts?: readonly number[];
-  contextSize: number;
-  prependBos: boolean;
-  excludeSpecialTokens: boolean;
+export interface EvaluationOptions extends HeldOutOptions {
   /**
    * Evaluate a BatchTopK dictionary as it trains, with this k: the int(k·rows) largest latents
    * over each chunk of windows evaluated together (GpuDictionaryApply's batchTopK).
@@ -262,8 +253,6 @@ export interface EvaluationOptions {
   batchTopK?: number;
   /** Also report l0, the mean non-zero latents per replaced position. */
   l0?: boolean;
-  /** Hears the windows done, and may pause or stop the evaluation between forward passes. */
-  control?: EvalControl;
 }
 
 /**
@@ -288,51 +277,24 @@ export async function evaluateDictionary(
   const nLayer = model.config.nLayer;
   const input = parseHookName(spec.hookName, nLayer);
   const output = parseHookName(spec.hookNameOut, nLayer);
-  const { contextSize, prependBos } = options;
-  const body = contextSize - (prependBos ? 1 : 0);
-  const starts = options.starts
-    ? [...options.starts]
-    : evenlySpacedWindows(corpus.heldOut, body, options.sequences);
-  if (starts.length === 0) {
-    throw new Error(`the held-out slice is shorter than one sequence of ${body} tokens`);
-  }
+  const { starts, rows } = heldOutWindows(model, corpus, options);
   const apply = new GpuDictionaryApply(
     device,
     new LinearKernels(device, shaders),
     spec,
     params,
-    Math.min(model.maxRows, starts.length * contextSize),
-    { batchTopK: options.batchTopK, countActive: options.l0 ?? false },
+    rows,
+    {
+      batchTopK: options.batchTopK,
+      countActive: options.l0 ?? false,
+    },
   );
   try {
-    const source = new SequenceSource(corpus, corpus.heldOut, contextSize, prependBos, () =>
-      listedWindows(starts),
-    );
-    const excludeTokens = options.excludeSpecialTokens ? GPT2_SPECIAL_TOKENS : [];
-    const metrics = await evaluateSpliced(
-      device,
-      shaders,
-      model,
-      source,
-      starts.length,
-      {
-        handlers: (rows) => apply.spliceHandlers(input.name, output.name, rows),
-        ablateHook: output.name,
-        activeCounts: apply.activeCounts,
-      },
-      excludeTokens,
-      options.control,
-    );
-    return {
-      ...metrics,
-      eval_windows: {
-        corpus: corpus.name,
-        token_offsets: starts,
-        context_size: contextSize,
-        prepend_bos: prependBos,
-        exclude_special_tokens: [...excludeTokens],
-      },
-    };
+    return await evaluateHeldOut(device, shaders, model, corpus, starts, options, {
+      handlers: (replace) => apply.spliceHandlers(input.name, output.name, replace),
+      ablateHook: output.name,
+      activeCounts: apply.activeCounts,
+    });
   } finally {
     apply.destroy();
   }
