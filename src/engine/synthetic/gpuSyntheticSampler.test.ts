@@ -63,6 +63,25 @@ describe("GPU synthetic sampler", () => {
     expect(mismatches(gpu!.x, ref.x, 1e-4)).toBe(0);
   });
 
+  it("lists every feature of a lane when nearly all fire, on a count not a multiple of 64", async () => {
+    // 150 features make 3 lanes of 50; p = 0.9 fills them, and the copula's threshold sits far
+    // below the radius bound, so every angle is drawn.
+    const config = {
+      ...syntheticPreset("tiny"),
+      num_features: 150,
+      hierarchy: null,
+      firing_probability: { generator_name: "constant" as const, probability: 0.9 },
+    };
+    const dense = buildSyntheticModel(config);
+    const [gpu] = await sampleOnGpu(dense, [2]);
+    const ref = sampleReference(dense, BATCH, 2);
+    let fired = 0;
+    for (const v of ref.acts) if (v > 0) fired++;
+    expect(fired / BATCH).toBeGreaterThan(120);
+    expect(mismatches(gpu!.acts, ref.acts, 1e-5)).toBe(0);
+    expect(mismatches(gpu!.x, ref.x, 1e-4)).toBe(0);
+  });
+
   it("repeats a step exactly and draws a new batch for a new step", async () => {
     const [a, b, c] = await sampleOnGpu(model, [5, 6, 5]);
     expect(Array.from(c!.x)).toEqual(Array.from(a!.x));

@@ -4,14 +4,19 @@
  * x [batch, hidden_dim] and, for the transcoder variant, y [batch, d_out]. Nothing is read back.
  * Kernels: shaders/synthetic_fire.wgsl, synthetic_hierarchy.wgsl, synthetic_decode.wgsl;
  * reference: sampleReference.ts (the same counter-based draws).
+ *
+ * Sparse: each invocation of the firing and hierarchy kernels loops over one lane of a sample's
+ * features and lists the active ones, and x is summed from those lists alone. On a software
+ * adapter (SwiftShader) an invocation costs far more than a loop iteration: one invocation per
+ * (sample, feature) took ~1.9 s per 1,024 samples of small-2k; this takes a fraction of that
+ * (bench/syntheticSamplerSpeed.ts).
  */
-import { bindBuffers, createBuffer, createKernel } from "../gpu/kernel.ts";
+import { bindBuffers, createBuffer, createKernel, grid1d } from "../gpu/kernel.ts";
 import type { ShaderLibrary } from "../gpu/shaderLibrary.ts";
 import type { FeatureVectors, SyntheticModel } from "./syntheticModel.ts";
 
-const FIRE_WG = 256;
-const SMALL_WG = 64;
-/** Features one `compact` invocation of synthetic_decode.wgsl lists. */
+const WG = 64;
+/** The most features one lane of synthetic_fire.wgsl loops over (CHUNK in the shaders). */
 const CHUNK = 64;
 const MAX_RANK = 256;
 const MAX_CHAIN = 32;
@@ -41,7 +46,6 @@ interface Pipelines {
   copulaShared: GPUComputePipeline;
   fire: GPUComputePipeline;
   hierarchy: GPUComputePipeline | null;
-  compact: GPUComputePipeline;
   decode: GPUComputePipeline;
 }
 
@@ -57,6 +61,8 @@ export class GpuSyntheticSampler {
   private readonly hierarchyBinds: GPUBindGroup[] = [];
   private readonly decoders: Decoder[] = [];
   private ring = 0;
+  /** Lanes per sample: ⌈N / CHUNK⌉, each looping over features c, c + lanes, ... */
+  private readonly lanes: number;
   readonly buffers: SyntheticBatchBuffers;
 
   private constructor(
@@ -67,12 +73,13 @@ export class GpuSyntheticSampler {
     private readonly streamSeed: number,
   ) {
     const n = model.numFeatures;
+    this.lanes = Math.ceil(n / CHUNK);
+    const list = this.scratch("synthetic active features", batch * this.lanes * CHUNK);
+    const counts = this.scratch("synthetic active counts", batch * this.lanes);
     const features = this.upload("synthetic features", featureTable(model));
-    const factor = this.upload(
-      "synthetic correlation factor",
-      model.correlation ? Float32Array.from(model.correlation.factor) : new Float32Array(4),
-    );
-    const eps = this.scratch("synthetic copula ε", batch * (model.correlation?.rank ?? 1));
+    const rank4 = Math.ceil((model.correlation?.rank ?? 1) / 4);
+    const factor = this.upload("synthetic correlation factor", paddedFactor(model, rank4));
+    const eps = this.scratch("synthetic copula ε", batch * rank4 * 4);
     const acts = this.scratch("synthetic acts", batch * n);
     const raw = pipelines.hierarchy ? this.scratch("synthetic raw acts", batch * n) : acts;
     const tree = model.hierarchy ? treeTables(model) : null;
@@ -88,7 +95,7 @@ export class GpuSyntheticSampler {
       this.owned.push(params);
       this.stepParams.push(params);
       this.fireBinds.push(
-        bindBuffers(device, pipelines.fire, [params, features, factor, raw, eps]),
+        bindBuffers(device, pipelines.fire, [params, features, factor, raw, eps, list, counts]),
       );
       if (pipelines.hierarchy && treeBuffer && members) {
         this.hierarchyBinds.push(
@@ -99,12 +106,12 @@ export class GpuSyntheticSampler {
             members,
             raw,
             acts,
+            list,
+            counts,
           ]),
         );
       }
     }
-    const list = this.scratch("synthetic active features", batch * n);
-    const counts = this.scratch("synthetic active counts", batch * Math.ceil(n / CHUNK));
     const x = this.addDecoder(acts, model.input, list, counts);
     const y = model.output ? this.addDecoder(acts, model.output, list, counts) : null;
     this.buffers = { acts, x, y };
@@ -149,7 +156,6 @@ export class GpuSyntheticSampler {
       hierarchy: model.hierarchy
         ? createKernel(device, shaders, "synthetic_hierarchy", withRandom)
         : null,
-      compact: createKernel(device, shaders, "synthetic_decode", { entryPoint: "compact" }),
       decode: createKernel(device, shaders, "synthetic_decode"),
     };
     const streamSeed = options.streamSeed ?? model.config.seed ?? 0;
@@ -166,27 +172,29 @@ export class GpuSyntheticSampler {
     const n = this.model.numFeatures;
     const corr = this.model.correlation;
     const params = [this.batch, n, corr?.rank ?? 0, step, this.streamSeed >>> 0, corr ? 1 : 0];
-    this.device.queue.writeBuffer(this.stepParams[slot]!, 0, Uint32Array.of(...params, 0, 0));
+    this.device.queue.writeBuffer(
+      this.stepParams[slot]!,
+      0,
+      Uint32Array.of(...params, this.lanes, 0),
+    );
+    const [lanesX, lanesY] = grid1d(this.batch * this.lanes, WG);
     const pass = encoder.beginComputePass({ label: "synthetic sample" });
     pass.setBindGroup(0, this.fireBinds[slot]!);
     if (corr) {
       pass.setPipeline(this.pipelines.copulaShared);
-      pass.dispatchWorkgroups(Math.ceil(corr.rank / SMALL_WG), this.batch);
+      pass.dispatchWorkgroups(Math.ceil(corr.rank / 4 / WG), this.batch);
     }
     pass.setPipeline(this.pipelines.fire);
-    pass.dispatchWorkgroups(Math.ceil(n / FIRE_WG), this.batch);
+    pass.dispatchWorkgroups(lanesX, lanesY);
     if (this.pipelines.hierarchy) {
       pass.setPipeline(this.pipelines.hierarchy);
       pass.setBindGroup(0, this.hierarchyBinds[slot]!);
-      pass.dispatchWorkgroups(Math.ceil(n / FIRE_WG), this.batch);
+      pass.dispatchWorkgroups(lanesX, lanesY);
     }
-    pass.setPipeline(this.pipelines.compact);
-    pass.setBindGroup(0, this.decoders[0]!.bind);
-    pass.dispatchWorkgroups(Math.ceil(Math.ceil(n / CHUNK) / SMALL_WG), this.batch);
     pass.setPipeline(this.pipelines.decode);
     for (const d of this.decoders) {
       pass.setBindGroup(0, d.bind);
-      pass.dispatchWorkgroups(Math.ceil(d.dim / SMALL_WG), this.batch);
+      pass.dispatchWorkgroups(Math.ceil(d.dim / WG), this.batch);
     }
     pass.end();
     return this.buffers;
@@ -207,7 +215,7 @@ export class GpuSyntheticSampler {
     const n = this.model.numFeatures;
     const params = this.upload(
       "synthetic decode shape",
-      Uint32Array.of(this.batch, n, fv.dim, Math.ceil(n / CHUNK)),
+      Uint32Array.of(this.batch, n, fv.dim, this.lanes),
       GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     );
     const vectors = this.upload("synthetic feature vectors", fv.vectors);
@@ -251,6 +259,17 @@ function featureTable(model: SyntheticModel): Float32Array<ArrayBuffer> {
     table[i * 4 + 3] = corr ? Math.sqrt(corr.diag[i]!) : 0;
   }
   return table;
+}
+
+/** F [N, rank] as [N, 4·rank4] with zeros after each row's rank entries (vec4 rows). */
+function paddedFactor(model: SyntheticModel, rank4: number): Float32Array<ArrayBuffer> {
+  const corr = model.correlation;
+  const out = new Float32Array(model.numFeatures * rank4 * 4);
+  if (!corr) return out;
+  for (let i = 0; i < model.numFeatures; i++) {
+    for (let r = 0; r < corr.rank; r++) out[i * rank4 * 4 + r] = corr.factor[i * corr.rank + r]!;
+  }
+  return out;
 }
 
 /** Per feature (parent + 1, scaled, first sibling, sibling count) and the groups' members. */
