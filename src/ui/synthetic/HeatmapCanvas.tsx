@@ -108,7 +108,7 @@ export function HeatmapCanvas(props: {
     const cell = cellAt(plotRect(box.width, box.height), shape, x, y);
     setHover(cell ? { ...cell, x, y } : undefined);
   };
-  const summary = meanBestAbsCos(values, shape.rows, shape.cols);
+  const summary = useMemo(() => meanBestAbsCos(values, shape.rows, shape.cols), [values, shape]);
   const label =
     `${props.dictionary} ${props.title}: ${shape.rows} latents × ${shape.cols} true features, signed cosine in ` +
     `red (−1) to blue (+1); each latent's best |cos| averages ${summary.toFixed(2)}`;
