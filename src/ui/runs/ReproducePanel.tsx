@@ -3,6 +3,7 @@ import { useEngineStore } from "../state/engineStore.ts";
 import { useCurrentRun, useRunsStore } from "../state/runsStore.ts";
 import { runTitle } from "../../storage/runNames.ts";
 import type { RunRecord } from "../../storage/runRecord.ts";
+import { syntheticPresetOf } from "../../worker/syntheticProtocol.ts";
 import { saelensScript, sparsifyCommand } from "./reproduce.ts";
 
 /** The folder the scripts name: the built-in model's files, saved side by side. */
@@ -47,6 +48,7 @@ export function ReproducePanel() {
   if (!run) return null;
   const script = saelensScript(run, dModel, MODEL_DIR);
   const sparsify = sparsifyCommand(run, MODEL_DIR);
+  const preset = syntheticPresetOf(run.config);
   return (
     <section className="reproduce" aria-label="Reproduce in Python" data-testid="reproduce">
       <h2>Reproduce in Python</h2>
@@ -82,6 +84,20 @@ export function ReproducePanel() {
         )}{" "}
         The dataset must already hold GPT-2 tokens.
       </p>
+      {preset && (
+        <p className="notice" data-testid="reproduce-synthetic">
+          This run trained on the synthetic model <code>{preset}</code>, not on the language model:
+          the code below trains the same dictionaries on the model&apos;s activations. From a
+          checkout of this playground,{" "}
+          <code>
+            npm run train -- --synthetic {preset} --kind {kindsOf(run)} --d-sae{" "}
+            {run.config.dictionaries[0]?.dSae} …
+          </code>{" "}
+          (with its other settings) trains them on the synthetic model, and{" "}
+          <code>npm run synth-eval -- --dict DIR --synthetic {preset}</code> scores saved weights
+          against its planted features.
+        </p>
+      )}
       {run.config.dictionaries.length > 2 && (
         <p className="notice" data-testid="reproduce-many">
           This run trains {run.config.dictionaries.length} dictionaries; the code below is for the
@@ -111,6 +127,11 @@ export function ReproducePanel() {
       )}
     </section>
   );
+}
+
+/** "sae,transcoder": the run's kinds as `npm run train --kind` lists them. */
+function kindsOf(run: RunRecord): string {
+  return [...new Set(run.config.dictionaries.map((d) => d.kind))].join(",");
 }
 
 /** "sae.L3.k4, transcoder.L3.k4": the dictionaries the scripts reproduce. */
