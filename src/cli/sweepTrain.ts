@@ -4,18 +4,12 @@ import type { DictionaryKind } from "../engine/dictionary/spec.ts";
 import type { ShaderLibrary } from "../engine/gpu/shaderLibrary.ts";
 import { parseHookName, type HookSite } from "../engine/model/hooks.ts";
 import { StreamSession } from "../engine/stream/streamSession.ts";
-import { expandSweep, parseLayers, type Sweep, type SweepMember } from "../engine/stream/sweep.ts";
-import {
-  architectureOptions,
-  type ArchitectureName,
-  type ArchitectureOptions,
-} from "../engine/train/architecture.ts";
+import { expandSweep, parseLayers, type Sweep } from "../engine/stream/sweep.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
 import { loadModelFolder } from "../node/modelFolder.ts";
-import { checkFlagsFor } from "./architectureFlags.ts";
 import { CliError } from "./cliError.ts";
 import { modelName } from "./modelFlags.ts";
-import { progressLine, saveDictionaryRun, startMetricsLog } from "./runOutputs.ts";
+import { progressLine, startMetricsLog } from "./runOutputs.ts";
 import type { TrainResult } from "./runTrain.ts";
 import { openStream } from "./runStreamTrain.ts";
 import { evaluateTranscoderSet } from "../engine/circuits/setQuality.ts";
@@ -23,8 +17,8 @@ import { runTranscoderSet, writeCircuitTracerSet } from "./sweepCircuitTracer.ts
 import { setQualityLine } from "./transcoderSetEval.ts";
 import { frontierSvg } from "./sweepFrontier.ts";
 import { sweepCsv, sweepRow, type SweepRow } from "./sweepSummary.ts";
-import { buildSweepPlans, type SweepPlan } from "./sweepPlans.ts";
-import { scheduleOf, type StreamFlags, type TrainCommand } from "./trainCommand.ts";
+import type { StreamFlags, TrainCommand } from "./trainCommand.ts";
+import { firstDictionaryResult, saveSessionDictionaries, sessionPlans } from "./trainSessionRun.ts";
 
 export type SweepResult = TrainResult & { rows: SweepRow[] };
 
@@ -48,41 +42,6 @@ function sitesOf(flags: StreamFlags, nLayer: number): { layers: number[]; saeSit
   }
 }
 
-/** The run's base architecture, with the flags checked against what reads them. */
-function baseArchitecture(cmd: TrainCommand, sweep: Sweep | undefined): ArchitectureName {
-  if (sweep?.setting !== "architecture") {
-    const name = cmd.arch.architecture ?? "standard";
-    checkFlagsFor(cmd.arch, name);
-    return name;
-  }
-  // Each flag must be read by at least one swept architecture; each dictionary reads its own.
-  const swept = sweep.values as ArchitectureName[];
-  for (const flag of cmd.arch.given) {
-    if (!swept.some((a) => readsFlag(cmd, flag, a))) checkFlagsFor(cmd.arch, swept[0]!);
-  }
-  return swept[0]!;
-}
-
-function readsFlag(cmd: TrainCommand, flag: string, a: ArchitectureName): boolean {
-  try {
-    checkFlagsFor({ ...cmd.arch, given: [flag] }, a);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Each dictionary's architecture options: the flags', then its swept value. */
-function architectureOf(cmd: TrainCommand, m: SweepMember): ArchitectureOptions {
-  const { k, l0Coefficient } = m.overrides;
-  return architectureOptions({
-    ...cmd.arch.options,
-    architecture: m.architecture,
-    ...(k !== undefined ? { k } : {}),
-    ...(l0Coefficient !== undefined ? { l0Coefficient } : {}),
-  });
-}
-
 /**
  * `npm run train -- --model ... --kind sae,transcoder | --sweep S=... | --layers ...`: every
  * dictionary on one activation stream (one StreamSession), each written to DIR/<id>/, with
@@ -99,13 +58,8 @@ export async function runSweepTrain(
   const weights = await loadModelFolder(flags.model, { processing: flags.processing });
   const nLayer = weights.config.nLayer;
   const { layers, saeSite } = sitesOf(flags, nLayer);
-  const architecture = baseArchitecture(cmd, multi.sweep);
-  if (cmd.arch.skip && !multi.kinds.includes("transcoder")) {
-    throw new CliError("--skip is for a transcoder");
-  }
-  let members: SweepMember[];
-  try {
-    members = expandSweep({
+  const plans = sessionPlans(cmd, multi.kinds, (architecture) =>
+    expandSweep({
       kinds: multi.kinds,
       layers,
       layerList: flags.layers !== undefined,
@@ -113,20 +67,8 @@ export async function runSweepTrain(
       architecture,
       ...(multi.sweep ? { sweep: multi.sweep } : {}),
       runSeed: cmd.seed,
-    });
-  } catch (err) {
-    throw new CliError(`--sweep: ${(err as Error).message}`);
-  }
-  const plans: SweepPlan[] = buildSweepPlans(members, {
-    dSae: cmd.dSae,
-    schedule: scheduleOf(cmd),
-    normalize: cmd.normalize,
-    applyBDecToInput: cmd.applyBDecToInput,
-    deadFeatureWindow: cmd.deadFeatureWindow,
-    featureSamplingWindow: cmd.featureSamplingWindow,
-    skip: cmd.arch.skip,
-    architectureOf: (m) => architectureOf(cmd, m),
-  });
+    }),
+  );
   const { model, corpus, options } = await openStream(cmd, flags, weights, device, shaders);
   let session: StreamSession;
   try {
@@ -166,17 +108,7 @@ export async function runSweepTrain(
         `${(tokens / seconds).toFixed(0)} tokens/s (the model ran over ` +
         `${session.store.tokensGenerated} tokens, once for all of them)`,
     );
-    const exported = await session.export();
-    for (const [i, d] of session.dictionaries.entries()) {
-      const p = plans[i]!;
-      await saveDictionaryRun(
-        join(cmd.out, d.id),
-        d.spec,
-        exported[i]!.params,
-        await d.trainer.readFeatureDensity(),
-        { seed: p.plan.seed },
-      );
-    }
+    const exported = await saveSessionDictionaries(session, plans, (id) => join(cmd.out, id));
     const evals =
       flags.evalSequences === 0
         ? []
@@ -217,15 +149,7 @@ export async function runSweepTrain(
     await writeFile(join(cmd.out, "frontier.svg"), frontierSvg(rows));
     const set = await writeCircuitTracerSet(cmd.out, trained, layerSet, nLayer);
     if (set) report(set);
-    const first = session.dictionaries[0]!;
-    return {
-      spec: first.spec,
-      params: exported[0]!.params,
-      metrics: [],
-      sIn: first.trainer.options.sIn,
-      sOut: first.trainer.options.sOut,
-      rows,
-    };
+    return { ...firstDictionaryResult(session, exported), rows };
   } finally {
     session.destroy();
     model.destroy();

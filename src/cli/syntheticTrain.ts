@@ -15,27 +15,21 @@ import {
 } from "../engine/stream/syntheticGroundTruth.ts";
 import { expandSyntheticRun } from "../engine/stream/syntheticMembers.ts";
 import { SyntheticStreamSession } from "../engine/stream/syntheticSession.ts";
-import type { SweepMember } from "../engine/stream/sweep.ts";
 import type { SyntheticEvalResult } from "../engine/synthetic/metrics.ts";
 import { buildSyntheticModel, type SyntheticModel } from "../engine/synthetic/syntheticModel.ts";
 import { isSyntheticPresetName } from "../engine/synthetic/syntheticPresets.ts";
-import {
-  architectureOptions,
-  type ArchitectureName,
-  type ArchitectureOptions,
-} from "../engine/train/architecture.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
 import { writeTruthFolder } from "../node/syntheticTruthFolder.ts";
-import { checkFlagsFor } from "./architectureFlags.ts";
 import { CliError } from "./cliError.ts";
-import { progressLine, saveDictionaryRun } from "./runOutputs.ts";
+import { progressLine } from "./runOutputs.ts";
 import type { TrainResult } from "./runTrain.ts";
 import { syntheticConfigFromFlag } from "./synthEvalTruth.ts";
 import type { SyntheticFlags } from "./syntheticFlags.ts";
 import { syntheticRow, syntheticTable, type SyntheticRow } from "./syntheticSummary.ts";
-import { buildSweepPlans, type SweepPlan } from "./sweepPlans.ts";
-import { scheduleOf, type TrainCommand } from "./trainCommand.ts";
+import type { SweepPlan } from "./sweepPlans.ts";
+import type { TrainCommand } from "./trainCommand.ts";
 import { checkWidthsFor } from "./trainArchitecture.ts";
+import { firstDictionaryResult, saveSessionDictionaries, sessionPlans } from "./trainSessionRun.ts";
 
 export type SyntheticTrainResult = TrainResult & {
   truth: SyntheticEvalResult;
@@ -47,67 +41,17 @@ export function syntheticSourceName(source: string): string {
   return isSyntheticPresetName(source) ? `synthetic:${source}` : `synthetic:file:${source}`;
 }
 
-/** The run's base architecture; each flag must be read by one of the swept architectures. */
-function baseArchitecture(cmd: TrainCommand): ArchitectureName {
-  const sweep = cmd.multi?.sweep;
-  if (sweep?.setting !== "architecture") {
-    const name = cmd.arch.architecture ?? "standard";
-    checkFlagsFor(cmd.arch, name);
-    return name;
-  }
-  const swept = sweep.values as ArchitectureName[];
-  for (const flag of cmd.arch.given) {
-    const readers = swept.filter((a) => {
-      try {
-        checkFlagsFor({ ...cmd.arch, given: [flag] }, a);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    if (readers.length === 0) checkFlagsFor({ ...cmd.arch, given: [flag] }, swept[0]!);
-  }
-  return swept[0]!;
-}
-
-function architectureOf(cmd: TrainCommand, m: SweepMember): ArchitectureOptions {
-  const { k, l0Coefficient } = m.overrides;
-  return architectureOptions({
-    ...cmd.arch.options,
-    architecture: m.architecture,
-    ...(k !== undefined ? { k } : {}),
-    ...(l0Coefficient !== undefined ? { l0Coefficient } : {}),
-  });
-}
-
 /** The run's dictionaries, checked (ids, architectures, widths). */
 export function syntheticPlans(cmd: TrainCommand): SweepPlan[] {
   const kinds: DictionaryKind[] = cmd.multi?.kinds ?? [cmd.kind!];
-  const architecture = baseArchitecture(cmd);
-  if (cmd.arch.skip && !kinds.includes("transcoder")) {
-    throw new CliError("--skip is for a transcoder");
-  }
-  let members: SweepMember[];
-  try {
-    members = expandSyntheticRun({
+  const plans = sessionPlans(cmd, kinds, (architecture) =>
+    expandSyntheticRun({
       kinds,
       architecture,
       ...(cmd.multi?.sweep ? { sweep: cmd.multi.sweep } : {}),
       runSeed: cmd.seed,
-    });
-  } catch (err) {
-    throw new CliError(`--sweep: ${(err as Error).message}`);
-  }
-  const plans = buildSweepPlans(members, {
-    dSae: cmd.dSae,
-    schedule: scheduleOf(cmd),
-    normalize: cmd.normalize,
-    applyBDecToInput: cmd.applyBDecToInput,
-    deadFeatureWindow: cmd.deadFeatureWindow,
-    featureSamplingWindow: cmd.featureSamplingWindow,
-    skip: cmd.arch.skip,
-    architectureOf: (m) => architectureOf(cmd, m),
-  });
+    }),
+  );
   for (const p of plans) {
     checkWidthsFor({ architecture: p.plan.architecture!, skip: false }, p.plan.dSae);
   }
@@ -220,16 +164,7 @@ export async function runSyntheticTrain(
         `${samples} samples in ${seconds.toFixed(1)} s: ${(samples / seconds).toFixed(0)} ` +
         `samples/s (live ground truth: ${truthSeconds.toFixed(1)} s more)`,
     );
-    const exported = await session.export();
-    for (const [i, d] of session.dictionaries.entries()) {
-      await saveDictionaryRun(
-        dirOf(d.id),
-        d.spec,
-        exported[i]!.params,
-        await d.trainer.readFeatureDensity(),
-        { seed: plans[i]!.plan.seed },
-      );
-    }
+    const exported = await saveSessionDictionaries(session, plans, dirOf);
     report(`final ground truth on ${flags.truthSamples} samples of the evaluation stream`);
     const finals = await session.evaluateTruth(truth, {
       samples: flags.truthSamples,
@@ -248,16 +183,7 @@ export async function runSyntheticTrain(
       );
     }
     report(syntheticTable(rows));
-    const first = session.dictionaries[0]!;
-    return {
-      spec: first.spec,
-      params: exported[0]!.params,
-      metrics: [],
-      sIn: first.trainer.options.sIn,
-      sOut: first.trainer.options.sOut,
-      truth: finals[0]!.result.metrics,
-      rows,
-    };
+    return { ...firstDictionaryResult(session, exported), truth: finals[0]!.result.metrics, rows };
   } finally {
     truth.destroy();
     session.destroy();
