@@ -162,5 +162,6 @@ function median(xs: number[]): number {
 }
 
 function percent(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
+  // Below 0.1% (float rounding where the prediction is exact) the size still shows.
+  return x < 1e-3 ? `${(100 * x).toExponential(1)}%` : `${(100 * x).toFixed(1)}%`;
 }
