@@ -3,6 +3,7 @@ import type {
   GraphJsonLink,
   GraphJsonNode,
 } from "../../engine/circuits/graphJsonTypes.ts";
+import { seededRandom } from "../../engine/dictionary/init.ts";
 
 /** For tests: a deterministic circuit-tracer graph JSON of a chosen size, ids as §5 writes them. */
 export interface SyntheticGraphSpec {
@@ -15,17 +16,6 @@ export interface SyntheticGraphSpec {
   logits: { token: string; probability: number }[];
   seed?: number;
   slug?: string;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const cantor = (layer: number, f: number) => ((layer + f) * (layer + f + 1)) / 2 + f;
@@ -55,7 +45,7 @@ function base(
 }
 
 export function syntheticGraph(spec: SyntheticGraphSpec): GraphJson {
-  const rand = mulberry32(spec.seed ?? 1);
+  const rand = seededRandom(spec.seed ?? 1);
   const P = spec.tokens.length;
   const L = spec.nLayers;
   const inner: GraphJsonNode[] = [];
