@@ -209,7 +209,7 @@ export function InterventionResultView(props: { result: InterventionResult }) {
       <table className="intervention-table">
         <caption className="muted small">
           Top next tokens; Δ = change of the centred logit. Predicted: the graph&apos;s direct
-          edges, Σ (m − 1)·A[logit, feature].{" "}
+          edges, Σ (m − 1)·A[logit, feature]{hasGraph && "; under it, from the links drawn"}.{" "}
           <span data-testid="ln-final-note">
             The two actuals differ by ln_final&apos;s scale: the graph holds it at its clean value,
             the model recomputes it, and a 1–3% change of it rescales every logit.
@@ -217,11 +217,14 @@ export function InterventionResultView(props: { result: InterventionResult }) {
         </caption>
         <thead>
           <tr>
-            <th scope="col">token</th>
-            <th scope="col">p before</th>
-            <th scope="col">p after</th>
-            <th scope="col">Δ predicted</th>
-            {hasGraph && <th scope="col">Δ as drawn</th>}
+            <th scope="col">
+              token
+              <span className="intervention-sub">p before → after</span>
+            </th>
+            <th scope="col">
+              Δ predicted
+              {hasGraph && <span className="intervention-sub">as drawn</span>}
+            </th>
             <th scope="col">Δ actual</th>
             <th scope="col">Δ actual, ln_final scale held</th>
             <th scope="col" title="|predicted − actual| / |actual|">
@@ -234,15 +237,18 @@ export function InterventionResultView(props: { result: InterventionResult }) {
             <tr key={c.token} data-testid="intervention-change" data-token={c.token}>
               <td className="mono">
                 <TokenText text={visibleToken(c.text)} />
+                <span className="intervention-sub">
+                  {c.probabilityBefore.toFixed(3)} → {c.probabilityAfter.toFixed(3)}
+                </span>
               </td>
-              <td className="mono">{c.probabilityBefore.toFixed(3)}</td>
-              <td className="mono">{c.probabilityAfter.toFixed(3)}</td>
-              <td className="mono">{signed(c.predicted)}</td>
-              {hasGraph && (
-                <td className="mono">
-                  {c.predictedFromGraph === undefined ? "—" : signed(c.predictedFromGraph)}
-                </td>
-              )}
+              <td className="mono">
+                {signed(c.predicted)}
+                {hasGraph && (
+                  <span className="intervention-sub" title="From the graph's links as drawn">
+                    {c.predictedFromGraph === undefined ? "—" : signed(c.predictedFromGraph)}
+                  </span>
+                )}
+              </td>
               <td className="mono" data-testid="change-actual">
                 {signed(c.actual)}
               </td>
