@@ -187,31 +187,30 @@ describe("feature intervention on the built-in model", () => {
     const lastResid = (hooks: Map<string, Float64Array>) =>
       hooks.get(hookName(3, "hook_resid_post"))!.subarray((P - 1) * d, P * d);
     const cleanScale = lnScale(lastResid(clean.hooks));
-    for (const [layer, pos] of [[1, 2]] as const) {
-      const { feature } = activeFeature(layer, pos);
-      const ablate = [{ layer, pos, feature, multiplier: 0 }];
-      // Independently (live attention, as the plain reference runs): the spliced reference's last
-      // residual through ln_final at the clean run's scale.
-      const live = featureIntervention(weights, set, tokens, ablate, { freezeAttention: false });
-      const a = live.interventions[0]!.activation;
-      const wDec = set.layers[layer]!.params.wDec;
-      const spliced = referenceForward(weights, tokens, (name, acts) => {
-        if (name !== hookName(layer, "hook_mlp_out")) return;
-        for (let c = 0; c < d; c++) acts[pos * d + c]! -= a * wDec[feature * d + c]!;
-      });
-      const held = logitsAtScale(lastResid(spliced.hooks), cleanScale);
-      for (const c of live.changes) {
-        expect(c.actualLnFinalScaleHeld).toBeCloseTo(centredLogit(held, c.token) - c.before, 9);
-      }
-      // circuit-tracer's frozen attention: the later MLPs still respond, so the direct edge is
-      // not the whole effect.
-      const frozen = featureIntervention(weights, set, tokens, ablate);
-      const top = frozen.changes[0]!;
-      expect(Math.abs(top.predicted)).toBeGreaterThan(1e-3);
-      expect(Math.abs(top.actualLnFinalScaleHeld - top.predicted)).toBeGreaterThan(
-        1e-3 * Math.abs(top.predicted),
-      );
+    const [layer, pos] = [1, 2];
+    const { feature } = activeFeature(layer, pos);
+    const ablate = [{ layer, pos, feature, multiplier: 0 }];
+    // Independently (live attention, as the plain reference runs): the spliced reference's last
+    // residual through ln_final at the clean run's scale.
+    const live = featureIntervention(weights, set, tokens, ablate, { freezeAttention: false });
+    const a = live.interventions[0]!.activation;
+    const wDec = set.layers[layer]!.params.wDec;
+    const spliced = referenceForward(weights, tokens, (name, acts) => {
+      if (name !== hookName(layer, "hook_mlp_out")) return;
+      for (let c = 0; c < d; c++) acts[pos * d + c]! -= a * wDec[feature * d + c]!;
+    });
+    const held = logitsAtScale(lastResid(spliced.hooks), cleanScale);
+    for (const c of live.changes) {
+      expect(c.actualLnFinalScaleHeld).toBeCloseTo(centredLogit(held, c.token) - c.before, 9);
     }
+    // circuit-tracer's frozen attention: the later MLPs still respond, so the direct edge is
+    // not the whole effect.
+    const frozen = featureIntervention(weights, set, tokens, ablate);
+    const top = frozen.changes[0]!;
+    expect(Math.abs(top.predicted)).toBeGreaterThan(1e-3);
+    expect(Math.abs(top.actualLnFinalScaleHeld - top.predicted)).toBeGreaterThan(
+      0.1 * Math.abs(top.predicted),
+    );
   });
 
   it("holds the clean attention patterns: layer 2's attention output from them, after a change at layer 1", () => {
