@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState, type MouseEvent, type RefObject } from "react";
 import { cellAt, heatmapPixels, plotRect, type GridShape } from "./heatmapGrid.ts";
 import { meanBestAbsCos } from "./similarityView.ts";
 
@@ -10,7 +10,7 @@ interface Hover {
 }
 
 /** Follows an element's CSS size. */
-function useSize(ref: React.RefObject<HTMLElement | null>): { width: number; height: number } {
+function useSize(ref: RefObject<HTMLElement | null>): { width: number; height: number } {
   const [size, setSize] = useState({ width: 0, height: 0 });
   useEffect(() => {
     const el = ref.current;
@@ -101,7 +101,7 @@ export function HeatmapCanvas(props: {
     canvas.dataset.drawn = "true";
   }, [bitmap, shape, size]);
 
-  const onMove = (e: React.MouseEvent<HTMLCanvasElement>) => {
+  const onMove = (e: MouseEvent<HTMLCanvasElement>) => {
     const box = e.currentTarget.getBoundingClientRect();
     const x = e.clientX - box.left;
     const y = e.clientY - box.top;
