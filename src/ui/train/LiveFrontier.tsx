@@ -1,83 +1,62 @@
-import { useMemo } from "react";
+import { Fragment, useMemo } from "react";
 import { Cell, Scatter, Tooltip } from "recharts";
-import { last, type RunRecord } from "../../storage/runRecord.ts";
+import { syntheticPresetOf } from "../../worker/syntheticProtocol.ts";
 import { metric } from "../format.ts";
 import { L0Scatter } from "../runs/L0Scatter.tsx";
 import { linearAxisTicks } from "../runs/linearTicks.ts";
 import { logAxisTicks } from "../runs/logTicks.ts";
 import { useCurrentRun } from "../state/runsStore.ts";
-import { dictionaryLook } from "./dictionaryLook.ts";
-import { frontierSentence, type FrontierPoint } from "./frontierReadout.ts";
+import { frontierSentence } from "./frontierReadout.ts";
 import { KIND_COLORS, KIND_LABELS } from "./seriesColors.ts";
+import {
+  FRONTIER_METRIC_NAMES,
+  kindFrontier,
+  panelPoints,
+  sweepPoints,
+  type FrontierY,
+  type PanelPoint,
+} from "./sweepPoints.ts";
 
-interface SweepPoint {
-  id: string;
-  kind: string;
-  label: string;
-  color: string;
-  l0: number;
-  fvu: number;
-  /** The final evaluation's, else the latest live one. */
-  ce?: number;
-}
-
-/** Each dictionary of the run where it is now: latest logged L0 and FVU, latest CE score. */
-function sweepPoints(run: RunRecord): SweepPoint[] {
-  return run.config.dictionaries.flatMap((d) => {
-    const point = last(run.histories[d.id]);
-    if (!point || !(point.l0 > 0)) return [];
-    const look = dictionaryLook(run.config, d.id);
-    const ce = run.evals[d.id]?.ce_loss_score ?? last(run.liveEvals[d.id])?.ce_loss_score;
-    return [
-      {
-        id: d.id,
-        kind: d.kind,
-        label: look.label ?? KIND_LABELS[d.kind] ?? d.kind,
-        color: look.color ?? KIND_COLORS[d.kind] ?? "#888",
-        l0: point.l0,
-        fvu: point.fvu,
-        ...(ce !== undefined ? { ce } : {}),
-      },
-    ];
-  });
-}
-
-const frontier = (points: SweepPoint[], kind: string, y: "ce" | "fvu"): FrontierPoint[] =>
-  points.flatMap((p) => {
-    const value = p[y];
-    return p.kind === kind && value !== undefined ? [{ l0: p.l0, value }] : [];
-  });
+const TITLES: Record<FrontierY, string> = {
+  ce: "L0 (log) vs ce_loss_score (live)",
+  fvu: "L0 (log) vs FVU",
+  f1: "L0 (log) vs F1 (ground truth, live)",
+};
 
 /**
- * A sweep's live Pareto plot: L0 (log) against ce_loss_score and against FVU, a line per kind
- * through its dictionaries (shaded by the swept value), moving as training goes on, and a
- * sentence comparing the kinds at the L0 both cover.
+ * A sweep's live Pareto plot: L0 (log) against ce_loss_score (F1 on a synthetic model) and
+ * against FVU, a line per kind through its dictionaries (shaded by the swept value), moving as
+ * training goes on, and a sentence comparing the kinds at the L0 both cover.
  */
 export function LiveFrontier() {
   const run = useCurrentRun();
   const points = useMemo(() => (run ? sweepPoints(run) : []), [run]);
-  const l0Axis = useMemo(() => logAxisTicks(points.map((p) => p.l0)), [points]);
+  // On a synthetic model there is no CE score: F1 against the planted features takes its place.
+  const first: FrontierY = run && syntheticPresetOf(run.config) ? "f1" : "ce";
+  const panels = useMemo(
+    () =>
+      ([first, "fvu"] as const).map((y) => ({ y, shown: run ? panelPoints(run, points, y) : [] })),
+    [run, points, first],
+  );
+  // Both panels share the L0 axis, over every point either draws.
+  const l0Axis = useMemo(
+    () => logAxisTicks(panels.flatMap((p) => p.shown.map((q) => q.l0))),
+    [panels],
+  );
   const kinds = [...new Set(points.map((p) => p.kind))];
   const both = kinds.includes("sae") && kinds.includes("transcoder");
-  const sentence = (y: "ce" | "fvu") =>
+  const sentence = (y: FrontierY, shown: PanelPoint[]) =>
     frontierSentence(
-      frontier(points, "sae", y),
-      frontier(points, "transcoder", y),
-      y === "ce" ? "ce_loss_score" : "FVU",
+      kindFrontier(shown, "sae"),
+      kindFrontier(shown, "transcoder"),
+      FRONTIER_METRIC_NAMES[y],
     );
-  const panel = (y: "ce" | "fvu") => {
-    const shown = points.filter((p) => p[y] !== undefined);
-    const yAxis =
-      y === "ce"
-        ? linearAxisTicks(
-            shown.map((p) => p.ce),
-            [0, 1],
-          )
-        : linearAxisTicks(
-            shown.map((p) => p.fvu),
-            [0],
-          );
-    const title = y === "ce" ? "L0 (log) vs ce_loss_score (live)" : "L0 (log) vs FVU";
+  const panel = (y: FrontierY, shown: PanelPoint[]) => {
+    const yAxis = linearAxisTicks(
+      shown.map((p) => p.value),
+      y === "fvu" ? [0] : [0, 1],
+    );
+    const title = TITLES[y];
     return (
       <figure className="chart" data-testid={`frontier-${y}`} data-points={shown.length}>
         <figcaption>
@@ -87,18 +66,21 @@ export function LiveFrontier() {
         <div className="chart-body" role="img" aria-label={`${title}: ${shown.length} points`}>
           <L0Scatter
             l0Axis={l0Axis}
-            y={{ key: y, axis: yAxis, width: 40 }}
+            y={{ key: "value", axis: yAxis, width: 40 }}
             margin={{ top: 6, right: 10, bottom: 2, left: 0 }}
           >
             <Tooltip
               content={({ payload }) => {
-                const p = payload?.[0]?.payload as SweepPoint | undefined;
+                const p = payload?.[0]?.payload as PanelPoint | undefined;
                 if (!p) return null;
                 return (
                   <div className="chart-tooltip">
                     <strong>{p.label}</strong>
                     <br />
-                    L0 {metric(p.l0)} · FVU {metric(p.fvu)} · CE score {metric(p.ce)}
+                    L0 {metric(p.l0)} ·{" "}
+                    {y === "f1"
+                      ? `F1 ${metric(p.value)} (evaluation stream)`
+                      : `FVU ${metric(p.fvu)} · CE score ${metric(p.ce)}`}
                   </div>
                 );
               }}
@@ -127,14 +109,18 @@ export function LiveFrontier() {
   };
   return (
     <section className="live-frontier" aria-label="Pareto frontier while training">
-      {panel("ce")}
-      {panel("fvu")}
+      {panels.map((p) => (
+        <Fragment key={p.y}>{panel(p.y, p.shown)}</Fragment>
+      ))}
       <div className="chart frontier-readout" data-testid="frontier-readout">
         <span className="chart-title">SAE vs transcoder at matched L0</span>
         {both ? (
           <>
-            <p className="small">{sentence("ce")}</p>
-            <p className="small">{sentence("fvu")}</p>
+            {panels.map((p) => (
+              <p key={p.y} className="small">
+                {sentence(p.y, p.shown)}
+              </p>
+            ))}
           </>
         ) : (
           <p className="muted small">
@@ -144,7 +130,8 @@ export function LiveFrontier() {
           </p>
         )}
         <p className="muted small">
-          Each point is a dictionary where it is now (latest logged L0 and FVU, latest CE score);
+          Each point is a dictionary where it is now (latest logged L0 and FVU,{" "}
+          {first === "f1" ? "latest F1 at its L0 on the evaluation stream" : "latest CE score"});
           lines join a kind&apos;s sweep, read piecewise linear in log L0.
         </p>
       </div>

@@ -45,6 +45,10 @@ describe("compareFrontiers", () => {
     expect(frontierSentence(sae, transcoder, "FVU")).toBe(
       "At L0 8.0–16, the SAE is ahead of the transcoder on FVU by 0.050 on average.",
     );
+    // F1 against planted features: higher is better, as for the CE score.
+    expect(frontierSentence(sae, transcoder, "F1")).toBe(
+      "At L0 8.0–16, the transcoder is ahead of the SAE on F1 by 0.050 on average.",
+    );
   });
 
   it("says so when the L0 ranges do not overlap", () => {

@@ -43,8 +43,8 @@ export interface FrontierComparison {
 }
 
 /**
- * The two kinds' frontiers compared at the L0 values both cover. For ce_loss_score higher is
- * better; for FVU lower is. Undefined when their L0 ranges do not overlap.
+ * The two kinds' frontiers compared at the L0 values both cover. For ce_loss_score (and F1)
+ * higher is better; for FVU lower is. Undefined when their L0 ranges do not overlap.
  */
 export function compareFrontiers(
   sae: readonly FrontierPoint[],
@@ -73,9 +73,9 @@ const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(2)
 export function frontierSentence(
   sae: readonly FrontierPoint[],
   transcoder: readonly FrontierPoint[],
-  metric: "ce_loss_score" | "FVU",
+  metric: "ce_loss_score" | "FVU" | "F1",
 ): string {
-  const c = compareFrontiers(sae, transcoder, metric === "ce_loss_score");
+  const c = compareFrontiers(sae, transcoder, metric !== "FVU");
   if (!c) {
     if (usable(sae).length === 0 && usable(transcoder).length === 0) {
       return `No ${metric} measured yet: the comparison appears with the first points.`;
