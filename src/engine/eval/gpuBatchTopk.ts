@@ -9,10 +9,46 @@ const NONE = 0xffffffff;
 const SELECT_WG = 256;
 const KEYS_PER_THREAD = 64;
 
+/** A dispatch's workgroup grid for `rows` rows. */
+export type RowsGrid = (rows: number) => [number, number];
+
+const single: RowsGrid = () => [1, 1];
+
+/**
+ * dict_batch_topk.wgsl's batch-level radix select over rows of `n` latents, as the dispatches
+ * `entry` makes of its entry points: four rounds of histogram and pick, one per byte of the
+ * 32-bit keys, then the ties counted per row, their scan, and the compaction that lists each
+ * row's kept latents. `selectWorkgroup`: the kernel's SELECT_WG.
+ */
+export function batchTopkSelect<T>(
+  n: number,
+  selectWorkgroup: number,
+  entry: (entryPoint: string, grid: RowsGrid) => T,
+): T[] {
+  const histogram = entry("histogram", (rows) =>
+    grid1d(rows * n, selectWorkgroup * KEYS_PER_THREAD),
+  );
+  const pick = entry("pick", single);
+  const perRow: RowsGrid = (rows) => grid1d(rows, 1);
+  return [
+    histogram,
+    pick,
+    histogram,
+    pick,
+    histogram,
+    pick,
+    histogram,
+    pick,
+    entry("rowTiesCount", perRow),
+    entry("tieScan", single),
+    entry("compact", perRow),
+  ];
+}
+
 export interface BatchTopkStep {
   pipeline: GPUComputePipeline;
   resources: GPUBuffer[];
-  grid: (rows: number) => [number, number];
+  grid: RowsGrid;
 }
 
 /**
@@ -56,7 +92,7 @@ export class GpuBatchTopk {
       buffer("unused params", 16),
     ];
     const constants = { N: n, STRIDE: stride, RESCALE: 0, K_BATCH: 0, TAU_LR: 0, TAU_OFFSET: 0 };
-    const entry = (entryPoint: string, grid: (rows: number) => [number, number]) => ({
+    const entry = (entryPoint: string, grid: RowsGrid) => ({
       pipeline: createKernel(device, shaders, "dict_batch_topk", {
         prelude: "topk_select",
         entryPoint,
@@ -65,22 +101,8 @@ export class GpuBatchTopk {
       resources,
       grid,
     });
-    const one = (): [number, number] => [1, 1];
-    const histogram = entry("histogram", (rows) => grid1d(rows * n, SELECT_WG * KEYS_PER_THREAD));
-    const pick = entry("pick", one);
-    const perRow = (rows: number) => grid1d(rows, 1);
     this.steps = [
-      histogram,
-      pick,
-      histogram,
-      pick,
-      histogram,
-      pick,
-      histogram,
-      pick,
-      entry("rowTiesCount", perRow),
-      entry("tieScan", one),
-      entry("compact", perRow),
+      ...batchTopkSelect(n, SELECT_WG, entry),
       {
         pipeline: createKernel(device, shaders, "dict_apply_batch_mask", {
           prelude: "gpt2_common",

@@ -1,3 +1,4 @@
+import { batchTopkSelect } from "../eval/gpuBatchTopk.ts";
 import { grid1d } from "../gpu/kernel.ts";
 import {
   batchK,
@@ -252,22 +253,11 @@ function batchTopk(kit: PassKit, arch: ArchitectureBuffers, a: ArchitectureOptio
       resources,
       grid,
     );
-  // dict_batch_topk.wgsl's histogram: SELECT_WG invocations x PER_THREAD (64) keys per workgroup.
-  const histogram = entry("histogram", grid1d(B * layout.dSae, constants.SELECT_WG * 64));
-  const pick = entry("pick", [1, 1]);
   return [
     entry("reset", [1, 1]),
-    histogram,
-    pick,
-    histogram,
-    pick,
-    histogram,
-    pick,
-    histogram,
-    pick,
-    entry("rowTiesCount", grid1d(B, 1)),
-    entry("tieScan", [1, 1]),
-    entry("compact", grid1d(B, 1)),
+    ...batchTopkSelect(layout.dSae, constants.SELECT_WG, (entryPoint, grid) =>
+      entry(entryPoint, grid(B)),
+    ),
     entry("tau", [1, 1]),
   ];
 }
