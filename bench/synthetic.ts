@@ -60,14 +60,16 @@ const { values } = parseArgs({
     lr: { type: "string", default: "3e-3" },
     k: { type: "string", default: "8" },
     // SynthSAEBench starts from L1 2 and L0 0.2 and lets its autotuner move them by up to
-    // 100x either way over ~195,000 steps. In 150 steps Standard settled near L1 8; JumpReLU
-    // reached 2 x 100 (the most the tuner allows) at L0 16, so it starts at 20.
+    // 100x either way over ~195,000 steps. In 150 steps Standard settled near L1 8-15. JumpReLU
+    // at 2 rising to 200 stopped at L0 16 (its tanh loss saturates once activations are large);
+    // at 20 from the start it collapsed to L0 0.5 within 30 steps: it starts at 6.
     l1: { type: "string", default: "8" },
-    l0: { type: "string", default: "20" },
+    l0: { type: "string", default: "6" },
     samples: { type: "string", default: "2048" },
     seed: { type: "string", default: "0" },
     "tune-every": { type: "string", default: "2" },
-    "dead-window": { type: "string", default: "10" },
+    // default: SAELens's 1000 steps of SynthSAEBench's ~195,000, scaled, at least 10 steps
+    "dead-window": { type: "string" },
     architectures: { type: "string" },
     seconds: { type: "string" },
     "no-orthogonalization": { type: "boolean", default: false },
@@ -126,7 +128,10 @@ const rows = benchRows(
     lr: num("lr"),
     k,
     seed: num("seed"),
-    deadWindow: num("dead-window"),
+    deadWindow:
+      values["dead-window"] === undefined
+        ? Math.min(1000, Math.max(10, Math.round((steps * 1000) / 195_312)))
+        : num("dead-window"),
     l1: num("l1"),
     l0: num("l0"),
   },

@@ -56,19 +56,18 @@ export const ROW_IDS: readonly RowId[] = [
 
 /**
  * SynthSAEBench's autotuner acts over ~195,000 steps (Ki 3e-4, an L0 average over ~100 steps);
- * over a hundred-odd steps it must act a thousand times faster, so it smooths over ~2 updates.
- * JumpReLU's L0 follows its coefficient slowly (θ is learnt in log space, so Adam moves it by at
- * most a factor e^lr a step): up to 30% per update. Standard's L0 follows L1 within a few steps
- * and 30% made it swing between L0 5 and 13 (150 steps): 10% there.
+ * over a hundred-odd steps it must act a thousand times faster: it smooths over ~2 updates and
+ * moves the multiplier by up to 10% per update. At 30% both L0s swung (150 steps): Standard's
+ * between 5 and 13, JumpReLU's from 26 to 0.5 and back, as its L0 follows the coefficient ~30
+ * steps late (θ is learnt in log space, so Adam moves it by at most a factor e^lr a step).
  */
 const SCALED_AUTOTUNER = {
   ...SYNTHSAEBENCH_AUTOTUNER,
   smoothing: 0.5,
   rateSmoothing: 0.5,
-  integralGain: 0.3,
-  convergenceGain: 0.3,
+  integralGain: 0.1,
+  convergenceGain: 0.1,
 };
-const STANDARD_AUTOTUNER = { ...SCALED_AUTOTUNER, integralGain: 0.1, convergenceGain: 0.1 };
 
 export function benchRows(s: BenchSettings, ids: readonly RowId[] = ROW_IDS): BenchRow[] {
   const matryoshkaWidths = [s.width / 32, s.width / 8, s.width / 2, s.width];
@@ -111,7 +110,7 @@ export function benchRows(s: BenchSettings, ids: readonly RowId[] = ROW_IDS): Be
       title: "Standard L1",
       architecture: { architecture: "standard" },
       autotune: {
-        config: tuner(STANDARD_AUTOTUNER, third),
+        config: tuner(SCALED_AUTOTUNER, third),
         baseCoefficient: s.l1,
         coefficient: "l1",
       },
