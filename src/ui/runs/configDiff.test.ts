@@ -36,6 +36,18 @@ describe("configDiffLabel", () => {
     expect(configDiffLabel(TOPK_DEFAULTS, sweep)).toBe("sweep none → k 4,8");
   });
 
+  it("labels a synthetic run by its preset, not by a layer it does not read", () => {
+    const synthetic: StreamRunConfig = {
+      ...TOPK_DEFAULTS,
+      data: { kind: "synthetic", preset: "tiny" },
+    };
+    expect(configDiffLabel(undefined, synthetic)).toBe(
+      "synthetic tiny, batch 1024, SAE 2048 topk k 8, transcoder 2048 topk k 8",
+    );
+    expect(configDiffLabel(TOPK_DEFAULTS, synthetic)).toBe("data model → synthetic tiny");
+    expect(configDiffLabel(synthetic, { ...synthetic, layer: 1 })).toBe("same config");
+  });
+
   it("names architecture changes and the fields the new architecture reads", () => {
     const topk = {
       ...GPU_DEFAULTS,

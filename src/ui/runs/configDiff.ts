@@ -1,4 +1,5 @@
 import type { StreamRunConfig } from "../../worker/protocol.ts";
+import { syntheticPresetOf } from "../../worker/syntheticProtocol.ts";
 import {
   DEFAULT_K,
   DEFAULT_L0_COEFFICIENT,
@@ -13,8 +14,9 @@ const fmt = (v: unknown) => String(v);
 
 /** The settings a run is known by, flattened with short names ("transcoder l1"). */
 function flatten(c: StreamRunConfig): Map<string, unknown> {
+  const preset = syntheticPresetOf(c);
   const out = new Map<string, unknown>([
-    ["layer", c.layer],
+    ["data", preset ? `synthetic ${preset}` : "model"],
     ["batch", c.batchSize],
     ["steps", c.steps],
     ["seed", c.seed],
@@ -23,6 +25,8 @@ function flatten(c: StreamRunConfig): Map<string, unknown> {
     ["sweep", c.sweep ? `${c.sweep.setting} ${c.sweep.values.join(",")}` : "none"],
     ["layers", c.layers ? c.layers.join(",") : "one"],
   ]);
+  // A synthetic model has no layers: its x and y are the data.
+  if (!preset) out.set("layer", c.layer);
   for (const kind of ["sae", "transcoder"] as const) {
     const d = c.dictionaries.find((x) => x.kind === kind);
     const name = kind === "sae" ? "SAE" : "transcoder";
@@ -55,8 +59,13 @@ export function configDiffLabel(
   next: StreamRunConfig,
 ): string {
   if (!previous) {
+    const preset = syntheticPresetOf(next);
     const parts = [
-      next.layers ? `layers ${next.layers.join(",")}` : `layer ${next.layer}`,
+      preset
+        ? `synthetic ${preset}`
+        : next.layers
+          ? `layers ${next.layers.join(",")}`
+          : `layer ${next.layer}`,
       `batch ${next.batchSize}`,
     ];
     if (next.sweep) parts.push(`sweep ${next.sweep.setting} ${next.sweep.values.join(",")}`);
