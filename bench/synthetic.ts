@@ -1,26 +1,7 @@
 /**
  * npm run bench:synthetic [-- --steps S --batch B --lr LR --k K --l1 C --l0 C --samples N]
- *   [--preset P --width W --architectures a,b,... --seconds S --no-orthogonalization --json]
- *
- * A scaled-down SynthSAEBench: the small-2k preset (2,048 features in 128 dimensions, the 16k's
- * trees, exclusion, correlations and magnitudes), width 512, Standard L1, TopK, BatchTopK,
- * JumpReLU and Matryoshka BatchTopK trained on one synthetic stream (each batch drawn once, on
- * the GPU, for all five), with L0 matched: k for the TopK family, an L1 and an L0 coefficient
- * chosen to land Standard and JumpReLU near the same L0. Prints the published table's columns
- * and whether its ordering on F1 holds (Matryoshka first, Standard L1 last).
- *
- * The run is a few hundred steps, not SynthSAEBench's 200M samples: it fits a few minutes on
- * SwiftShader, so the numbers are those of dictionaries early in training.
- *
- * bench/device/run.sh runs it at SynthSAEBench-16k's published BatchTopK settings (width 4096,
- * k 25, lr 3e-4, batch 1024) for --seconds of training, with --json (samples per second and the
- * metrics as one JSON object) and --no-orthogonalization (building the 16k's 100 orthogonalising
- * steps on the CPU takes longer than the device run has).
- */
-/**
- * npm run bench:synthetic [-- --steps S --batch B --lr LR --k K --l1 C --l0 C --samples N]
  *   [--preset P --width W --architectures a,b,... --seconds S --tune-every N --dead-window N
- *    --no-orthogonalization --json]
+ *    --jumprelu-threshold θ --no-orthogonalization --json]
  *
  * A scaled-down SynthSAEBench: the small-2k preset (2,048 features in 128 dimensions, the 16k's
  * trees, exclusion, correlations and magnitudes), width 512, Standard L1, TopK, BatchTopK,
@@ -60,13 +41,18 @@ const { values } = parseArgs({
     lr: { type: "string", default: "3e-3" },
     k: { type: "string", default: "8" },
     // SynthSAEBench starts from L1 2 and L0 0.2 and lets its autotuner move them by up to
-    // 100x either way over ~195,000 steps. In 150 steps Standard settled near L1 8-15. JumpReLU
+    // 100x either way over ~195,000 steps; 150 steps leave it a few dozen moves, so they start
+    // near where they end. Standard alone: L1 6 -> L0 11.4, 7 -> 9.7, 8 -> 5.6. JumpReLU (θ 0.5)
     // at 2 rising to 200 stopped at L0 16 (its tanh loss saturates once activations are large);
-    // at 20 from the start it collapsed to L0 0.5 within 30 steps: it starts at 6.
-    l1: { type: "string", default: "8" },
+    // at 20 from the start it collapsed to L0 0.5 within 30 steps.
+    l1: { type: "string", default: "7" },
     l0: { type: "string", default: "6" },
     samples: { type: "string", default: "2048" },
     seed: { type: "string", default: "0" },
+    // SynthSAEBench starts θ at 0.5 and has ~195,000 steps to move it; here Adam moves log θ by
+    // at most lr a step, a factor e^0.45 over 150 steps, so θ must start near where it ends.
+    // JumpReLU alone, 150 steps: θ 0.5 -> L0 27 (329 dead), 1.5 -> 12.9, 1.75 -> 8.3, 2 -> 5.7.
+    "jumprelu-threshold": { type: "string", default: "1.75" },
     "tune-every": { type: "string", default: "2" },
     // default: SAELens's 1000 steps of SynthSAEBench's ~195,000, scaled, at least 10 steps
     "dead-window": { type: "string" },
@@ -134,6 +120,7 @@ const rows = benchRows(
         : num("dead-window"),
     l1: num("l1"),
     l0: num("l0"),
+    jumpreluThreshold: num("jumprelu-threshold"),
   },
   ids,
 );

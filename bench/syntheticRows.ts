@@ -9,9 +9,9 @@
  * - TopK: the same k (not in the published table);
  * - Standard L1: l1_coefficient 2 warmed up over the first third of training, then the L0
  *   autotuner toward k (get_standard_config);
- * - JumpReLU: the tanh sparsity loss (scale 4), bandwidth 2, θ starting at 0.5, decoder rows at
- *   norm 0.5, l0_coefficient 0.2 with the L0 autotuner toward k from step 0
- *   (get_jumprelu_config). SynthSAEBench also normalises its input (expected_average_only_in)
+ * - JumpReLU: the tanh sparsity loss (scale 4), bandwidth 2, decoder rows at norm 0.5, the L0
+ *   autotuner toward k from step 0 (get_jumprelu_config); θ starts at --jumprelu-threshold
+ *   (SynthSAEBench: 0.5, see bench/synthetic.ts). SynthSAEBench also normalises its input (expected_average_only_in)
  *   and adds a TopK-style AuxK loss; our JumpReLU trainer has no AuxK, and small-2k's inputs
  *   are already near √d in norm, so neither is applied here.
  */
@@ -44,6 +44,8 @@ export interface BenchSettings {
   /** Standard's initial L1 coefficient and JumpReLU's initial L0 coefficient. */
   l1: number;
   l0: number;
+  /** JumpReLU's initial threshold θ (SynthSAEBench: 0.5). */
+  jumpreluThreshold: number;
 }
 
 export const ROW_IDS: readonly RowId[] = [
@@ -101,7 +103,7 @@ export function benchRows(s: BenchSettings, ids: readonly RowId[] = ROW_IDS): Be
         jumpreluSparsityLossMode: "tanh",
         jumpreluTanhScale: 4,
         jumpreluBandwidth: 2,
-        jumpreluInitThreshold: 0.5,
+        jumpreluInitThreshold: s.jumpreluThreshold,
       },
       autotune: { config: tuner(SCALED_AUTOTUNER, 0), baseCoefficient: s.l0, coefficient: "l0" },
     },
