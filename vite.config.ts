@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
-    fileParallelism: false,
+    // Two files at a time on CI's two cores: the CLI tests' processes leave a core idle while
+    // they start, load the model and compile shaders.
+    fileParallelism: true,
+    maxWorkers: 2,
   },
 });
