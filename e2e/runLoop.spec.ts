@@ -121,16 +121,19 @@ test("Pause and Stop answer at once, even during the first live CE evaluation, a
   await expect(controls(page)).toHaveAttribute("data-phase", "idle");
 });
 
+/** Long enough to stop after step 10 with steps left to resume. */
+const STOPPED_RUN_STEPS = 50;
+
 test("a stopped run is evaluated as it is, downloads as its step, and resumes from that step to the end", async ({
   page,
 }) => {
-  await openApp(page, small({ steps: 100, log: 5, live: 1000, eval: 2 }));
+  await openApp(page, small({ steps: STOPPED_RUN_STEPS, log: 5, live: 1000, eval: 2 }));
   await page.getByRole("button", { name: "Train", exact: true }).click();
   await expect.poll(() => shownStep(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(10);
   await page.getByRole("button", { name: "Stop" }).click();
   await waitForStatus(page, "stopped", 60_000);
   const stopped = await shownStep(page);
-  expect(stopped).toBeLessThan(100);
+  expect(stopped).toBeLessThan(STOPPED_RUN_STEPS);
   await expect(page.getByTestId("sae-ce_loss_score")).toHaveText("–");
 
   // Evaluate scores the weights of the step it stopped at; the run stays stopped.
@@ -166,5 +169,5 @@ test("a stopped run is evaluated as it is, downloads as its step, and resumes fr
     .toBeGreaterThan(stopped);
   expect(Math.min(...seen), "steps shown after Resume").toBeGreaterThanOrEqual(stopped);
   await waitForStatus(page, "done", 180_000);
-  expect(Number(await page.getByTestId("transcoder-step").textContent())).toBe(100);
+  expect(Number(await page.getByTestId("transcoder-step").textContent())).toBe(STOPPED_RUN_STEPS);
 });
