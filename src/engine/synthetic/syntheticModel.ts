@@ -55,6 +55,11 @@ export interface SyntheticModel {
 export interface SyntheticBuildOptions {
   /** Build the transcoder variant with output vectors of this dimension. */
   outputDim?: number;
+  /**
+   * Feature rows already orthogonalised elsewhere (the GPU: gpuOrthogonalizeModel.ts), looked up
+   * by their random stream; undefined builds them here.
+   */
+  orthogonalizedRows?: (vectorStream: number) => Float64Array | undefined;
 }
 
 export function buildSyntheticModel(
@@ -88,7 +93,14 @@ export function buildSyntheticModel(
     config,
     numFeatures: n,
     hiddenDim: config.hidden_dim,
-    input: featureVectors(config, config.hidden_dim, seed, STREAM.featureVectors, STREAM.bias),
+    input: featureVectors(
+      config,
+      config.hidden_dim,
+      seed,
+      STREAM.featureVectors,
+      STREAM.bias,
+      options.orthogonalizedRows,
+    ),
     output:
       outputDim === undefined
         ? null
@@ -98,6 +110,7 @@ export function buildSyntheticModel(
             seed + 5,
             STREAM.outputFeatureVectors,
             STREAM.outputBias,
+            options.orthogonalizedRows,
           ),
     firingProbabilities: probs,
     thresholds: probs.map(firingThreshold),
@@ -118,6 +131,18 @@ export function buildSyntheticModel(
   };
 }
 
+/** The [n, dim] standard normal rows a feature dictionary starts from. */
+export function drawFeatureRows(
+  n: number,
+  dim: number,
+  seed: number,
+  stream: number,
+): Float64Array {
+  const w = new Float64Array(n * dim);
+  for (let r = 0; r < n; r++) w.set(normals(seed, stream, r, dim), r * dim);
+  return w;
+}
+
 /** Random unit rows, orthogonalised as configured, and a random bias of the configured norm. */
 function featureVectors(
   config: SyntheticModelConfig,
@@ -125,12 +150,15 @@ function featureVectors(
   seed: number,
   vectorStream: number,
   biasStream: number,
+  orthogonalizedRows: SyntheticBuildOptions["orthogonalizedRows"],
 ): FeatureVectors {
   const n = config.num_features;
-  const w = new Float64Array(n * dim);
-  for (let r = 0; r < n; r++) w.set(normals(seed, vectorStream, r, dim), r * dim);
-  if (config.orthogonalization) orthogonalizeRows(w, n, dim, config.orthogonalization);
-  else normalizeRows(w, n, dim);
+  let w = orthogonalizedRows?.(vectorStream);
+  if (!w) {
+    w = drawFeatureRows(n, dim, seed, vectorStream);
+    if (config.orthogonalization) orthogonalizeRows(w, n, dim, config.orthogonalization);
+    else normalizeRows(w, n, dim);
+  }
   const bias = new Float32Array(dim);
   const norm = config.bias === true ? 1 : config.bias === false ? 0 : config.bias;
   if (norm > 0) {
