@@ -113,7 +113,7 @@ export function deviceSections(dryRun: boolean): Section[] {
           "batchtopk",
           "--json",
         ])
-      : ["--preset", "synthsaebench-16k", "--no-orthogonalization", "--width", "4096"]
+      : ["--preset", "synthsaebench-16k", "--width", "4096"]
           .concat(["--k", "25", "--lr", "3e-4", "--batch", "1024", "--steps", "1000000"])
           .concat(["--seconds", "90", "--samples", "16384", "--architectures", "batchtopk"])
           .concat(["--json"]),
