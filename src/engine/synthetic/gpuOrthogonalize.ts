@@ -33,7 +33,8 @@ export async function gpuOrthogonalizeRows(
   d: number,
   cfg: OrthogonalizationConfig,
   options: {
-    /** Adam steps per command buffer (default: about 2^31 multiply-adds). */ stepsPerSubmit?: number;
+    /** Adam steps per command buffer (default: about 2^31 multiply-adds). */
+    stepsPerSubmit?: number;
   } = {},
 ): Promise<void> {
   if (w.length !== n * d) {
@@ -45,6 +46,12 @@ export async function gpuOrthogonalizeRows(
   const rowsPadded = roundUp4(n);
   const rows = new Float32Array(rowsPadded * d4);
   const transposed = new Float32Array(d4 * rowsPadded);
+  if (rows.byteLength > device.limits.maxStorageBufferBindingSize) {
+    throw new Error(
+      `gpuOrthogonalizeRows: W [${n}, ${d}] takes ${rows.byteLength} bytes, over this device's ` +
+        `maxStorageBufferBindingSize (${device.limits.maxStorageBufferBindingSize})`,
+    );
+  }
   for (let r = 0; r < n; r++) {
     for (let k = 0; k < d; k++) {
       rows[r * d4 + k] = w[r * d + k]!;
