@@ -50,7 +50,7 @@ test("no WebGPU: the page says which browsers and flags work, and stays usable",
   await expect(alert).toContainText("--enable-unsafe-webgpu");
   await expect(page.getByTestId("adapter-badge")).toHaveText("No WebGPU");
   await page.getByRole("tab", { name: "Runs" }).click();
-  await expect(page.getByText("No runs yet")).toBeVisible();
+  await expect(page.getByText("No runs yet. Runs are kept in this browser.")).toBeVisible();
 });
 
 test("device lost: the run stops at its last checkpoint and Resume continues on a new device", async ({

@@ -19,7 +19,8 @@ import {
   samplerSource,
   type EvalSampleSource,
 } from "../engine/synthetic/metricsSources.ts";
-import { buildSyntheticModel, type SyntheticModel } from "../engine/synthetic/syntheticModel.ts";
+import { buildSyntheticModelOnDevice } from "../engine/synthetic/gpuOrthogonalizeModel.ts";
+import type { SyntheticModel } from "../engine/synthetic/syntheticModel.ts";
 import { openOnePathSet } from "../node/zipPathSets.ts";
 import { CliError } from "./cliError.ts";
 import { DICT_CLASS_OPTION, recognizeOptionsFrom } from "./dictClassFlag.ts";
@@ -179,7 +180,12 @@ export async function runSynthEval(
     }
   } else {
     const config = await syntheticConfigFromFlag(cmd.synthetic!);
-    model = buildSyntheticModel(config, transcoder ? { outputDim: dict.spec.dOut } : {});
+    model = await buildSyntheticModelOnDevice(
+      device,
+      shaders,
+      config,
+      transcoder ? { outputDim: dict.spec.dOut } : {},
+    );
     truth = { numFeatures: model.numFeatures, input: model.input, output: model.output };
     batch = batchSize(cmd, truth.numFeatures);
     checkFits(cmd, dict.spec, truth);

@@ -16,7 +16,8 @@ import {
 import { expandSyntheticRun } from "../engine/stream/syntheticMembers.ts";
 import { SyntheticStreamSession } from "../engine/stream/syntheticSession.ts";
 import type { SyntheticEvalResult } from "../engine/synthetic/metrics.ts";
-import { buildSyntheticModel, type SyntheticModel } from "../engine/synthetic/syntheticModel.ts";
+import { buildSyntheticModelOnDevice } from "../engine/synthetic/gpuOrthogonalizeModel.ts";
+import type { SyntheticModel } from "../engine/synthetic/syntheticModel.ts";
 import { isSyntheticPresetName } from "../engine/synthetic/syntheticPresets.ts";
 import type { TrainingMetrics } from "../engine/train/metrics.ts";
 import { writeTruthFolder } from "../node/syntheticTruthFolder.ts";
@@ -94,7 +95,9 @@ export async function runSyntheticTrain(
   const config = await syntheticConfigFromFlag(flags.source);
   const transcoder = plans.some((p) => p.member.kind === "transcoder");
   const started = performance.now();
-  const model: SyntheticModel = buildSyntheticModel(
+  const model: SyntheticModel = await buildSyntheticModelOnDevice(
+    device,
+    shaders,
     config,
     transcoder ? { outputDim: config.hidden_dim } : {},
   );

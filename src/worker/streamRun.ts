@@ -338,7 +338,7 @@ export class StreamRun {
     const preset = syntheticPresetOf(this.config);
     if (preset) {
       const transcoder = stored.dictionaries.some((d) => d.spec.kind === "transcoder");
-      const truth = truthFor(device, shaders, preset, transcoder);
+      const truth = await truthFor(device, shaders, preset, transcoder);
       this.phase = "evaluating";
       this.state(step, "measuring the ground truth of the saved weights…");
       try {

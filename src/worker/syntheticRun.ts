@@ -14,7 +14,7 @@ import {
 } from "../engine/stream/syntheticGroundTruth.ts";
 import { SyntheticStreamSession } from "../engine/stream/syntheticSession.ts";
 import { DEFAULT_HEATMAP_LIMITS } from "../engine/synthetic/similarity.ts";
-import { buildSyntheticModel } from "../engine/synthetic/syntheticModel.ts";
+import { buildSyntheticModelOnDevice } from "../engine/synthetic/gpuOrthogonalizeModel.ts";
 import { syntheticPreset, type SyntheticPresetName } from "../engine/synthetic/syntheticPresets.ts";
 import type { FinalTruth } from "./syntheticProtocol.ts";
 import type { LiveTruthPoint } from "../engine/stream/syntheticGroundTruth.ts";
@@ -57,7 +57,12 @@ export async function createSyntheticRun(
 ): Promise<SyntheticRunParts> {
   const config = syntheticPreset(preset);
   const transcoder = plans.some((p) => p.kind === "transcoder");
-  const model = buildSyntheticModel(config, transcoder ? { outputDim: config.hidden_dim } : {});
+  const model = await buildSyntheticModelOnDevice(
+    device,
+    shaders,
+    config,
+    transcoder ? { outputDim: config.hidden_dim } : {},
+  );
   const session = await SyntheticStreamSession.create(
     device,
     shaders,
@@ -114,13 +119,18 @@ export async function finalTruth(
 }
 
 /** The evaluation stream of a stopped run's preset, for Evaluate on its saved weights. */
-export function truthFor(
+export async function truthFor(
   device: GPUDevice,
   shaders: ShaderLibrary,
   preset: SyntheticPresetName,
   transcoder: boolean,
-): SyntheticGroundTruth {
+): Promise<SyntheticGroundTruth> {
   const config = syntheticPreset(preset);
-  const model = buildSyntheticModel(config, transcoder ? { outputDim: config.hidden_dim } : {});
+  const model = await buildSyntheticModelOnDevice(
+    device,
+    shaders,
+    config,
+    transcoder ? { outputDim: config.hidden_dim } : {},
+  );
   return SyntheticGroundTruth.create(device, shaders, model);
 }
