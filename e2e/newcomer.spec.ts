@@ -18,7 +18,7 @@ test("a newcomer presses Train with the defaults: both curves, then a scored run
   // On SwiftShader the page says so and sizes its defaults for it.
   await expect(page.getByTestId("adapter-badge")).toHaveAttribute("data-state", "software");
   await expect(page.getByTestId("adapter-badge")).toContainText("~100× slower than a GPU");
-  await expect(page.getByTestId("steps")).toHaveValue("100");
+  await expect(page.getByTestId("steps")).toHaveValue("60");
   // Every setting says what it does when hovered: which normalisation, what a transcoder is.
   const help = (name: string) => page.locator(".config .info", { hasText: name }).first();
   await expect(help("Normalize activations")).toHaveAttribute("title", /expected_average_only_in/);
@@ -71,7 +71,7 @@ test("a newcomer presses Train with the defaults: both curves, then a scored run
     const score = Number(await page.getByTestId(`${kind}-ce_loss_score`).textContent());
     expect(score, `${kind} ce_loss_score`).toBeGreaterThan(0);
     expect(score).toBeLessThan(1.1);
-    await expect(page.getByTestId(`${kind}-step`)).toHaveText("100");
+    await expect(page.getByTestId(`${kind}-step`)).toHaveText("60");
   }
   const tasks = await longTasks(page);
   const longest = Math.max(0, ...tasks);
