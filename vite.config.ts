@@ -9,8 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
-    // Two files at a time on CI's two cores: the CLI tests' processes leave a core idle while
-    // they start, load the model and compile shaders.
+    // Two files at a time on CI's two cores: one at a time left part of the second core idle
+    // (the suite took 404 s that way on a quiet 2-core machine, 350 s two at a time).
     fileParallelism: true,
     maxWorkers: 2,
   },
