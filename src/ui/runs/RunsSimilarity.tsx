@@ -38,7 +38,7 @@ export function RunsSimilarity() {
           >
             {synthetic.map((r) => (
               <option key={r.id} value={r.id}>
-                {runTitle(r)} · {syntheticPresetOf(r.config)} · {r.label}
+                {runTitle(r)} · {r.label}
               </option>
             ))}
           </select>
