@@ -1,7 +1,7 @@
 import type { Page } from "@playwright/test";
 import { expect, openApp, small, test, waitForStatus } from "./fixtures.ts";
 
-const QUERY = small({ steps: 40, seed: 7 });
+const QUERY = small({ steps: 60, seed: 7 });
 
 async function finalNumbers(page: Page) {
   const out: Record<string, string> = {};

@@ -121,8 +121,8 @@ test("Pause and Stop answer at once, even during the first live CE evaluation, a
   await expect(controls(page)).toHaveAttribute("data-phase", "idle");
 });
 
-/** Long enough to stop after step 10 with steps left to resume. */
-const STOPPED_RUN_STEPS = 50;
+/** Long enough to stop after step 10 with steps left to resume (50 ran to the end before Stop landed on a quiet machine). */
+const STOPPED_RUN_STEPS = 100;
 
 test("a stopped run is evaluated as it is, downloads as its step, and resumes from that step to the end", async ({
   page,
